@@ -1,0 +1,441 @@
+// Request and reply bodies of protocol version 1, one struct per message, encoded as msgpack maps by
+// field name (MSGPACK_DEFINE_MAP) so fields can be added without breaking older peers. Each request names
+// its type string, its required fields (a missing one is Status::bad_request) and whether it mutates
+// (mutations need an idempotency key). protocol/PROTOCOL.md describes the same messages; change both together.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <msgpack.hpp>
+
+namespace wms::proto {
+
+#define WMS_REQ(type_str, mutates, ...)                                          \
+  static constexpr std::string_view k_type = type_str;                          \
+  static constexpr bool k_mutates = mutates;                                    \
+  static constexpr auto k_required = std::to_array<std::string_view>({__VA_ARGS__})
+#define WMS_REQ0(type_str, mutates)                                              \
+  static constexpr std::string_view k_type = type_str;                          \
+  static constexpr bool k_mutates = mutates;                                    \
+  static constexpr std::array<std::string_view, 0> k_required{}
+
+// MSGPACK_DEFINE_MAP() cannot take zero fields: bodies without fields are packed as an empty map.
+#define WMS_EMPTY_MAP                                                           \
+  template <typename Packer>                                                    \
+  void msgpack_pack(Packer& pk) const {                                         \
+    pk.pack_map(0);                                                             \
+  }                                                                             \
+  void msgpack_unpack(const msgpack::object&) {}
+
+struct Empty {
+  WMS_EMPTY_MAP
+};
+
+// ---- session ---------------------------------------------------------------------------------
+struct HelloReq {
+  WMS_REQ0("hello", false);
+  std::string client;
+  MSGPACK_DEFINE_MAP(client)
+};
+struct HelloRep {
+  std::string server;
+  std::uint32_t version = 0;
+  std::uint64_t seq = 0;            // last event sequence number
+  std::uint32_t heartbeat_ms = 0;
+  MSGPACK_DEFINE_MAP(server, version, seq, heartbeat_ms)
+};
+
+struct LoginReq {
+  WMS_REQ("login", false, "user", "pin");  // not idempotent by key: every login is a new session
+  std::string user;
+  std::string pin;
+  MSGPACK_DEFINE_MAP(user, pin)
+};
+struct LoginRep {
+  std::string token;
+  std::string user;
+  std::string name;
+  std::string role;                 // picker | forklift | manager | admin
+  MSGPACK_DEFINE_MAP(token, user, name, role)
+};
+struct LogoutReq {
+  WMS_REQ0("logout", false);
+  WMS_EMPTY_MAP
+};
+struct PingReq {
+  WMS_REQ0("ping", false);
+  WMS_EMPTY_MAP
+};
+struct PingRep {
+  std::uint64_t seq = 0;
+  MSGPACK_DEFINE_MAP(seq)
+};
+
+// ---- views (reply and event payloads) --------------------------------------------------------
+struct TaskView {
+  std::uint64_t id = 0;
+  std::uint64_t wave = 0;
+  std::string order_ref;
+  std::uint32_t line = 0;
+  std::string sku;
+  std::string description;
+  std::string gtin;                 // first barcode of the product (what the label shows)
+  std::string location;
+  std::string location_barcode;
+  std::uint32_t walk_seq = 0;
+  std::string mode;                 // parcel | pallet
+  std::int64_t qty = 0;
+  std::int64_t picked = 0;
+  std::string status;               // open | claimed | done | short | cancelled
+  std::string claimed_by;           // device id
+  MSGPACK_DEFINE_MAP(id, wave, order_ref, line, sku, description, gtin, location, location_barcode, walk_seq,
+                     mode, qty, picked, status, claimed_by)
+};
+
+struct WaveView {
+  std::uint64_t id = 0;
+  std::string mode;
+  std::string status;               // planned | released | done
+  std::uint32_t orders = 0;
+  std::uint32_t tasks = 0;
+  std::uint32_t tasks_left = 0;
+  std::int64_t created_ms = 0;
+  MSGPACK_DEFINE_MAP(id, mode, status, orders, tasks, tasks_left, created_ms)
+};
+
+struct OrderLineView {
+  std::uint32_t line = 0;
+  std::string sku;
+  std::int64_t ordered = 0;
+  std::int64_t allocated = 0;       // reserved, not yet picked
+  std::int64_t picked = 0;          // picked, not yet shipped
+  std::int64_t shipped = 0;
+  std::int64_t backordered = 0;
+  std::int64_t price_minor = 0;     // unit price locked at confirmation (0 before)
+  std::int32_t tax_bps = 0;
+  MSGPACK_DEFINE_MAP(line, sku, ordered, allocated, picked, shipped, backordered, price_minor, tax_bps)
+};
+
+struct OrderView {
+  std::uint64_t id = 0;
+  std::string ref;
+  std::string account;
+  std::string status;               // entered | confirmed | cancelled | closed
+  std::string mode;
+  std::int64_t created_ms = 0;
+  std::int64_t confirmed_ms = 0;
+  std::vector<OrderLineView> lines;
+  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines)
+};
+
+struct StockView {
+  std::string sku;
+  std::string location;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t available = 0;
+  MSGPACK_DEFINE_MAP(sku, location, on_hand, reserved, available)
+};
+
+struct ExceptionView {
+  std::uint64_t id = 0;
+  std::string kind;                 // short_pick
+  std::string order_ref;
+  std::uint64_t task = 0;
+  std::string sku;
+  std::string location;
+  std::int64_t qty_missing = 0;
+  std::string reason;
+  std::string outcome;              // reallocated | backordered | partly_reallocated
+  std::string user;
+  std::string device;
+  std::int64_t at_ms = 0;
+  MSGPACK_DEFINE_MAP(id, kind, order_ref, task, sku, location, qty_missing, reason, outcome, user, device, at_ms)
+};
+
+struct InvoiceLineView {
+  std::uint32_t line = 0;
+  std::string sku;
+  std::string description;
+  std::int64_t qty = 0;
+  std::int64_t unit_price_minor = 0;
+  std::int64_t net_minor = 0;
+  std::int32_t tax_bps = 0;
+  std::int64_t tax_minor = 0;
+  MSGPACK_DEFINE_MAP(line, sku, description, qty, unit_price_minor, net_minor, tax_bps, tax_minor)
+};
+
+struct InvoiceView {
+  std::uint64_t number = 0;
+  std::string order_ref;
+  std::string account;
+  std::string issue_date;           // YYYY-MM-DD (UTC)
+  std::string due_date;
+  std::string terms;
+  std::int64_t net_minor = 0;
+  std::int64_t tax_minor = 0;
+  std::int64_t total_minor = 0;
+  std::vector<InvoiceLineView> lines;
+  MSGPACK_DEFINE_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines)
+};
+
+struct AuditView {
+  std::uint64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::string user;
+  std::string device;
+  std::string type;
+  std::string detail;
+  MSGPACK_DEFINE_MAP(seq, at_ms, user, device, type, detail)
+};
+
+// ---- the Clone pattern: snapshot then updates --------------------------------------------------
+struct SnapshotReq {
+  WMS_REQ0("snapshot", false);
+  WMS_EMPTY_MAP
+};
+struct SnapshotRep {
+  std::uint64_t seq = 0;            // valid at this event sequence: apply only events with a higher seq
+  std::vector<TaskView> tasks;      // open and claimed tasks of released waves
+  std::vector<WaveView> waves;      // released waves
+  MSGPACK_DEFINE_MAP(seq, tasks, waves)
+};
+
+// ---- back office -----------------------------------------------------------------------------
+struct ImportReq {
+  WMS_REQ("import", true, "kind", "csv");
+  std::string kind;                 // products | locations | stock | accounts | orders | users
+  std::string csv;
+  MSGPACK_DEFINE_MAP(kind, csv)
+};
+struct RowError {
+  std::uint32_t line = 0;
+  std::string column;
+  std::string message;
+  MSGPACK_DEFINE_MAP(line, column, message)
+};
+struct ImportRep {
+  std::uint32_t rows = 0;
+  std::vector<RowError> errors;     // non-empty only with Status::import_failed
+  MSGPACK_DEFINE_MAP(rows, errors)
+};
+
+struct UserAddReq {
+  WMS_REQ("user.add", true, "code", "role", "pin");
+  std::string code;
+  std::string name;
+  std::string role;
+  std::string pin;
+  MSGPACK_DEFINE_MAP(code, name, role, pin)
+};
+
+struct OrderLineReq {
+  std::string sku;
+  std::int64_t qty = 0;
+  MSGPACK_DEFINE_MAP(sku, qty)
+};
+struct OrderCreateReq {
+  WMS_REQ("order.create", true, "ref", "account", "lines");
+  std::string ref;
+  std::string account;
+  std::vector<OrderLineReq> lines;
+  MSGPACK_DEFINE_MAP(ref, account, lines)
+};
+struct OrderRefReq {              // order.confirm, order.cancel, order.show, dispatch
+  std::string ref;
+  MSGPACK_DEFINE_MAP(ref)
+};
+struct OrderConfirmReq : OrderRefReq { WMS_REQ("order.confirm", true, "ref"); };
+struct OrderCancelReq : OrderRefReq { WMS_REQ("order.cancel", true, "ref"); };
+struct OrderShowReq : OrderRefReq { WMS_REQ("order.show", false, "ref"); };
+struct DispatchReq : OrderRefReq { WMS_REQ("dispatch", true, "ref"); };
+
+struct OrdersReq {
+  WMS_REQ0("orders", false);
+  std::string status;               // filter, empty = all
+  MSGPACK_DEFINE_MAP(status)
+};
+struct OrdersRep {
+  std::vector<OrderView> orders;
+  MSGPACK_DEFINE_MAP(orders)
+};
+struct AllocateReq {              // retry backorders against available stock
+  WMS_REQ0("allocate", true);
+  WMS_EMPTY_MAP
+};
+struct AllocateRep {
+  std::int64_t units = 0;
+  std::uint32_t lines = 0;
+  MSGPACK_DEFINE_MAP(units, lines)
+};
+
+struct DispatchRep {
+  InvoiceView invoice;
+  std::int64_t backordered = 0;     // units of the order left on backorder
+  MSGPACK_DEFINE_MAP(invoice, backordered)
+};
+
+struct WaveCreateReq {
+  WMS_REQ("wave.create", true, "mode");
+  std::string mode;                 // parcel | pallet
+  std::uint32_t max_orders = 0;     // 0 = no limit
+  MSGPACK_DEFINE_MAP(mode, max_orders)
+};
+struct WaveIdReq {
+  std::uint64_t wave = 0;
+  MSGPACK_DEFINE_MAP(wave)
+};
+struct WaveReleaseReq : WaveIdReq { WMS_REQ("wave.release", true, "wave"); };
+struct WavesReq {
+  WMS_REQ0("waves", false);
+  WMS_EMPTY_MAP
+};
+struct WavesRep {
+  std::vector<WaveView> waves;
+  MSGPACK_DEFINE_MAP(waves)
+};
+
+struct TasksReq {
+  WMS_REQ0("tasks", false);
+  std::uint64_t wave = 0;           // 0 = all waves
+  std::string status;
+  MSGPACK_DEFINE_MAP(wave, status)
+};
+struct TasksRep {
+  std::vector<TaskView> tasks;
+  MSGPACK_DEFINE_MAP(tasks)
+};
+
+struct TaskClaimReq {
+  WMS_REQ("task.claim", true, "task");
+  std::uint64_t task = 0;
+  MSGPACK_DEFINE_MAP(task)
+};
+
+struct PickConfirmReq {
+  WMS_REQ("pick.confirm", true, "task", "location_scan", "product_scan", "qty");
+  std::uint64_t task = 0;
+  std::string location_scan;        // the scanned location barcode
+  std::string product_scan;         // the scanned product barcode (GTIN-8/12/13/14)
+  std::int64_t qty = 0;
+  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty)
+};
+struct PickRep {
+  TaskView task;
+  std::uint32_t wave_tasks_left = 0;
+  MSGPACK_DEFINE_MAP(task, wave_tasks_left)
+};
+
+struct PickShortReq {
+  WMS_REQ("pick.short", true, "task", "qty_found", "reason");
+  std::uint64_t task = 0;
+  std::int64_t qty_found = 0;       // units actually picked now (0..remaining)
+  std::string reason;               // empty | damaged | not_found
+  MSGPACK_DEFINE_MAP(task, qty_found, reason)
+};
+struct PickShortRep {
+  TaskView task;
+  std::string outcome;              // reallocated | backordered | partly_reallocated | none
+  std::vector<TaskView> new_tasks;
+  std::int64_t backordered = 0;
+  std::uint64_t exception = 0;
+  MSGPACK_DEFINE_MAP(task, outcome, new_tasks, backordered, exception)
+};
+
+struct ReceiveReq {
+  WMS_REQ("receive", true, "sku", "location", "qty");
+  std::string sku;
+  std::string location;
+  std::int64_t qty = 0;
+  std::string ref;                  // delivery note / PO reference
+  MSGPACK_DEFINE_MAP(sku, location, qty, ref)
+};
+struct ReceiveRep {
+  StockView stock;
+  std::int64_t backorder_units_allocated = 0;
+  MSGPACK_DEFINE_MAP(stock, backorder_units_allocated)
+};
+
+struct AdjustReq {
+  WMS_REQ("adjust", true, "sku", "location", "delta", "reason");
+  std::string sku;
+  std::string location;
+  std::int64_t delta = 0;
+  std::string reason;
+  MSGPACK_DEFINE_MAP(sku, location, delta, reason)
+};
+
+struct StockReq {
+  WMS_REQ0("stock", false);
+  std::string sku;                  // filter, empty = all
+  std::string location;
+  MSGPACK_DEFINE_MAP(sku, location)
+};
+struct StockRep {
+  std::vector<StockView> stock;
+  MSGPACK_DEFINE_MAP(stock)
+};
+
+struct ExceptionsReq {
+  WMS_REQ0("exceptions", false);
+  WMS_EMPTY_MAP
+};
+struct ExceptionsRep {
+  std::vector<ExceptionView> exceptions;
+  MSGPACK_DEFINE_MAP(exceptions)
+};
+
+struct InvoicesReq {
+  WMS_REQ0("invoices", false);
+  WMS_EMPTY_MAP
+};
+struct InvoicesRep {
+  std::vector<InvoiceView> invoices;
+  MSGPACK_DEFINE_MAP(invoices)
+};
+struct InvoiceShowReq {
+  WMS_REQ("invoice.show", false, "number");
+  std::uint64_t number = 0;
+  MSGPACK_DEFINE_MAP(number)
+};
+
+struct AuditReq {
+  WMS_REQ0("audit", false);
+  std::uint32_t limit = 50;         // newest first
+  MSGPACK_DEFINE_MAP(limit)
+};
+struct AuditRep {
+  std::vector<AuditView> entries;
+  MSGPACK_DEFINE_MAP(entries)
+};
+
+struct BackupReq {
+  WMS_REQ("backup", false, "path");
+  std::string path;                 // absolute path on the server host; must not exist yet
+  MSGPACK_DEFINE_MAP(path)
+};
+struct BackupRep {
+  std::string path;
+  std::uint64_t bytes = 0;
+  MSGPACK_DEFINE_MAP(path, bytes)
+};
+
+// ---- events (PUB payload bodies) ----------------------------------------------------------------
+// topic "task":  task.released / task.updated / task.cancelled  body TaskView
+// topic "wave":  wave.released / wave.done                      body WaveView
+// topic "order": order.updated                                  body {ref, status}
+// topic "exception": exception.raised                           body ExceptionView
+// topic "hb":    hb                                             body {seq}
+struct OrderEvent {
+  std::string ref;
+  std::string status;
+  MSGPACK_DEFINE_MAP(ref, status)
+};
+
+#undef WMS_REQ
+#undef WMS_REQ0
+#undef WMS_EMPTY_MAP
+}  // namespace wms::proto

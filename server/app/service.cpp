@@ -1,0 +1,950 @@
+// Use cases of the order-to-invoice spine over one LMDB transaction. Stock arithmetic happens only here and
+// only through adjust_stock(), which refuses anything that would make on-hand or reserved negative or reserve
+// more than is on hand.
+#include "service.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "domain/importers.hpp"
+#include "domain/rules.hpp"
+#include "wms/proto/codec.hpp"
+#include "wms/proto/messages.hpp"
+#include "wms/shared/gtin.hpp"
+
+namespace wms::app {
+using namespace wms::domain;
+using proto::Status;
+using store::Table;
+using store::Txn;
+
+namespace {
+
+// Thrown inside a handler to refuse the whole request; the writer aborts the child transaction.
+struct Refusal {
+  Status status;
+  std::string message;
+};
+[[noreturn]] void refuse(Status s, std::string m) { throw Refusal{s, std::move(m)}; }
+
+std::string order_key(std::uint64_t id) { return store::be64(id); }
+
+// ---- typed record access ----
+std::optional<Order> find_order(const Txn& t, std::string_view ref) {
+  auto id = t.get(Table::order_refs, ref);
+  if (!id) return std::nullopt;
+  return store::get_as<Order>(t, Table::orders, *id);
+}
+Order order_by_ref(const Txn& t, std::string_view ref) {
+  auto o = find_order(t, ref);
+  if (!o) refuse(Status::not_found, "no order '" + std::string(ref) + "'");
+  return *o;
+}
+Order order_by_id(const Txn& t, std::uint64_t id) {
+  auto o = store::get_as<Order>(t, Table::orders, order_key(id));
+  if (!o) refuse(Status::internal, "order " + std::to_string(id) + " is referenced but missing");
+  return *o;
+}
+void save_order(Txn& t, const Order& o) {
+  store::put_as(t, Table::orders, order_key(o.id), o);
+  if (o.status == "confirmed") t.put(Table::open_orders, order_key(o.id), "");
+  else t.del(Table::open_orders, order_key(o.id));
+}
+Task task_by_id(const Txn& t, std::uint64_t id) {
+  auto v = store::get_as<Task>(t, Table::tasks, store::be64(id));
+  if (!v) refuse(Status::not_found, "no task " + std::to_string(id));
+  return *v;
+}
+void save_task(Txn& t, const Task& v) { store::put_as(t, Table::tasks, store::be64(v.id), v); }
+Wave wave_by_id(const Txn& t, std::uint64_t id) {
+  auto v = store::get_as<Wave>(t, Table::waves, store::be64(id));
+  if (!v) refuse(Status::not_found, "no wave " + std::to_string(id));
+  return *v;
+}
+void save_wave(Txn& t, const Wave& w) { store::put_as(t, Table::waves, store::be64(w.id), w); }
+std::optional<Product> find_product(const Txn& t, std::string_view sku) {
+  return store::get_as<Product>(t, Table::products, sku);
+}
+std::optional<Location> find_location(const Txn& t, std::string_view code) {
+  return store::get_as<Location>(t, Table::locations, code);
+}
+StockRec stock_at(const Txn& t, std::string_view sku, std::string_view loc) {
+  return store::get_as<StockRec>(t, Table::stock, store::key2(sku, loc)).value_or(StockRec{});
+}
+
+// The one place stock numbers change. Refuses any result with on_hand < 0, reserved < 0 or reserved > on_hand.
+StockRec adjust_stock(Txn& t, std::string_view sku, std::string_view loc, std::int64_t d_on_hand, std::int64_t d_reserved) {
+  StockRec s = stock_at(t, sku, loc);
+  StockRec n{s.on_hand + d_on_hand, s.reserved + d_reserved};
+  if (n.on_hand < 0 || n.reserved < 0 || n.reserved > n.on_hand) {
+    refuse(Status::insufficient_stock, "bin " + std::string(loc) + " holds " + std::to_string(s.on_hand) + " of " +
+                                           std::string(sku) + " (" + std::to_string(s.reserved) +
+                                           " reserved); that change would leave it inconsistent");
+  }
+  store::put_as(t, Table::stock, store::key2(sku, loc), n);
+  return n;
+}
+
+std::string backorder_key(std::string_view sku, const Order& o, std::uint32_t line) {
+  return store::key2(sku, store::be64(o.confirm_seq) + store::be64(o.id) + store::be64(line));
+}
+void sync_backorder_index(Txn& t, const Order& o, const OrderLine& l) {
+  auto k = backorder_key(l.sku, o, l.line);
+  if (l.backordered > 0 && o.status == "confirmed") t.put(Table::backorders, k, "");
+  else t.del(Table::backorders, k);
+}
+
+// ---- events ----
+void emit(Txn& t, std::vector<PubEvent>& out, std::string topic, std::string_view type, const msgpack::sbuffer& body) {
+  std::uint64_t seq = store::next_seq(t, "event_seq");
+  std::string payload = proto::encode_event_raw(seq, type, body);
+  t.put(Table::events, store::be64(seq), payload);
+  out.push_back({std::move(topic), std::move(payload)});
+}
+template <class T>
+void emit(Txn& t, std::vector<PubEvent>& out, std::string topic, std::string_view type, const T& body) {
+  emit(t, out, std::move(topic), type, proto::pack_body(body));
+}
+
+// ---- views ----
+proto::TaskView task_view(const Txn& t, const Task& k) {
+  proto::TaskView v;
+  v.id = k.id;
+  v.wave = k.wave;
+  v.line = k.line;
+  v.sku = k.sku;
+  v.location = k.location;
+  v.walk_seq = k.walk_seq;
+  v.qty = k.qty;
+  v.picked = k.picked;
+  v.status = k.status;
+  v.claimed_by = k.claimed_by;
+  if (auto o = store::get_as<Order>(t, Table::orders, order_key(k.order))) {
+    v.order_ref = o->ref;
+    v.mode = o->mode;
+  }
+  if (auto p = find_product(t, k.sku)) {
+    v.description = p->description;
+    if (!p->barcodes.empty()) v.gtin = p->barcodes.front();
+  }
+  if (auto l = find_location(t, k.location)) v.location_barcode = l->barcode;
+  return v;
+}
+proto::WaveView wave_view(const Wave& w, std::uint32_t tasks_left) {
+  proto::WaveView v;
+  v.id = w.id;
+  v.mode = w.mode;
+  v.status = w.status;
+  v.orders = static_cast<std::uint32_t>(w.orders.size());
+  v.tasks = static_cast<std::uint32_t>(w.tasks.size());
+  v.tasks_left = tasks_left;
+  v.created_ms = w.created_ms;
+  return v;
+}
+std::uint32_t tasks_left(const Txn& t, const Wave& w) {
+  std::uint32_t n = 0;
+  for (auto id : w.tasks)
+    if (auto k = store::get_as<Task>(t, Table::tasks, store::be64(id)); k && !k->finished()) ++n;
+  return n;
+}
+proto::OrderView order_view(const Order& o) {
+  proto::OrderView v;
+  v.id = o.id;
+  v.ref = o.ref;
+  v.account = o.account;
+  v.status = o.status;
+  v.mode = o.mode;
+  v.created_ms = o.created_ms;
+  v.confirmed_ms = o.confirmed_ms;
+  for (const auto& l : o.lines) {
+    v.lines.push_back({l.line, l.sku, l.ordered, l.allocated(), l.picked, l.shipped, l.backordered, l.price_minor,
+                       l.tax_bps});
+  }
+  return v;
+}
+proto::StockView stock_view(std::string_view sku, std::string_view loc, const StockRec& s) {
+  return {std::string(sku), std::string(loc), s.on_hand, s.reserved, s.on_hand - s.reserved};
+}
+
+template <class T>
+T body_as(const msgpack::object& body) {
+  std::string err;
+  auto v = proto::decode_body<T>(body, &err);
+  if (!v) refuse(Status::bad_request, err);
+  return std::move(*v);
+}
+
+// ---- allocation over storage ----
+// Reserves up to `qty` of line `l` from available stock (never from `exclude`); returns units reserved.
+std::int64_t reserve_for_line(Txn& t, const Order& o, OrderLine& l, std::int64_t qty, std::string_view exclude = {}) {
+  std::vector<Slot> slots;
+  const std::string prefix = store::key2(l.sku, "");
+  t.scan(Table::stock, prefix, [&](std::string_view k, std::string_view v) {
+    std::string loc(k.substr(prefix.size()));
+    if (loc == exclude) return true;
+    auto s = store::unpack<StockRec>(v);
+    if (s.on_hand - s.reserved <= 0) return true;
+    if (auto l2 = find_location(t, loc)) slots.push_back({loc, l2->kind, l2->walk_seq, s.on_hand - s.reserved});
+    return true;
+  });
+  std::int64_t got = 0;
+  for (const auto& take : allocate(qty, std::move(slots), o.mode)) {
+    adjust_stock(t, l.sku, take.location, 0, take.qty);
+    l.allocs.push_back({take.location, take.qty, 0});
+    got += take.qty;
+  }
+  return got;
+}
+
+// Serves waiting backorder lines of `sku` in confirmation order from available stock. Returns units reserved.
+std::int64_t serve_backorders(Txn& t, std::string_view sku, std::vector<PubEvent>& events, std::uint32_t* lines = nullptr) {
+  std::vector<std::string> keys;
+  t.scan(Table::backorders, store::key2(sku, ""), [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  std::int64_t total = 0;
+  for (const auto& k : keys) {
+    auto rest = std::string_view(k).substr(sku.size() + 1);
+    Order o = order_by_id(t, store::from_be64(rest.substr(8, 8)));
+    auto line_no = static_cast<std::uint32_t>(store::from_be64(rest.substr(16, 8)));
+    auto it = std::find_if(o.lines.begin(), o.lines.end(), [&](const OrderLine& l) { return l.line == line_no; });
+    if (it == o.lines.end() || it->backordered <= 0) {
+      t.del(Table::backorders, k);
+      continue;
+    }
+    std::int64_t got = reserve_for_line(t, o, *it, it->backordered);
+    if (got == 0) break;  // nothing left for anyone later in the queue either
+    it->backordered -= got;
+    total += got;
+    if (lines) ++*lines;
+    sync_backorder_index(t, o, *it);
+    save_order(t, o);
+    emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  }
+  return total;
+}
+
+// Releases every unpicked reservation of an order line, cancelling tasks that were created for them.
+// Returns the units released.
+std::int64_t release_line(Txn& t, OrderLine& l, std::vector<PubEvent>& events) {
+  std::int64_t released = 0;
+  for (auto& a : l.allocs) {
+    if (a.qty > 0) adjust_stock(t, l.sku, a.location, 0, -a.qty);
+    released += a.qty;
+    if (a.task) {
+      Task k = task_by_id(t, a.task);
+      if (!k.finished()) {
+        k.status = k.picked > 0 ? "short" : "cancelled";
+        save_task(t, k);
+        emit(t, events, "task", "task.cancelled", task_view(t, k));
+      }
+    }
+  }
+  l.allocs.clear();
+  return released;
+}
+
+void finish_wave_if_done(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
+  Wave w = wave_by_id(t, wave_id);
+  if (w.status != "released") return;
+  if (tasks_left(t, w) == 0) {
+    w.status = "done";
+    save_wave(t, w);
+    emit(t, events, "wave", "wave.done", wave_view(w, 0));
+  }
+}
+
+OrderLine& line_of(Order& o, std::uint32_t line) {
+  for (auto& l : o.lines)
+    if (l.line == line) return l;
+  refuse(Status::internal, "order " + o.ref + " has no line " + std::to_string(line));
+}
+Alloc& alloc_of_task(OrderLine& l, std::uint64_t task) {
+  for (auto& a : l.allocs)
+    if (a.task == task) return a;
+  refuse(Status::internal, "no reservation for task " + std::to_string(task));
+}
+
+std::optional<std::string> resolve_location_scan(const Txn& t, std::string_view scan) {
+  if (auto code = t.get(Table::loc_barcodes, scan)) return std::string(*code);
+  return std::nullopt;
+}
+std::optional<std::string> resolve_product_scan(const Txn& t, std::string_view scan) {
+  auto g = gtin::normalize(scan);
+  if (!g) return std::nullopt;
+  if (auto sku = t.get(Table::barcodes, *g)) return std::string(*sku);
+  return std::nullopt;
+}
+
+// ---- mutations ----
+Outcome do_order_create(Txn& t, const Ctx& ctx, const proto::OrderCreateReq& r, std::vector<PubEvent>& events) {
+  if (!valid_code(r.ref)) refuse(Status::invalid, "order ref must be 1-64 printable characters without spaces");
+  if (t.get(Table::order_refs, r.ref)) refuse(Status::conflict, "order '" + r.ref + "' already exists");
+  auto acc = store::get_as<Account>(t, Table::accounts, r.account);
+  if (!acc) refuse(Status::not_found, "no account '" + r.account + "'");
+  if (r.lines.empty() || r.lines.size() > proto::k_max_list_items) refuse(Status::invalid, "an order needs 1 to 10000 lines");
+  Order o;
+  o.id = store::next_seq(t, "order_seq");
+  o.ref = r.ref;
+  o.account = r.account;
+  o.mode = acc->mode;
+  o.created_ms = ctx.now_ms;
+  std::uint32_t n = 0;
+  for (const auto& l : r.lines) {
+    if (!find_product(t, l.sku)) refuse(Status::not_found, "line " + std::to_string(n + 1) + ": no product '" + l.sku + "'");
+    if (l.qty <= 0 || l.qty > 1'000'000'000) refuse(Status::invalid, "line " + std::to_string(n + 1) + ": quantity must be 1 to 1000000000");
+    OrderLine ol;
+    ol.line = ++n;
+    ol.sku = l.sku;
+    ol.ordered = l.qty;
+    o.lines.push_back(ol);
+  }
+  t.put(Table::order_refs, o.ref, order_key(o.id));
+  save_order(t, o);
+  emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  return Outcome::ok(order_view(o), "created order " + o.ref + " for " + o.account);
+}
+
+Outcome do_order_confirm(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<PubEvent>& events) {
+  Order o = order_by_ref(t, ref);
+  if (o.status != "entered") refuse(Status::invalid_state, "order " + ref + " is " + o.status + ", not entered");
+  auto acc = store::get_as<Account>(t, Table::accounts, o.account);
+  if (!acc) refuse(Status::not_found, "order " + ref + ": account '" + o.account + "' no longer exists");
+  const std::int32_t discount = tier_discount_bps(acc->price_tier).value_or(0);
+  o.mode = acc->mode;
+  o.status = "confirmed";
+  o.confirmed_ms = ctx.now_ms;
+  o.confirm_seq = store::next_seq(t, "confirm_seq");
+  std::int64_t short_units = 0;
+  for (auto& l : o.lines) {
+    auto p = find_product(t, l.sku);
+    if (!p) refuse(Status::not_found, "order " + ref + " line " + std::to_string(l.line) + ": no product '" + l.sku + "'");
+    l.price_minor = unit_price_minor(p->list_minor, discount);
+    l.tax_bps = p->tax_bps;
+    std::int64_t got = reserve_for_line(t, o, l, l.ordered);
+    l.backordered = l.ordered - got;
+    short_units += l.backordered;
+  }
+  for (const auto& l : o.lines) sync_backorder_index(t, o, l);
+  save_order(t, o);
+  emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  return Outcome::ok(order_view(o), "confirmed order " + ref + (short_units ? ", " + std::to_string(short_units) + " units backordered" : ""));
+}
+
+Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& events) {
+  Order o = order_by_ref(t, ref);
+  if (o.status != "entered" && o.status != "confirmed") refuse(Status::invalid_state, "order " + ref + " is " + o.status);
+  for (const auto& l : o.lines)
+    if (l.picked > 0) refuse(Status::invalid_state, "order " + ref + " has picked goods waiting; dispatch them first");
+  std::set<std::uint64_t> waves;
+  for (auto& l : o.lines) {
+    for (const auto& a : l.allocs)
+      if (a.task) waves.insert(task_by_id(t, a.task).wave);
+    release_line(t, l, events);
+    l.backordered = 0;
+    sync_backorder_index(t, o, l);
+  }
+  o.status = "cancelled";
+  save_order(t, o);
+  for (auto w : waves) finish_wave_if_done(t, w, events);
+  emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  return Outcome::ok(order_view(o), "cancelled order " + ref);
+}
+
+Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, std::vector<PubEvent>&) {
+  if (r.mode != "parcel" && r.mode != "pallet") refuse(Status::invalid, "wave mode must be parcel or pallet, got '" + r.mode + "'");
+  std::vector<std::uint64_t> ids;
+  t.scan(Table::open_orders, "", [&](std::string_view k, std::string_view) {
+    ids.push_back(store::from_be64(k));
+    return true;
+  });
+  std::vector<Order> orders;
+  std::vector<PlannedPick> picks;
+  for (auto id : ids) {
+    if (r.max_orders && orders.size() >= r.max_orders) break;
+    Order o = order_by_id(t, id);
+    if (o.mode != r.mode) continue;
+    bool any = false;
+    for (const auto& l : o.lines) {
+      for (std::size_t i = 0; i < l.allocs.size(); ++i) {
+        const auto& a = l.allocs[i];
+        if (a.task || a.qty <= 0) continue;
+        auto loc = find_location(t, a.location);
+        picks.push_back({o.id, l.line, i, l.sku, a.location, loc ? loc->walk_seq : 0, a.qty});
+        any = true;
+      }
+    }
+    if (any) orders.push_back(std::move(o));
+  }
+  if (picks.empty()) refuse(Status::invalid_state, "no allocated " + r.mode + " orders are waiting for a wave");
+  order_by_walk(picks);
+  Wave w;
+  w.id = store::next_seq(t, "wave_seq");
+  w.mode = r.mode;
+  w.created_ms = ctx.now_ms;
+  std::map<std::uint64_t, Order*> by_id;
+  for (auto& o : orders) {
+    by_id[o.id] = &o;
+    w.orders.push_back(o.id);
+  }
+  for (const auto& p : picks) {
+    Task k;
+    k.id = store::next_seq(t, "task_seq");
+    k.wave = w.id;
+    k.order = p.order;
+    k.line = p.line;
+    k.sku = p.sku;
+    k.location = p.location;
+    k.walk_seq = p.walk_seq;
+    k.qty = p.qty;
+    save_task(t, k);
+    line_of(*by_id[p.order], p.line).allocs[p.alloc_index].task = k.id;
+    w.tasks.push_back(k.id);
+  }
+  for (const auto& o : orders) save_order(t, o);
+  save_wave(t, w);
+  auto view = wave_view(w, static_cast<std::uint32_t>(w.tasks.size()));
+  return Outcome::ok(view, "created " + r.mode + " wave " + std::to_string(w.id) + " with " + std::to_string(w.tasks.size()) + " tasks");
+}
+
+Outcome do_wave_release(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<PubEvent>& events) {
+  Wave w = wave_by_id(t, id);
+  if (w.status != "planned") refuse(Status::invalid_state, "wave " + std::to_string(id) + " is already " + w.status);
+  w.status = "released";
+  w.released_ms = ctx.now_ms;
+  std::uint32_t left = 0;
+  for (auto tid : w.tasks) {
+    Task k = task_by_id(t, tid);
+    if (k.finished()) continue;
+    ++left;
+    emit(t, events, "task", "task.released", task_view(t, k));
+  }
+  save_wave(t, w);
+  auto view = wave_view(w, left);
+  emit(t, events, "wave", "wave.released", view);
+  return Outcome::ok(view, "released wave " + std::to_string(id));
+}
+
+Task claimable_task(const Txn& t, std::uint64_t id, const Ctx& ctx) {
+  Task k = task_by_id(t, id);
+  Wave w = wave_by_id(t, k.wave);
+  if (w.status == "planned") refuse(Status::invalid_state, "task " + std::to_string(id) + " belongs to wave " + std::to_string(w.id) + ", which is not released yet");
+  if (k.finished()) refuse(Status::invalid_state, "task " + std::to_string(id) + " is already " + k.status);
+  if (!k.claimed_by.empty() && k.claimed_by != ctx.device)
+    refuse(Status::conflict, "task " + std::to_string(id) + " is claimed by device " + k.claimed_by);
+  return k;
+}
+
+Outcome do_task_claim(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<PubEvent>& events) {
+  Task k = claimable_task(t, id, ctx);
+  if (k.claimed_by.empty()) {
+    k.claimed_by = ctx.device;
+    k.status = "claimed";
+    save_task(t, k);
+    emit(t, events, "task", "task.updated", task_view(t, k));
+  }
+  return Outcome::ok(task_view(t, k), "claimed task " + std::to_string(id));
+}
+
+// Moves `qty` of a task's reservation off the shelf and onto the order line as picked.
+void take_picked(Txn& t, Task& k, Order& o, std::int64_t qty) {
+  if (qty <= 0) return;
+  adjust_stock(t, k.sku, k.location, -qty, -qty);
+  OrderLine& l = line_of(o, k.line);
+  Alloc& a = alloc_of_task(l, k.id);
+  a.qty -= qty;
+  l.picked += qty;
+  k.picked += qty;
+}
+
+Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, std::vector<PubEvent>& events) {
+  Task k = claimable_task(t, r.task, ctx);
+  PickScan scan{resolve_location_scan(t, r.location_scan), resolve_product_scan(t, r.product_scan), r.location_scan,
+                r.product_scan, r.qty, ctx.device};
+  if (auto v = check_pick(k, scan); !v.ok()) refuse(v.status, v.message);
+  Order o = order_by_id(t, k.order);
+  take_picked(t, k, o, r.qty);
+  k.claimed_by = ctx.device;
+  k.status = k.picked == k.qty ? "done" : "claimed";
+  if (k.status == "done") {
+    auto& l = line_of(o, k.line);
+    std::erase_if(l.allocs, [&](const Alloc& a) { return a.task == k.id && a.qty == 0; });
+  }
+  save_order(t, o);
+  save_task(t, k);
+  proto::PickRep rep;
+  rep.task = task_view(t, k);
+  emit(t, events, "task", "task.updated", rep.task);
+  Wave w = wave_by_id(t, k.wave);
+  rep.wave_tasks_left = tasks_left(t, w);
+  finish_wave_if_done(t, k.wave, events);
+  return Outcome::ok(rep, "picked " + std::to_string(r.qty) + " x " + k.sku + " at " + k.location + " for " + o.ref +
+                              " (task " + std::to_string(k.id) + ")");
+}
+
+Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std::vector<PubEvent>& events) {
+  Task k = claimable_task(t, r.task, ctx);
+  if (auto v = check_short(k, r.qty_found, r.reason, ctx.device); !v.ok()) refuse(v.status, v.message);
+  Order o = order_by_id(t, k.order);
+  take_picked(t, k, o, r.qty_found);
+  const std::int64_t missing = k.qty - k.picked;
+  // The missing units are not where the system thought: release their reservation and write them off the bin,
+  // so they are never allocated again before someone counts the bin.
+  adjust_stock(t, k.sku, k.location, -missing, -missing);
+  OrderLine& l = line_of(o, k.line);
+  std::erase_if(l.allocs, [&](const Alloc& a) { return a.task == k.id; });
+  k.status = "short";
+  k.claimed_by = ctx.device;
+  save_task(t, k);
+
+  proto::PickShortRep rep;
+  const std::size_t before = l.allocs.size();
+  std::int64_t got = reserve_for_line(t, o, l, missing, k.location);
+  Wave w = wave_by_id(t, k.wave);
+  std::vector<Task> fresh;
+  for (std::size_t i = before; i < l.allocs.size(); ++i) {
+    Task n;
+    n.id = store::next_seq(t, "task_seq");
+    n.wave = w.id;
+    n.order = o.id;
+    n.line = l.line;
+    n.sku = l.sku;
+    n.location = l.allocs[i].location;
+    auto loc = find_location(t, n.location);
+    n.walk_seq = loc ? loc->walk_seq : 0;
+    n.qty = l.allocs[i].qty;
+    l.allocs[i].task = n.id;
+    w.tasks.push_back(n.id);
+    save_task(t, n);
+    fresh.push_back(n);
+  }
+  l.backordered += missing - got;
+  rep.backordered = missing - got;
+  rep.outcome = got == missing ? "reallocated" : (got > 0 ? "partly_reallocated" : "backordered");
+  sync_backorder_index(t, o, l);
+  save_order(t, o);
+  save_wave(t, w);
+  rep.task = task_view(t, k);
+  emit(t, events, "task", "task.updated", rep.task);
+  for (const auto& n : fresh) {
+    rep.new_tasks.push_back(task_view(t, n));
+    if (w.status == "released") emit(t, events, "task", "task.released", rep.new_tasks.back());
+  }
+
+  proto::ExceptionView ex;
+  ex.id = store::next_seq(t, "exception_seq");
+  ex.kind = "short_pick";
+  ex.order_ref = o.ref;
+  ex.task = k.id;
+  ex.sku = k.sku;
+  ex.location = k.location;
+  ex.qty_missing = missing;
+  ex.reason = r.reason;
+  ex.outcome = rep.outcome;
+  ex.user = ctx.user;
+  ex.device = ctx.device;
+  ex.at_ms = ctx.now_ms;
+  store::put_as(t, Table::exceptions, store::be64(ex.id), ex);
+  rep.exception = ex.id;
+  emit(t, events, "exception", "exception.raised", ex);
+  finish_wave_if_done(t, w.id, events);
+  return Outcome::ok(rep, "short pick of " + std::to_string(missing) + " x " + k.sku + " at " + k.location + " (" +
+                              r.reason + "), " + rep.outcome);
+}
+
+Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<PubEvent>& events) {
+  Order o = order_by_ref(t, ref);
+  if (o.status != "confirmed") refuse(Status::invalid_state, "order " + ref + " is " + o.status + ", not confirmed");
+  std::int64_t picked = 0;
+  for (const auto& l : o.lines) picked += l.picked;
+  if (picked == 0) refuse(Status::invalid_state, "order " + ref + " has nothing picked to dispatch");
+  auto acc = store::get_as<Account>(t, Table::accounts, o.account);
+  if (!acc) refuse(Status::not_found, "order " + ref + ": account '" + o.account + "' no longer exists");
+
+  std::vector<ShipLine> ship;
+  std::set<std::uint64_t> waves;
+  std::int64_t backordered = 0;
+  for (auto& l : o.lines) {
+    auto p = find_product(t, l.sku);
+    ship.push_back({l.line, l.sku, p ? p->description : std::string(), l.picked, l.price_minor, l.tax_bps});
+    l.shipped += l.picked;
+    l.picked = 0;
+    for (const auto& a : l.allocs)
+      if (a.task) waves.insert(task_by_id(t, a.task).wave);
+    l.backordered += release_line(t, l, events);
+    backordered += l.backordered;
+  }
+  bool complete = std::all_of(o.lines.begin(), o.lines.end(), [](const OrderLine& l) { return l.shipped == l.ordered; });
+  if (complete) o.status = "closed";
+  for (const auto& l : o.lines) sync_backorder_index(t, o, l);
+  save_order(t, o);
+
+  proto::InvoiceView inv = make_invoice(ship);
+  inv.number = store::next_seq(t, "invoice_seq");
+  inv.order_ref = o.ref;
+  inv.account = o.account;
+  const std::int64_t day = day_of_ms(ctx.now_ms);
+  inv.issue_date = civil_date(day);
+  inv.due_date = civil_date(day + acc->net_days);
+  inv.terms = acc->terms;
+  store::put_as(t, Table::invoices, store::be64(inv.number), inv);
+  for (auto w : waves) finish_wave_if_done(t, w, events);
+  emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  proto::DispatchRep rep{inv, backordered};
+  return Outcome::ok(rep, "dispatched " + ref + ", invoice " + std::to_string(inv.number) + " total " +
+                              std::to_string(inv.total_minor) + " minor");
+}
+
+void check_sku_and_location(const Txn& t, std::string_view sku, std::string_view loc) {
+  if (!find_product(t, sku)) refuse(Status::not_found, "no product '" + std::string(sku) + "'");
+  if (!find_location(t, loc)) refuse(Status::not_found, "no location '" + std::string(loc) + "'");
+}
+
+Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& events) {
+  check_sku_and_location(t, r.sku, r.location);
+  if (r.qty <= 0 || r.qty > 1'000'000'000) refuse(Status::invalid, "received quantity must be 1 to 1000000000, got " + std::to_string(r.qty));
+  adjust_stock(t, r.sku, r.location, r.qty, 0);
+  proto::ReceiveRep rep;
+  rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
+  rep.stock = stock_view(r.sku, r.location, stock_at(t, r.sku, r.location));
+  return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
+                              (r.ref.empty() ? "" : " (" + r.ref + ")"));
+}
+
+Outcome do_adjust(Txn& t, const proto::AdjustReq& r, std::vector<PubEvent>& events) {
+  check_sku_and_location(t, r.sku, r.location);
+  if (r.reason.empty()) refuse(Status::invalid, "an adjustment needs a reason");
+  if (r.delta == 0 || r.delta < -1'000'000'000 || r.delta > 1'000'000'000) refuse(Status::invalid, "delta must be a non-zero quantity");
+  StockRec s = stock_at(t, r.sku, r.location);
+  if (s.on_hand + r.delta < s.reserved)
+    refuse(Status::insufficient_stock, "bin " + r.location + " holds " + std::to_string(s.on_hand) + " of " + r.sku + ", " +
+                                           std::to_string(s.reserved) + " reserved; cannot remove " + std::to_string(-r.delta));
+  adjust_stock(t, r.sku, r.location, r.delta, 0);
+  if (r.delta > 0) serve_backorders(t, r.sku, events);
+  return Outcome::ok(stock_view(r.sku, r.location, stock_at(t, r.sku, r.location)),
+                     "adjusted " + r.sku + " at " + r.location + " by " + std::to_string(r.delta) + ": " + r.reason);
+}
+
+Outcome do_allocate(Txn& t, std::vector<PubEvent>& events) {
+  std::set<std::string> skus;
+  t.scan(Table::backorders, "", [&](std::string_view k, std::string_view) {
+    skus.insert(std::string(k.substr(0, k.find('\0'))));
+    return true;
+  });
+  proto::AllocateRep rep;
+  for (const auto& s : skus) rep.units += serve_backorders(t, s, events, &rep.lines);
+  return Outcome::ok(rep, "allocated " + std::to_string(rep.units) + " backordered units");
+}
+
+void add_user(Txn& t, const std::string& code, const std::string& name, const std::string& role, const std::string& pin) {
+  User u = store::get_as<User>(t, Table::users, code).value_or(User{});
+  u.code = code;
+  u.name = name.empty() ? (u.name.empty() ? code : u.name) : name;
+  u.role = role;
+  u.pin_hash = hash_pin(pin);
+  u.failed_pins = 0;
+  u.locked_until_ms = 0;
+  store::put_as(t, Table::users, code, u);
+}
+
+Outcome fail_import(proto::ImportRep rep) {
+  Outcome o = Outcome::fail(Status::import_failed, std::to_string(rep.errors.size()) + " row error(s); nothing was imported");
+  if (rep.errors.size() > 200) rep.errors.resize(200);
+  msgpack::pack(o.body, rep);
+  return o;
+}
+
+Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector<PubEvent>& events) {
+  auto parsed = csv::parse(r.csv);
+  proto::ImportRep rep;
+  if (auto* pe = std::get_if<csv::ParseError>(&parsed)) {
+    rep.errors.push_back({static_cast<std::uint32_t>(pe->line), "", pe->message});
+    return fail_import(std::move(rep));
+  }
+  const auto& table = std::get<csv::Table>(parsed);
+  auto& errs = rep.errors;
+  auto err = [&](std::size_t line, const char* col, std::string msg) {
+    errs.push_back({static_cast<std::uint32_t>(line), col, std::move(msg)});
+  };
+  std::set<std::string> seen;
+  auto dup = [&](std::size_t line, const char* col, const std::string& key) {
+    if (!seen.insert(key).second) err(line, col, std::string(col) + " '" + key + "' appears twice in the file");
+  };
+  if (r.kind == "products") {
+    auto rows = parse_products(table, errs);
+    std::map<std::string, std::string> file_codes;  // barcode -> sku within the file
+    for (const auto& [line, p] : rows) {
+      dup(line, "sku", p.sku);
+      for (const auto& b : p.barcodes) {
+        auto owner = t.get(Table::barcodes, b);
+        if (owner && *owner != p.sku) err(line, "barcodes", "barcode " + b + " already belongs to " + std::string(*owner));
+        auto [it, fresh] = file_codes.emplace(b, p.sku);
+        if (!fresh && it->second != p.sku) err(line, "barcodes", "barcode " + b + " is also given to " + it->second);
+      }
+    }
+    if (!errs.empty()) return fail_import(std::move(rep));
+    for (const auto& [line, p] : rows) {
+      if (auto old = find_product(t, p.sku))
+        for (const auto& b : old->barcodes) t.del(Table::barcodes, b);
+      for (const auto& b : p.barcodes) t.put(Table::barcodes, b, p.sku);
+      store::put_as(t, Table::products, p.sku, p);
+    }
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else if (r.kind == "locations") {
+    auto rows = parse_locations(table, errs);
+    std::map<std::string, std::string> file_codes;
+    for (const auto& [line, l] : rows) {
+      dup(line, "code", l.code);
+      auto owner = t.get(Table::loc_barcodes, l.barcode);
+      if (owner && *owner != l.code) err(line, "barcode", "barcode " + l.barcode + " already belongs to location " + std::string(*owner));
+      auto [it, fresh] = file_codes.emplace(l.barcode, l.code);
+      if (!fresh && it->second != l.code) err(line, "barcode", "barcode " + l.barcode + " is also given to " + it->second);
+    }
+    if (!errs.empty()) return fail_import(std::move(rep));
+    for (const auto& [line, l] : rows) {
+      if (auto old = find_location(t, l.code)) t.del(Table::loc_barcodes, old->barcode);
+      t.put(Table::loc_barcodes, l.barcode, l.code);
+      store::put_as(t, Table::locations, l.code, l);
+    }
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else if (r.kind == "stock") {
+    auto rows = parse_stock(table, errs);
+    for (const auto& [line, s] : rows) {
+      dup(line, "location", s.sku + " at " + s.location);
+      if (!find_product(t, s.sku)) err(line, "sku", "sku '" + s.sku + "' is not a known product");
+      if (!find_location(t, s.location)) err(line, "location", "location '" + s.location + "' is not known");
+      else if (auto cur = stock_at(t, s.sku, s.location); s.qty < cur.reserved)
+        err(line, "qty", "qty " + std::to_string(s.qty) + " is below the " + std::to_string(cur.reserved) + " units reserved there");
+    }
+    if (!errs.empty()) return fail_import(std::move(rep));
+    std::set<std::string> skus;
+    for (const auto& [line, s] : rows) {
+      adjust_stock(t, s.sku, s.location, s.qty - stock_at(t, s.sku, s.location).on_hand, 0);
+      skus.insert(s.sku);
+    }
+    for (const auto& s : skus) serve_backorders(t, s, events);
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else if (r.kind == "accounts") {
+    auto rows = parse_accounts(table, errs);
+    for (const auto& [line, a] : rows) dup(line, "code", a.code);
+    if (!errs.empty()) return fail_import(std::move(rep));
+    for (const auto& [line, a] : rows) store::put_as(t, Table::accounts, a.code, a);
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else if (r.kind == "orders") {
+    auto rows = parse_orders(table, errs);
+    std::map<std::string, proto::OrderCreateReq> orders;
+    std::vector<std::string> order_seq;
+    for (const auto& [line, o] : rows) {
+      if (t.get(Table::order_refs, o.ref)) err(line, "order_ref", "order '" + o.ref + "' already exists");
+      if (!store::get_as<Account>(t, Table::accounts, o.account)) err(line, "account", "account '" + o.account + "' is not known");
+      if (!find_product(t, o.sku)) err(line, "sku", "sku '" + o.sku + "' is not a known product");
+      auto [it, fresh] = orders.try_emplace(o.ref);
+      if (fresh) {
+        it->second.ref = o.ref;
+        it->second.account = o.account;
+        order_seq.push_back(o.ref);
+      } else if (it->second.account != o.account) {
+        err(line, "account", "order '" + o.ref + "' has rows for two accounts (" + it->second.account + ", " + o.account + ")");
+      }
+      it->second.lines.push_back({o.sku, o.qty});
+    }
+    if (!errs.empty()) return fail_import(std::move(rep));
+    for (const auto& ref : order_seq) do_order_create(t, ctx, orders[ref], events);
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else if (r.kind == "users") {
+    auto rows = parse_users(table, errs);
+    for (const auto& [line, u] : rows) dup(line, "code", u.code);
+    if (!errs.empty()) return fail_import(std::move(rep));
+    for (const auto& [line, u] : rows) add_user(t, u.code, u.name, u.role, u.pin);
+    rep.rows = static_cast<std::uint32_t>(rows.size());
+  } else {
+    refuse(Status::invalid, "import kind must be products, locations, stock, accounts, orders or users, got '" + r.kind + "'");
+  }
+  if (table.rows.empty()) refuse(Status::invalid, "the file has a header but no rows");
+  return Outcome::ok(rep, "imported " + std::to_string(rep.rows) + " " + r.kind + " rows");
+}
+
+Outcome do_user_add(Txn& t, const proto::UserAddReq& r) {
+  if (!valid_code(r.code)) refuse(Status::invalid, "user code must be 1-64 printable characters without spaces");
+  if (!is_role(r.role)) refuse(Status::invalid, "role must be picker, forklift, manager or admin, got '" + r.role + "'");
+  if (!valid_pin(r.pin)) refuse(Status::invalid, "PIN must be 4 to 12 digits");
+  add_user(t, r.code, r.name, r.role, r.pin);
+  return Outcome::ok(proto::Empty{}, "added user " + r.code + " as " + r.role);
+}
+
+Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::object& body, std::vector<PubEvent>& ev) {
+  using namespace proto;
+  if (type == ImportReq::k_type) return do_import(t, ctx, body_as<ImportReq>(body), ev);
+  if (type == UserAddReq::k_type) return do_user_add(t, body_as<UserAddReq>(body));
+  if (type == OrderCreateReq::k_type) return do_order_create(t, ctx, body_as<OrderCreateReq>(body), ev);
+  if (type == OrderConfirmReq::k_type) return do_order_confirm(t, ctx, body_as<OrderConfirmReq>(body).ref, ev);
+  if (type == OrderCancelReq::k_type) return do_order_cancel(t, body_as<OrderCancelReq>(body).ref, ev);
+  if (type == AllocateReq::k_type) return do_allocate(t, ev);
+  if (type == WaveCreateReq::k_type) return do_wave_create(t, ctx, body_as<WaveCreateReq>(body), ev);
+  if (type == WaveReleaseReq::k_type) return do_wave_release(t, ctx, body_as<WaveReleaseReq>(body).wave, ev);
+  if (type == TaskClaimReq::k_type) return do_task_claim(t, ctx, body_as<TaskClaimReq>(body).task, ev);
+  if (type == PickConfirmReq::k_type) return do_pick_confirm(t, ctx, body_as<PickConfirmReq>(body), ev);
+  if (type == PickShortReq::k_type) return do_pick_short(t, ctx, body_as<PickShortReq>(body), ev);
+  if (type == DispatchReq::k_type) return do_dispatch(t, ctx, body_as<DispatchReq>(body).ref, ev);
+  if (type == ReceiveReq::k_type) return do_receive(t, body_as<ReceiveReq>(body), ev);
+  if (type == AdjustReq::k_type) return do_adjust(t, body_as<AdjustReq>(body), ev);
+  refuse(Status::unknown_type, "unknown mutation '" + std::string(type) + "'");
+}
+
+// ---- queries ----
+template <class T, class F>
+std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit = proto::k_max_list_items, bool reverse = false) {
+  std::vector<T> out;
+  t.scan(table, "", [&](std::string_view, std::string_view v) {
+    T rec = store::unpack<T>(v);
+    if (keep(rec)) out.push_back(std::move(rec));
+    return out.size() < limit;
+  }, reverse);
+  return out;
+}
+
+Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::object& body) {
+  using namespace proto;
+  auto all = [](const auto&) { return true; };
+  if (type == PingReq::k_type) return Outcome::ok(PingRep{store::meta_u64(t, "event_seq")});
+  if (type == SnapshotReq::k_type) {
+    SnapshotRep rep;
+    rep.seq = store::meta_u64(t, "event_seq");
+    for (const auto& w : scan_all<Wave>(t, Table::waves, [](const Wave& w) { return w.status == "released"; })) {
+      std::uint32_t left = 0;
+      for (auto id : w.tasks) {
+        Task k = task_by_id(t, id);
+        if (k.finished()) continue;
+        ++left;
+        rep.tasks.push_back(task_view(t, k));
+      }
+      rep.waves.push_back(wave_view(w, left));
+    }
+    return Outcome::ok(rep);
+  }
+  if (type == OrdersReq::k_type) {
+    auto r = body_as<OrdersReq>(body);
+    OrdersRep rep;
+    for (const auto& o : scan_all<Order>(t, Table::orders, [&](const Order& o) { return r.status.empty() || o.status == r.status; }))
+      rep.orders.push_back(order_view(o));
+    return Outcome::ok(rep);
+  }
+  if (type == OrderShowReq::k_type) return Outcome::ok(order_view(order_by_ref(t, body_as<OrderShowReq>(body).ref)));
+  if (type == WavesReq::k_type) {
+    WavesRep rep;
+    for (const auto& w : scan_all<Wave>(t, Table::waves, all)) rep.waves.push_back(wave_view(w, tasks_left(t, w)));
+    return Outcome::ok(rep);
+  }
+  if (type == TasksReq::k_type) {
+    auto r = body_as<TasksReq>(body);
+    TasksRep rep;
+    auto keep = [&](const Task& k) { return (!r.wave || k.wave == r.wave) && (r.status.empty() || k.status == r.status); };
+    for (const auto& k : scan_all<Task>(t, Table::tasks, keep)) rep.tasks.push_back(task_view(t, k));
+    return Outcome::ok(rep);
+  }
+  if (type == StockReq::k_type) {
+    auto r = body_as<StockReq>(body);
+    StockRep rep;
+    t.scan(Table::stock, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
+      auto sep = k.find('\0');
+      auto sku = k.substr(0, sep), loc = k.substr(sep + 1);
+      if (r.location.empty() || loc == r.location) rep.stock.push_back(stock_view(sku, loc, store::unpack<StockRec>(v)));
+      return rep.stock.size() < k_max_list_items;
+    });
+    return Outcome::ok(rep);
+  }
+  if (type == ExceptionsReq::k_type) return Outcome::ok(ExceptionsRep{scan_all<ExceptionView>(t, Table::exceptions, all)});
+  if (type == InvoicesReq::k_type) return Outcome::ok(InvoicesRep{scan_all<InvoiceView>(t, Table::invoices, all)});
+  if (type == InvoiceShowReq::k_type) {
+    auto n = body_as<InvoiceShowReq>(body).number;
+    auto inv = store::get_as<InvoiceView>(t, Table::invoices, store::be64(n));
+    if (!inv) refuse(Status::not_found, "no invoice " + std::to_string(n));
+    return Outcome::ok(*inv);
+  }
+  if (type == AuditReq::k_type) {
+    auto r = body_as<AuditReq>(body);
+    return Outcome::ok(AuditRep{scan_all<AuditView>(t, Table::audit, all, std::min<std::size_t>(r.limit, k_max_list_items), true)});
+  }
+  refuse(Status::unknown_type, "unknown query '" + std::string(type) + "'");
+}
+
+}  // namespace
+
+bool is_mutation(std::string_view type) {
+  using namespace proto;
+  for (auto t : {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type,
+                 OrderCancelReq::k_type, AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type,
+                 TaskClaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type, DispatchReq::k_type,
+                 ReceiveReq::k_type, AdjustReq::k_type})
+    if (t == type) return true;
+  return false;
+}
+
+bool is_query(std::string_view type) {
+  using namespace proto;
+  for (auto t : {PingReq::k_type, SnapshotReq::k_type, OrdersReq::k_type, OrderShowReq::k_type, WavesReq::k_type,
+                 TasksReq::k_type, StockReq::k_type, ExceptionsReq::k_type, InvoicesReq::k_type,
+                 InvoiceShowReq::k_type, AuditReq::k_type})
+    if (t == type) return true;
+  return false;
+}
+
+Outcome apply_mutation(Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body,
+                       std::vector<PubEvent>& events) {
+  try {
+    return mutate(txn, ctx, type, body, events);
+  } catch (const Refusal& r) {
+    events.clear();
+    return Outcome::fail(r.status, r.message);
+  } catch (const msgpack::type_error&) {
+    events.clear();
+    return Outcome::fail(Status::internal, "a stored record could not be read");
+  }
+}
+
+Outcome run_query(const Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body) {
+  try {
+    return query(txn, ctx, type, body);
+  } catch (const Refusal& r) {
+    return Outcome::fail(r.status, r.message);
+  } catch (const msgpack::type_error&) {
+    return Outcome::fail(Status::internal, "a stored record could not be read");
+  }
+}
+
+void write_audit(Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail) {
+  proto::AuditView a;
+  a.seq = store::next_seq(txn, "audit_seq");
+  a.at_ms = ctx.now_ms;
+  a.user = ctx.user;
+  a.device = ctx.device;
+  a.type = std::string(type);
+  a.detail = std::string(detail);
+  store::put_as(txn, Table::audit, store::be64(a.seq), a);
+}
+
+std::string hash_pin(std::string_view pin) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    throw std::runtime_error("out of memory while hashing a PIN");
+  return out;
+}
+
+bool verify_pin(const std::string& hash, std::string_view pin) {
+  return crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0;
+}
+
+std::string new_token() {
+  unsigned char raw[24];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+}  // namespace wms::app

@@ -1,0 +1,71 @@
+// The server's use cases: each request type is applied to an LMDB transaction it is given, calling the pure
+// rules in domain/ and writing records, audit and events through store/. It never opens, commits or aborts a
+// transaction itself (the writer owns that) and never touches a socket.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "domain/records.hpp"
+#include "store/lmdb.hpp"
+#include "wms/proto/wire.hpp"
+
+namespace wms::app {
+
+// Who asks, from where, when (the clock is read at the edge and passed in).
+struct Ctx {
+  std::string user;
+  std::string role;
+  std::string device;
+  std::int64_t now_ms = 0;
+};
+
+struct PubEvent {
+  std::string topic;
+  std::string payload;  // encoded event envelope with its sequence number
+};
+
+struct Outcome {
+  proto::Status status = proto::Status::ok;
+  std::string error;
+  msgpack::sbuffer body;
+  std::string audit;  // one line for the audit record of a successful mutation
+  static Outcome fail(proto::Status s, std::string msg) {
+    Outcome o;
+    o.status = s;
+    o.error = std::move(msg);
+    return o;
+  }
+  template <class T>
+  static Outcome ok(const T& body, std::string audit = {}) {
+    Outcome o;
+    msgpack::pack(o.body, body);
+    o.audit = std::move(audit);
+    return o;
+  }
+};
+
+bool is_mutation(std::string_view type);
+bool is_query(std::string_view type);
+
+// Mutations: applied inside `txn` (a child of the writer's batch transaction). Events are written to the event
+// log inside the same transaction and appended to `events` for publishing after the commit.
+Outcome apply_mutation(store::Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body,
+                       std::vector<PubEvent>& events);
+// Queries: read-only.
+Outcome run_query(const store::Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body);
+
+// Writes the audit record of a mutation (same transaction as the change).
+void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail);
+
+// Users and sessions (PIN hashing is slow on purpose: call it outside the writer where possible).
+std::string hash_pin(std::string_view pin);
+bool verify_pin(const std::string& hash, std::string_view pin);
+std::string new_token();
+inline constexpr std::uint32_t k_max_failed_pins = 5;
+inline constexpr std::int64_t k_lockout_ms = 5 * 60 * 1000;
+
+}  // namespace wms::app

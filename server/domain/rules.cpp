@@ -1,0 +1,171 @@
+// Implementation of the pure rules declared in rules.hpp.
+#include "rules.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "wms/shared/decimal.hpp"
+
+namespace wms::domain {
+using proto::Status;
+
+bool is_role(std::string_view role) {
+  return role == "picker" || role == "forklift" || role == "manager" || role == "admin";
+}
+
+bool role_allows(std::string_view role, std::string_view type) {
+  static constexpr std::array<std::string_view, 8> floor = {"hello", "login", "logout", "ping", "snapshot",
+                                                             "task.claim", "pick.confirm", "pick.short"};
+  static constexpr std::array<std::string_view, 17> office = {
+      "tasks",    "orders",   "order.show", "order.create", "order.confirm", "order.cancel",
+      "allocate", "waves",    "wave.create", "wave.release", "dispatch",     "receive",
+      "adjust",   "stock",    "exceptions",  "invoices",     "invoice.show"};
+  static constexpr std::array<std::string_view, 4> admin_only = {"import", "user.add", "backup", "audit"};
+  auto in = [&](const auto& set) { return std::find(set.begin(), set.end(), type) != set.end(); };
+  if (!is_role(role)) return false;
+  if (in(floor)) return true;
+  if (role == "picker" || role == "forklift") return type == "tasks";
+  if (in(office)) return true;
+  return role == "admin" && in(admin_only);
+}
+
+std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {
+  if (tier == "list") return 0;
+  if (tier == "silver") return 300;
+  if (tier == "gold") return 500;
+  if (tier == "platinum") return 800;
+  return std::nullopt;
+}
+
+std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps) {
+  return list_minor - (list_minor * discount_bps + 5000) / 10000;
+}
+
+std::optional<std::int32_t> parse_terms(std::string_view terms) {
+  if (terms == "prepay") return 0;
+  if (terms.size() < 4 || terms.substr(0, 3) != "net") return std::nullopt;
+  auto n = decimal::parse_int(terms.substr(3));
+  if (!n || *n < 0 || *n > 365) return std::nullopt;
+  return static_cast<std::int32_t>(*n);
+}
+
+std::vector<Take> allocate(std::int64_t qty, std::vector<Slot> slots, std::string_view mode) {
+  const std::string_view first = mode == "pallet" ? k_kind_bulk : k_kind_pick;
+  auto rank = [&](const Slot& s) {
+    if (s.kind == first) return 0;
+    if (s.kind == k_kind_pick || s.kind == k_kind_bulk) return 1;
+    return 2;
+  };
+  std::sort(slots.begin(), slots.end(), [&](const Slot& a, const Slot& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    if (a.walk_seq != b.walk_seq) return a.walk_seq < b.walk_seq;
+    return a.location < b.location;
+  });
+  std::vector<Take> takes;
+  for (const auto& s : slots) {
+    if (qty <= 0) break;
+    if (rank(s) == 2 || s.available <= 0) continue;
+    std::int64_t n = std::min(qty, s.available);
+    takes.push_back({s.location, n});
+    qty -= n;
+  }
+  return takes;
+}
+
+Verdict check_pick(const Task& task, const PickScan& scan) {
+  if (task.finished()) return Verdict::no(Status::invalid_state, "task " + std::to_string(task.id) + " is already " + task.status);
+  if (!task.claimed_by.empty() && task.claimed_by != scan.device)
+    return Verdict::no(Status::conflict, "task " + std::to_string(task.id) + " is claimed by device " + task.claimed_by);
+  if (!scan.location)
+    return Verdict::no(Status::unknown_barcode, "'" + scan.location_scan + "' is not a location barcode; scan the bin label at " + task.location);
+  if (*scan.location != task.location)
+    return Verdict::no(Status::wrong_location, "wrong location: you scanned " + *scan.location + ", this pick is at " + task.location);
+  if (!scan.sku)
+    return Verdict::no(Status::unknown_barcode, "'" + scan.product_scan + "' is not a known product barcode");
+  if (*scan.sku != task.sku)
+    return Verdict::no(Status::wrong_product, "wrong product: you scanned " + *scan.sku + ", this pick is " + task.sku);
+  if (scan.qty <= 0) return Verdict::no(Status::invalid, "quantity must be at least 1, got " + std::to_string(scan.qty));
+  const std::int64_t left = task.qty - task.picked;
+  if (scan.qty > left)
+    return Verdict::no(Status::over_pick, "over-pick: " + std::to_string(left) + " left to pick at " + task.location +
+                                              ", you confirmed " + std::to_string(scan.qty));
+  return Verdict::yes();
+}
+
+bool is_short_reason(std::string_view reason) {
+  return reason == "empty" || reason == "damaged" || reason == "not_found";
+}
+
+Verdict check_short(const Task& task, std::int64_t qty_found, std::string_view reason, std::string_view device) {
+  if (task.finished()) return Verdict::no(Status::invalid_state, "task " + std::to_string(task.id) + " is already " + task.status);
+  if (!task.claimed_by.empty() && task.claimed_by != device)
+    return Verdict::no(Status::conflict, "task " + std::to_string(task.id) + " is claimed by device " + task.claimed_by);
+  if (!is_short_reason(reason))
+    return Verdict::no(Status::invalid, "short-pick reason must be empty, damaged or not_found, got '" + std::string(reason) + "'");
+  const std::int64_t left = task.qty - task.picked;
+  if (qty_found < 0 || qty_found >= left)
+    return Verdict::no(Status::invalid, "quantity found must be between 0 and " + std::to_string(left - 1) +
+                                            " (the full " + std::to_string(left) + " is a normal confirm)");
+  return Verdict::yes();
+}
+
+void order_by_walk(std::vector<PlannedPick>& picks) {
+  std::sort(picks.begin(), picks.end(), [](const PlannedPick& a, const PlannedPick& b) {
+    if (a.walk_seq != b.walk_seq) return a.walk_seq < b.walk_seq;
+    if (a.location != b.location) return a.location < b.location;
+    if (a.order != b.order) return a.order < b.order;
+    return a.line < b.line;
+  });
+}
+
+std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps) {
+  const std::int64_t p = net_minor * tax_bps;
+  return p >= 0 ? (p + 5000) / 10000 : -((-p + 5000) / 10000);
+}
+
+proto::InvoiceView make_invoice(const std::vector<ShipLine>& lines) {
+  proto::InvoiceView inv;
+  for (const auto& l : lines) {
+    if (l.qty <= 0) continue;
+    proto::InvoiceLineView v;
+    v.line = l.line;
+    v.sku = l.sku;
+    v.description = l.description;
+    v.qty = l.qty;
+    v.unit_price_minor = l.unit_price_minor;
+    v.net_minor = l.qty * l.unit_price_minor;
+    v.tax_bps = l.tax_bps;
+    v.tax_minor = tax_minor(v.net_minor, l.tax_bps);
+    inv.net_minor += v.net_minor;
+    inv.tax_minor += v.tax_minor;
+    inv.lines.push_back(std::move(v));
+  }
+  inv.total_minor = inv.net_minor + inv.tax_minor;
+  return inv;
+}
+
+// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar), public domain description.
+std::string civil_date(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[72];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
+std::int64_t day_of_ms(std::int64_t unix_ms) {
+  std::int64_t d = unix_ms / 86400000;
+  if (unix_ms < 0 && unix_ms % 86400000 != 0) --d;
+  return d;
+}
+
+}  // namespace wms::domain

@@ -1,0 +1,100 @@
+// Pure business rules of the order-to-invoice spine: roles, pricing, allocation, pick checks, wave
+// planning, invoicing. Values in, values/decisions out: no clock, no storage, no sockets, no globals.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "records.hpp"
+#include "wms/proto/messages.hpp"
+#include "wms/proto/wire.hpp"
+
+namespace wms::domain {
+
+// A decision that may be refused: status ok, or a code from the closed wire enum plus a sentence a
+// person can act on ("bin A-03-2 holds 4, task asks 6").
+struct Verdict {
+  proto::Status status = proto::Status::ok;
+  std::string message;
+  bool ok() const { return status == proto::Status::ok; }
+  static Verdict yes() { return {}; }
+  static Verdict no(proto::Status s, std::string m) { return {s, std::move(m)}; }
+};
+
+// ---- roles -------------------------------------------------------------------------------------
+bool is_role(std::string_view role);
+// Whether `role` may send a request of `type`. Unknown types are refused (the front answers unknown_type first).
+bool role_allows(std::string_view role, std::string_view type);
+
+// ---- pricing -----------------------------------------------------------------------------------
+// Price tiers give a discount off the list price: list 0 %, silver 3 %, gold 5 %, platinum 8 %.
+std::optional<std::int32_t> tier_discount_bps(std::string_view tier);
+// Unit price for an account tier, rounded half up to the minor unit.
+std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps);
+// Payment terms text: "prepay" or "netN" (N = 0..365). Returns net days, prepay = 0.
+std::optional<std::int32_t> parse_terms(std::string_view terms);
+
+// ---- allocation --------------------------------------------------------------------------------
+struct Slot {
+  std::string location;
+  std::string kind;
+  std::uint32_t walk_seq = 0;
+  std::int64_t available = 0;
+};
+struct Take {
+  std::string location;
+  std::int64_t qty = 0;
+};
+// Reserves up to `qty` from `slots`: locations of the mode's preferred kind first (pick faces for parcel,
+// bulk for pallet), then the other holding kind; within a kind lowest walk sequence first. Staging and dock
+// locations never give stock. The sum of takes is min(qty, total available).
+std::vector<Take> allocate(std::int64_t qty, std::vector<Slot> slots, std::string_view mode);
+
+// ---- picking -----------------------------------------------------------------------------------
+struct PickScan {
+  std::optional<std::string> location;  // location code the scanned barcode resolved to (nullopt: unknown)
+  std::optional<std::string> sku;       // sku the scanned product barcode resolved to
+  std::string location_scan;            // raw text, for the message
+  std::string product_scan;
+  std::int64_t qty = 0;
+  std::string device;
+};
+// Checks a confirmation against its task; nothing changes unless this says ok.
+Verdict check_pick(const Task& task, const PickScan& scan);
+// Checks a short-pick report: qty_found in 0..remaining-1 (a full quantity is a confirm, not a short).
+Verdict check_short(const Task& task, std::int64_t qty_found, std::string_view reason, std::string_view device);
+bool is_short_reason(std::string_view reason);
+
+// ---- waves -------------------------------------------------------------------------------------
+struct PlannedPick {
+  std::uint64_t order = 0;
+  std::uint32_t line = 0;
+  std::size_t alloc_index = 0;
+  std::string sku;
+  std::string location;
+  std::uint32_t walk_seq = 0;
+  std::int64_t qty = 0;
+};
+// Orders the picks of a wave along the walk: walk sequence, then location, then order and line.
+void order_by_walk(std::vector<PlannedPick>& picks);
+
+// ---- invoicing ---------------------------------------------------------------------------------
+struct ShipLine {
+  std::uint32_t line = 0;
+  std::string sku;
+  std::string description;
+  std::int64_t qty = 0;
+  std::int64_t unit_price_minor = 0;
+  std::int32_t tax_bps = 0;
+};
+// Builds the invoice lines and totals for exactly the shipped quantities. Tax per line, half up.
+// Number, dates and parties are filled in by the caller.
+proto::InvoiceView make_invoice(const std::vector<ShipLine>& lines);
+std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps);
+// Days since 1970-01-01 (UTC) <-> "YYYY-MM-DD".
+std::string civil_date(std::int64_t days_since_epoch);
+std::int64_t day_of_ms(std::int64_t unix_ms);
+
+}  // namespace wms::domain

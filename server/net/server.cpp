@@ -1,0 +1,475 @@
+// wmsd's runtime: front thread (ROUTER + PUB), writer thread (group commit), slow lane (PIN checks, backups).
+// Patterns named after the ZeroMQ guide: replies only after the durable commit; Clone-style event sequence
+// numbers written in the same transaction as the change; idempotent retry by key.
+#include "server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "app/service.hpp"
+#include "domain/rules.hpp"
+#include "store/lmdb.hpp"
+#include "wms/proto/codec.hpp"
+#include "wms/proto/messages.hpp"
+
+namespace wms::net {
+using proto::Status;
+
+namespace {
+std::atomic<bool> g_stop{false};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
+constexpr std::size_t k_max_queue = 20000;
+constexpr std::size_t k_max_key_bytes = 128;
+
+enum class Kind { mutation, login_ok, login_fail, logout };
+
+struct Cmd {
+  Kind kind = Kind::mutation;
+  std::string peer;
+  proto::RequestHeader h;
+  msgpack::object_handle handle;
+  msgpack::object body;
+  app::Ctx ctx;
+  std::uint64_t body_hash = 0;
+};
+
+struct SlowJob {
+  std::string peer;
+  proto::RequestHeader h;
+  std::string user, pin, path;
+};
+
+template <class T>
+class Queue {
+ public:
+  bool push(T v, std::size_t max) {
+    {
+      std::lock_guard lk(mu_);
+      if (q_.size() >= max) return false;
+      q_.push_back(std::move(v));
+    }
+    cv_.notify_one();
+    return true;
+  }
+  // Waits for work; returns everything queued (empty only when closed).
+  std::deque<T> take_all() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !q_.empty() || closed_; });
+    std::deque<T> out;
+    out.swap(q_);
+    return out;
+  }
+  void close() {
+    {
+      std::lock_guard lk(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> q_;
+  bool closed_ = false;
+};
+
+void send_frames(zmq::socket_t& s, std::initializer_list<std::string_view> frames) {
+  std::size_t i = 0, n = frames.size();
+  for (auto f : frames) {
+    s.send(zmq::buffer(f.data(), f.size()), ++i < n ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+}
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig cfg;
+  store::Env env;
+  std::shared_mutex map_mu;  // readers shared; the writer exclusive only while growing the map
+  zmq::context_t zctx{1};
+  zmq::socket_t router{zctx, zmq::socket_type::router};
+  zmq::socket_t pub{zctx, zmq::socket_type::pub};
+  zmq::socket_t pull{zctx, zmq::socket_type::pull};
+  Queue<Cmd> writer_q;
+  Queue<SlowJob> slow_q;
+  std::thread writer, slow;
+  std::uint64_t last_seq = 0;
+  std::string dummy_hash;
+
+  explicit Impl(ServerConfig c)
+      : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{64ull << 20, cfg.no_sync}) {
+    pull.set(zmq::sockopt::rcvhwm, 0);
+    pull.bind("inproc://wmsd-out");
+    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(proto::k_hard_max_message_bytes));
+    router.set(zmq::sockopt::router_mandatory, 0);
+    router.set(zmq::sockopt::sndhwm, 100000);
+    router.set(zmq::sockopt::rcvhwm, 100000);
+    router.set(zmq::sockopt::linger, 0);
+    pub.set(zmq::sockopt::linger, 0);
+    pub.set(zmq::sockopt::sndhwm, 100000);
+    try {
+      router.bind(cfg.bind);
+    } catch (const zmq::error_t& e) {
+      throw std::runtime_error("cannot bind request endpoint " + cfg.bind + ": " + e.what());
+    }
+    try {
+      pub.bind(cfg.pub);
+    } catch (const zmq::error_t& e) {
+      throw std::runtime_error("cannot bind event endpoint " + cfg.pub + ": " + e.what());
+    }
+    {
+      store::Txn t(env, store::Txn::Mode::read);
+      last_seq = store::meta_u64(t, "event_seq");
+    }
+    dummy_hash = app::hash_pin("000000");
+    writer = std::thread([this] { writer_loop(); });
+    slow = std::thread([this] { slow_loop(); });
+  }
+
+  ~Impl() {
+    writer_q.close();
+    slow_q.close();
+    if (writer.joinable()) writer.join();
+    if (slow.joinable()) slow.join();
+  }
+
+  // ---------------- writer thread ----------------
+  void writer_loop() {
+    zmq::socket_t out(zctx, zmq::socket_type::push);
+    out.set(zmq::sockopt::sndhwm, 0);
+    out.connect("inproc://wmsd-out");
+    for (;;) {
+      auto batch = writer_q.take_all();
+      if (batch.empty()) break;
+      process_batch(batch, out);
+    }
+  }
+
+  void process_batch(std::deque<Cmd>& batch, zmq::socket_t& out) {
+    for (;;) {
+      std::vector<std::pair<std::string*, std::string>> replies;
+      std::vector<app::PubEvent> events;
+      try {
+        store::Txn parent(env, store::Txn::Mode::write);
+        const std::int64_t now = now_ms();
+        for (auto& c : batch) {
+          c.ctx.now_ms = now;
+          replies.emplace_back(&c.peer, apply_one(parent, c, events));
+        }
+        parent.commit();
+      } catch (const store::MapFull&) {
+        std::unique_lock lk(map_mu);
+        env.grow();
+        spdlog::info("LMDB map grown to {} MiB", env.map_bytes() >> 20);
+        continue;
+      } catch (const std::exception& e) {
+        spdlog::error("storage failure, batch of {} not applied: {}", batch.size(), e.what());
+        for (auto& c : batch)
+          send_frames(out, {"R", c.peer, proto::encode_error_reply(c.h.id, Status::internal,
+                                                                   std::string("storage failure, nothing applied: ") + e.what())});
+        return;
+      }
+      for (auto& [peer, reply] : replies) send_frames(out, {"R", *peer, reply});
+      for (auto& e : events) send_frames(out, {"E", e.topic, e.payload});
+      return;
+    }
+  }
+
+  std::string apply_one(store::Txn& parent, Cmd& c, std::vector<app::PubEvent>& events) {
+    switch (c.kind) {
+      case Kind::login_ok:
+      case Kind::login_fail: return apply_login(parent, c);
+      case Kind::logout: {
+        parent.del(store::Table::sessions, c.h.token);
+        return proto::encode_reply(c.h.id, Status::ok, "", proto::Empty{});
+      }
+      case Kind::mutation: break;
+    }
+    const std::string idem_key = store::key2(c.ctx.device, c.h.key);
+    if (auto prior = store::get_as<domain::IdemRec>(parent, store::Table::idem, idem_key)) {
+      if (prior->type != c.h.type || prior->body_hash != c.body_hash)
+        return proto::encode_error_reply(c.h.id, Status::conflict,
+                                         "idempotency key " + c.h.key + " was already used for another request");
+      msgpack::sbuffer body;
+      body.write(prior->body.data(), prior->body.size());
+      return proto::encode_reply_raw(c.h.id, static_cast<Status>(prior->status), prior->error, body);
+    }
+    app::Outcome o;
+    {
+      store::Txn child(env, store::Txn::Mode::write, &parent);
+      std::vector<app::PubEvent> local;
+      try {
+        o = app::apply_mutation(child, c.ctx, c.h.type, c.body, local);
+      } catch (const store::Error&) {
+        throw;  // disk or map: the whole batch is retried or refused
+      } catch (const std::exception& e) {
+        spdlog::error("{} from {} failed: {}", c.h.type, c.ctx.device, e.what());
+        return proto::encode_error_reply(c.h.id, Status::internal, std::string("internal error: ") + e.what());
+      }
+      if (o.status == Status::ok) {
+        app::write_audit(child, c.ctx, c.h.type, o.audit);
+        child.commit();
+        for (auto& e : local) events.push_back(std::move(e));
+      }
+    }
+    domain::IdemRec rec{c.h.type, c.body_hash, static_cast<std::uint32_t>(o.status), o.error,
+                        std::string(o.body.data(), o.body.size())};
+    store::put_as(parent, store::Table::idem, idem_key, rec);
+    return proto::encode_reply_raw(c.h.id, o.status, o.error, o.body);
+  }
+
+  std::string apply_login(store::Txn& t, Cmd& c) {
+    auto u = store::get_as<domain::User>(t, store::Table::users, c.ctx.user);
+    if (!u) return proto::encode_error_reply(c.h.id, Status::unauthenticated, "unknown user or wrong PIN");
+    const std::int64_t now = c.ctx.now_ms;
+    if (u->locked_until_ms > now)
+      return proto::encode_error_reply(c.h.id, Status::locked, locked_message(*u, now));
+    if (c.kind == Kind::login_fail) {
+      ++u->failed_pins;
+      std::string msg = "unknown user or wrong PIN";
+      Status st = Status::unauthenticated;
+      if (u->failed_pins >= app::k_max_failed_pins) {
+        u->failed_pins = 0;
+        u->locked_until_ms = now + app::k_lockout_ms;
+        st = Status::locked;
+        msg = locked_message(*u, now);
+        spdlog::warn("user {} locked after {} wrong PINs from device {}", u->code, app::k_max_failed_pins, c.ctx.device);
+      }
+      store::put_as(t, store::Table::users, u->code, *u);
+      app::write_audit(t, c.ctx, "login.failed", st == Status::locked ? "locked after repeated wrong PINs" : "wrong PIN");
+      return proto::encode_error_reply(c.h.id, st, msg);
+    }
+    u->failed_pins = 0;
+    store::put_as(t, store::Table::users, u->code, *u);
+    proto::LoginRep rep{app::new_token(), u->code, u->name, u->role};
+    store::put_as(t, store::Table::sessions, rep.token, domain::Session{u->code, u->role, c.ctx.device, now});
+    app::write_audit(t, c.ctx, "login", "session opened as " + u->role);
+    return proto::encode_reply(c.h.id, Status::ok, "", rep);
+  }
+
+  static std::string locked_message(const domain::User& u, std::int64_t now) {
+    auto mins = (u.locked_until_ms - now + 59999) / 60000;
+    return "user " + u.code + " is locked after too many wrong PINs; try again in " + std::to_string(mins) +
+           " min or ask a manager";
+  }
+
+  // ---------------- slow lane ----------------
+  void slow_loop() {
+    zmq::socket_t out(zctx, zmq::socket_type::push);
+    out.set(zmq::sockopt::sndhwm, 0);
+    out.connect("inproc://wmsd-out");
+    for (;;) {
+      auto jobs = slow_q.take_all();
+      if (jobs.empty()) break;
+      for (auto& j : jobs) {
+        if (!j.path.empty()) run_backup(j, out);
+        else check_pin(j, out);
+      }
+    }
+  }
+
+  void check_pin(SlowJob& j, zmq::socket_t& out) {
+    std::optional<domain::User> u;
+    {
+      std::shared_lock lk(map_mu);
+      store::Txn t(env, store::Txn::Mode::read);
+      u = store::get_as<domain::User>(t, store::Table::users, j.user);
+    }
+    // Unknown users cost the same time as known ones, so a PIN prompt does not reveal which codes exist.
+    bool ok = app::verify_pin(u ? u->pin_hash : dummy_hash, j.pin) && u.has_value();
+    Cmd c;
+    c.kind = ok ? Kind::login_ok : Kind::login_fail;
+    c.peer = j.peer;
+    c.h = j.h;
+    c.ctx.user = j.user;
+    c.ctx.device = j.h.dev;
+    if (!writer_q.push(std::move(c), k_max_queue))
+      send_frames(out, {"R", j.peer, proto::encode_error_reply(j.h.id, Status::busy, "server busy, retry")});
+  }
+
+  void run_backup(SlowJob& j, zmq::socket_t& out) {
+    std::string reply;
+    try {
+      std::uint64_t bytes;
+      {
+        std::shared_lock lk(map_mu);
+        bytes = env.copy_to(j.path);
+      }
+      spdlog::info("backup written to {} ({} bytes)", j.path, bytes);
+      reply = proto::encode_reply(j.h.id, Status::ok, "", proto::BackupRep{j.path, bytes});
+    } catch (const std::exception& e) {
+      reply = proto::encode_error_reply(j.h.id, Status::invalid, std::string("backup failed: ") + e.what());
+    }
+    send_frames(out, {"R", j.peer, reply});
+  }
+
+  // ---------------- front thread ----------------
+  void reply(const std::string& peer, const std::string& bytes) { send_frames(router, {peer, bytes}); }
+  void reply_error(const std::string& peer, std::uint64_t id, Status s, const std::string& msg) {
+    reply(peer, proto::encode_error_reply(id, s, msg));
+  }
+
+  void on_request(const std::string& peer, std::string_view bytes) {
+    auto [req, err] = proto::decode_request(bytes);
+    if (!req) return reply_error(peer, err.id, err.status, err.message);
+    auto& h = req->h;
+    const std::string& type = h.type;
+    if (type == proto::HelloReq::k_type) {
+      return reply(peer, proto::encode_reply(h.id, Status::ok, "",
+                                             proto::HelloRep{"wmsd " WMS_VERSION, proto::k_protocol_version, last_seq,
+                                                             proto::k_heartbeat_ms}));
+    }
+    const bool known = type == "login" || type == "logout" || type == "backup" || app::is_mutation(type) || app::is_query(type);
+    if (!known) return reply_error(peer, h.id, Status::unknown_type, "unknown message type '" + type + "'");
+    if (h.dev.empty()) return reply_error(peer, h.id, Status::bad_request, "missing device id 'dev'");
+    if (type == proto::LoginReq::k_type) {
+      std::string e;
+      auto r = proto::decode_body<proto::LoginReq>(req->body, &e);
+      if (!r) return reply_error(peer, h.id, Status::bad_request, e);
+      if (!slow_q.push(SlowJob{peer, h, r->user, r->pin, {}}, 1000))
+        return reply_error(peer, h.id, Status::busy, "server busy, retry");
+      return;
+    }
+    app::Ctx ctx;
+    {
+      std::shared_lock lk(map_mu);
+      store::Txn t(env, store::Txn::Mode::read);
+      auto s = h.token.empty() ? std::nullopt : store::get_as<domain::Session>(t, store::Table::sessions, h.token);
+      if (!s) return reply_error(peer, h.id, Status::unauthenticated, "not logged in (or the session ended): log in first");
+      if (s->device != h.dev)
+        return reply_error(peer, h.id, Status::unauthenticated, "this session belongs to another device: log in again");
+      if (now_ms() - s->created_ms > k_session_ms)
+        return reply_error(peer, h.id, Status::unauthenticated, "session expired: log in again");
+      ctx = app::Ctx{s->user, s->role, h.dev, now_ms()};
+      if (!domain::role_allows(ctx.role, type))
+        return reply_error(peer, h.id, Status::forbidden, "role " + ctx.role + " may not do '" + type + "'");
+      if (app::is_query(type)) {
+        auto o = app::run_query(t, ctx, type, req->body);
+        return reply(peer, proto::encode_reply_raw(h.id, o.status, o.error, o.body));
+      }
+    }
+    if (type == proto::BackupReq::k_type) {
+      std::string e;
+      auto r = proto::decode_body<proto::BackupReq>(req->body, &e);
+      if (!r) return reply_error(peer, h.id, Status::bad_request, e);
+      if (r->path.empty() || r->path[0] != '/') return reply_error(peer, h.id, Status::invalid, "backup path must be absolute");
+      if (!slow_q.push(SlowJob{peer, h, {}, {}, r->path}, 1000)) return reply_error(peer, h.id, Status::busy, "server busy, retry");
+      return;
+    }
+    Cmd c;
+    c.peer = peer;
+    c.ctx = ctx;
+    if (type == proto::LogoutReq::k_type) {
+      c.kind = Kind::logout;
+    } else {
+      if (h.key.empty()) return reply_error(peer, h.id, Status::bad_request, "mutation '" + type + "' needs an idempotency key 'key'");
+      if (h.key.size() > k_max_key_bytes) return reply_error(peer, h.id, Status::bad_request, "idempotency key too long");
+      msgpack::sbuffer b;
+      msgpack::pack(b, req->body);
+      c.body_hash = fnv1a(std::string_view(b.data(), b.size()));
+    }
+    c.h = std::move(req->h);
+    c.handle = std::move(req->handle);
+    c.body = req->body;
+    const auto id = c.h.id;
+    if (!writer_q.push(std::move(c), k_max_queue)) reply_error(peer, id, Status::busy, "server busy, retry");
+  }
+
+  void on_output() {
+    std::vector<zmq::message_t> parts;
+    while (true) {
+      parts.clear();
+      auto r = zmq::recv_multipart(pull, std::back_inserter(parts), zmq::recv_flags::dontwait);
+      if (!r) return;
+      if (parts.size() != 3) continue;
+      if (parts[0].to_string_view() == "R") {
+        router.send(parts[1], zmq::send_flags::sndmore);
+        router.send(parts[2], zmq::send_flags::none);
+      } else {
+        std::string err;
+        if (auto ev = proto::decode_event(parts[2].to_string_view(), &err)) last_seq = ev->seq;
+        pub.send(parts[1], zmq::send_flags::sndmore);
+        pub.send(parts[2], zmq::send_flags::none);
+      }
+    }
+  }
+
+  void heartbeat() {
+    auto payload = proto::encode_event(last_seq, "hb", proto::PingRep{last_seq});
+    send_frames(pub, {"hb", payload});
+  }
+
+  void run() {
+    spdlog::info("wmsd serving requests on {} and events on {} (data {}, event seq {})", cfg.bind, cfg.pub,
+                 cfg.data_dir, last_seq);
+    auto next_hb = std::chrono::steady_clock::now();
+    std::vector<zmq::message_t> parts;
+    while (!g_stop.load()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= next_hb) {
+        heartbeat();
+        next_hb = now + std::chrono::milliseconds(proto::k_heartbeat_ms);
+      }
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_hb - now);
+      zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, 2, std::max<std::chrono::milliseconds>(wait, std::chrono::milliseconds(1)));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        throw;
+      }
+      if (items[1].revents & ZMQ_POLLIN) on_output();
+      if (items[0].revents & ZMQ_POLLIN) {
+        // Drain what is waiting, but bounded so replies from the writer are not starved.
+        for (int n = 0; n < 256; ++n) {
+          parts.clear();
+          auto r = zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait);
+          if (!r) break;
+          if (parts.size() != 2) continue;  // a DEALER sends exactly one frame; anything else is not ours
+          try {
+            on_request(parts[0].to_string(), parts[1].to_string_view());
+          } catch (const std::exception& e) {
+            spdlog::error("request dropped: {}", e.what());
+          }
+        }
+      }
+    }
+    spdlog::info("wmsd stopping");
+    writer_q.close();
+    slow_q.close();
+    if (writer.joinable()) writer.join();
+    if (slow.joinable()) slow.join();
+    on_output();  // last replies of the final batch
+  }
+};
+
+Server::Server(ServerConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) { g_stop = false; }
+Server::~Server() = default;
+void Server::run() { impl_->run(); }
+void Server::stop() { g_stop = true; }
+void Server::stop_from_signal() { g_stop = true; }
+
+}  // namespace wms::net

@@ -1,0 +1,36 @@
+// The ZeroMQ front of wmsd: a ROUTER for requests, a PUB for events, one writer thread that applies queued
+// mutations in group commits, and a slow-lane thread for PIN checks and backups. Only the front thread touches
+// the ROUTER and PUB sockets; replies and events reach it over an inproc pipe after the commit.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace wms::net {
+
+struct ServerConfig {
+  std::string data_dir;
+  std::string bind = "tcp://127.0.0.1:5555";
+  std::string pub = "tcp://127.0.0.1:5556";
+  bool no_sync = false;  // benchmarks of the CPU ceiling only; never for real stock
+};
+
+struct Stats {
+  std::uint64_t batches = 0;
+  std::uint64_t commands = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig cfg);  // opens storage and binds; throws with a clear message on failure
+  ~Server();
+  void run();                         // serves until stop() (async-signal-safe) is called
+  void stop();
+  static void stop_from_signal();     // for SIGTERM/SIGINT handlers
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wms::net

@@ -1,0 +1,211 @@
+// LMDB wrapper implementation. Layout decisions (table names, schema version) live here.
+#include "lmdb.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace wms::store {
+namespace {
+void check(int rc, const char* what) {
+  if (rc == MDB_MAP_FULL) throw MapFull(what);
+  if (rc != MDB_SUCCESS) throw Error(what, rc);
+}
+MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+}  // namespace
+
+const char* table_name(Table t) {
+  static const char* names[] = {"meta",   "users",      "sessions",   "products", "barcodes",  "locations",
+                                "loc_barcodes", "stock", "accounts",  "orders",   "order_refs", "backorders", "open_orders",
+                                "waves",  "tasks",      "exceptions", "invoices", "audit",     "events",
+                                "idem"};
+  static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
+  return names[static_cast<int>(t)];
+}
+
+Env::Env(const std::string& dir, EnvOptions opts) {
+  std::filesystem::create_directories(dir);
+  check(mdb_env_create(&env_), "mdb_env_create");
+  try {
+    check(mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(Table::count_) + 2), "mdb_env_set_maxdbs");
+    check(mdb_env_set_mapsize(env_, opts.initial_map_bytes), "mdb_env_set_mapsize");
+    check(mdb_env_set_maxreaders(env_, 126), "mdb_env_set_maxreaders");
+    unsigned flags = MDB_NOTLS;  // read transactions may be used from more than one thread over time
+    if (opts.no_sync) flags |= MDB_NOSYNC;
+    check(mdb_env_open(env_, dir.c_str(), flags, 0640), ("opening LMDB environment in " + dir).c_str());
+    // The map may have grown in an earlier run: adopt the size recorded in the file.
+    check(mdb_env_set_mapsize(env_, 0), "mdb_env_set_mapsize");
+
+    Txn txn(*this, Txn::Mode::write);
+    for (int i = 0; i < static_cast<int>(Table::count_); ++i) {
+      check(mdb_dbi_open(txn.raw(), table_name(static_cast<Table>(i)), MDB_CREATE, &dbis_[i]), "mdb_dbi_open");
+    }
+    auto schema = txn.get(Table::meta, "schema");
+    if (!schema) {
+      set_meta_u64(txn, "schema", k_schema_version);
+    } else if (from_be64(*schema) != k_schema_version) {
+      throw std::runtime_error("data folder " + dir + " has schema version " + std::to_string(from_be64(*schema)) +
+                               " but this wmsd understands version " + std::to_string(k_schema_version) +
+                               "; run the wmsd release that wrote it, or restore a backup made by this one");
+    }
+    txn.commit();
+  } catch (...) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw;
+  }
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+std::size_t Env::map_bytes() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+void Env::grow() { check(mdb_env_set_mapsize(env_, map_bytes() * 2), "growing the LMDB map"); }
+
+std::uint64_t Env::copy_to(const std::string& path) const {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) throw std::runtime_error("cannot create backup file " + path + ": " + std::strerror(errno));
+  int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+  bool synced = rc == MDB_SUCCESS && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) {
+    ::unlink(path.c_str());
+    if (rc != MDB_SUCCESS) throw Error("backup to " + path, rc);
+    throw std::runtime_error("backup to " + path + ": fsync failed");
+  }
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Txn::Txn(const Env& env, Mode mode, Txn* parent) : env_(env) {
+  check(mdb_txn_begin(env.raw(), parent ? parent->raw() : nullptr, mode == Mode::read ? MDB_RDONLY : 0, &txn_),
+        "mdb_txn_begin");
+}
+
+Txn::~Txn() { abort(); }
+
+void Txn::commit() {
+  MDB_txn* t = txn_;
+  txn_ = nullptr;
+  check(mdb_txn_commit(t), "mdb_txn_commit");
+}
+
+void Txn::abort() {
+  if (txn_) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
+  MDB_val k = val(key), v{};
+  int rc = mdb_get(txn_, env_.dbi(t), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_get");
+  return view(v);
+}
+
+void Txn::put(Table t, std::string_view key, std::string_view value) {
+  MDB_val k = val(key), v = val(value);
+  check(mdb_put(txn_, env_.dbi(t), &k, &v, 0), "mdb_put");
+}
+
+bool Txn::del(Table t, std::string_view key) {
+  MDB_val k = val(key);
+  int rc = mdb_del(txn_, env_.dbi(t), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "mdb_del");
+  return true;
+}
+
+namespace {
+struct Cursor {
+  MDB_cursor* c = nullptr;
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &c), "mdb_cursor_open"); }
+  ~Cursor() { mdb_cursor_close(c); }
+};
+}  // namespace
+
+void Txn::scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
+               bool reverse) const {
+  Cursor cur(txn_, env_.dbi(t));
+  MDB_val k{}, v{};
+  int rc;
+  if (!reverse) {
+    k = val(prefix);
+    rc = prefix.empty() ? mdb_cursor_get(cur.c, &k, &v, MDB_FIRST) : mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS) {
+      auto key = view(k);
+      if (key.substr(0, prefix.size()) != prefix) break;
+      if (!fn(key, view(v))) return;
+      rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT);
+    }
+  } else {
+    // Position after the last key with the prefix: the prefix followed by 0xFF.. bytes, then step back.
+    std::string upper(prefix);
+    upper.append(64, '\xff');
+    k = val(upper);
+    rc = prefix.empty() ? mdb_cursor_get(cur.c, &k, &v, MDB_LAST) : mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur.c, &k, &v, MDB_LAST);
+    else if (rc == MDB_SUCCESS && !prefix.empty()) rc = mdb_cursor_get(cur.c, &k, &v, MDB_PREV);
+    while (rc == MDB_SUCCESS) {
+      auto key = view(k);
+      if (key.substr(0, prefix.size()) != prefix) {
+        if (key < prefix) break;
+      } else if (!fn(key, view(v))) {
+        return;
+      }
+      rc = mdb_cursor_get(cur.c, &k, &v, MDB_PREV);
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) check(rc, "mdb_cursor_get");
+}
+
+std::string be64(std::uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return s;
+}
+
+std::uint64_t from_be64(std::string_view s) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string key2(std::string_view a, std::string_view b) {
+  std::string k;
+  k.reserve(a.size() + b.size() + 1);
+  k.append(a);
+  k.push_back('\0');
+  k.append(b);
+  return k;
+}
+
+std::uint64_t meta_u64(const Txn& txn, std::string_view name) {
+  auto v = txn.get(Table::meta, name);
+  return v ? from_be64(*v) : 0;
+}
+
+void set_meta_u64(Txn& txn, std::string_view name, std::uint64_t v) { txn.put(Table::meta, name, be64(v)); }
+
+std::uint64_t next_seq(Txn& txn, std::string_view name) {
+  std::uint64_t v = meta_u64(txn, name) + 1;
+  set_meta_u64(txn, name, v);
+  return v;
+}
+
+}  // namespace wms::store

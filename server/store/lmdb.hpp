@@ -1,0 +1,125 @@
+// The only door to LMDB: one environment, named tables, RAII transactions and cursors, big-endian key
+// encoders so byte order is numeric order. A miss is std::nullopt; a real failure (disk, map full) throws
+// store::Error. Nothing here knows about orders or stock; it must never hold a transaction past its scope.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+#include <msgpack.hpp>
+
+namespace wms::store {
+
+struct Error : std::runtime_error {
+  int rc;
+  Error(const std::string& what, int code) : std::runtime_error(what + ": " + mdb_strerror(code)), rc(code) {}
+};
+// Raised when a write does not fit the map; the writer grows the map and retries the whole batch.
+struct MapFull : Error {
+  explicit MapFull(const std::string& what) : Error(what, MDB_MAP_FULL) {}
+};
+
+// Named databases. The numbering is internal; the names are the on-disk layout.
+enum class Table : int {
+  meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
+  backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, count_
+};
+const char* table_name(Table t);
+
+// Bumped on any change of on-disk layout; each bump needs a migration step in Env::open.
+inline constexpr std::uint32_t k_schema_version = 1;
+
+struct EnvOptions {
+  std::size_t initial_map_bytes = 64ull << 20;
+  bool no_sync = false;  // benchmarks only: acknowledged data would not survive a power cut
+};
+
+class Env {
+ public:
+  // Opens (creating if needed) the environment in `dir`, creates every table, checks the schema version.
+  // Throws Error with a message saying what to do on a foreign schema version.
+  explicit Env(const std::string& dir, EnvOptions opts = {});
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  MDB_env* raw() const { return env_; }
+  MDB_dbi dbi(Table t) const { return dbis_[static_cast<int>(t)]; }
+  std::size_t map_bytes() const;
+  // Doubles the map. Caller guarantees no transaction of this process is open (the writer holds the
+  // exclusive side of the readers' lock while calling it).
+  void grow();
+  // Hot, consistent copy (LMDB's own copy, compacted) into a new file `path`. Returns its size.
+  std::uint64_t copy_to(const std::string& path) const;
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbis_[static_cast<int>(Table::count_)] = {};
+};
+
+class Txn {
+ public:
+  enum class Mode { read, write };
+  Txn(const Env& env, Mode mode, Txn* parent = nullptr);
+  ~Txn();  // aborts unless committed
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+
+  void commit();
+  void abort();
+  MDB_txn* raw() const { return txn_; }
+  const Env& env() const { return env_; }
+
+  std::optional<std::string_view> get(Table t, std::string_view key) const;
+  void put(Table t, std::string_view key, std::string_view value);
+  bool del(Table t, std::string_view key);
+
+  // Calls fn(key, value) for each entry whose key starts with `prefix`, in key order (or reverse);
+  // fn returns false to stop. Views are valid only inside fn.
+  void scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
+            bool reverse = false) const;
+
+ private:
+  const Env& env_;
+  MDB_txn* txn_ = nullptr;
+};
+
+// ---- key encoders (one place; big-endian so byte order is numeric order) ----
+std::string be64(std::uint64_t v);
+std::uint64_t from_be64(std::string_view s);
+// Composite key of text parts separated by NUL, so "A" sorts before "A\0..." and prefixes never collide.
+std::string key2(std::string_view a, std::string_view b);
+
+// ---- typed values: msgpack maps ----
+template <class T>
+std::string pack(const T& v) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, v);
+  return std::string(buf.data(), buf.size());
+}
+template <class T>
+T unpack(std::string_view bytes) {
+  auto h = msgpack::unpack(bytes.data(), bytes.size());
+  return h.get().as<T>();
+}
+template <class T>
+std::optional<T> get_as(const Txn& txn, Table t, std::string_view key) {
+  auto v = txn.get(t, key);
+  if (!v) return std::nullopt;
+  return unpack<T>(*v);
+}
+template <class T>
+void put_as(Txn& txn, Table t, std::string_view key, const T& v) {
+  txn.put(t, key, pack(v));
+}
+
+// Meta counters (sequences): read, and increment-and-return.
+std::uint64_t meta_u64(const Txn& txn, std::string_view name);
+std::uint64_t next_seq(Txn& txn, std::string_view name);
+void set_meta_u64(Txn& txn, std::string_view name, std::uint64_t v);
+
+}  // namespace wms::store

@@ -1,0 +1,414 @@
+// wmsctl: the back-office CLI over the wire protocol (never opens the database itself). Thin: parse the command
+// line, send one or a few requests as an authenticated admin/manager, print a table or --json.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "wms/proto/messages.hpp"
+#include "wms/shared/client.hpp"
+#include "wms/shared/decimal.hpp"
+
+namespace {
+using wms::client::Reply;
+using wms::proto::Status;
+
+// ---- output ----
+void json_string(std::ostream& os, std::string_view s) {
+  os << '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': os << "\\\""; break;
+      case '\\': os << "\\\\"; break;
+      case '\n': os << "\\n"; break;
+      case '\r': os << "\\r"; break;
+      case '\t': os << "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          os << buf;
+        } else {
+          os << c;
+        }
+    }
+  }
+  os << '"';
+}
+
+void json(std::ostream& os, const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::NIL: os << "null"; break;
+    case msgpack::type::BOOLEAN: os << (o.via.boolean ? "true" : "false"); break;
+    case msgpack::type::POSITIVE_INTEGER: os << o.via.u64; break;
+    case msgpack::type::NEGATIVE_INTEGER: os << o.via.i64; break;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: os << o.via.f64; break;
+    case msgpack::type::STR: json_string(os, {o.via.str.ptr, o.via.str.size}); break;
+    case msgpack::type::BIN: json_string(os, {o.via.bin.ptr, o.via.bin.size}); break;
+    case msgpack::type::ARRAY:
+      os << '[';
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        if (i) os << ',';
+        json(os, o.via.array.ptr[i]);
+      }
+      os << ']';
+      break;
+    case msgpack::type::MAP:
+      os << '{';
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        if (i) os << ',';
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type == msgpack::type::STR) json_string(os, {kv.key.via.str.ptr, kv.key.via.str.size});
+        else json_string(os, "?");
+        os << ':';
+        json(os, kv.val);
+      }
+      os << '}';
+      break;
+    default: os << "null";
+  }
+}
+
+const msgpack::object* field(const msgpack::object& map, std::string_view name) {
+  if (map.type != msgpack::type::MAP) return nullptr;
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const auto& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == name)
+      return &kv.val;
+  }
+  return nullptr;
+}
+
+// Text of a cell; *_minor columns are money and print as 12.50.
+std::string text(const msgpack::object& map, std::string_view col) {
+  const auto* v = field(map, col);
+  if (!v) return "";
+  const bool money = col.size() > 6 && col.substr(col.size() - 6) == "_minor";
+  switch (v->type) {
+    case msgpack::type::STR: return std::string(v->via.str.ptr, v->via.str.size);
+    case msgpack::type::POSITIVE_INTEGER:
+      return money ? wms::decimal::format_money(static_cast<std::int64_t>(v->via.u64)) : std::to_string(v->via.u64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return money ? wms::decimal::format_money(v->via.i64) : std::to_string(v->via.i64);
+    case msgpack::type::BOOLEAN: return v->via.boolean ? "yes" : "no";
+    default: return "";
+  }
+}
+
+void table(const msgpack::object* rows, std::initializer_list<std::string_view> cols) {
+  std::vector<std::vector<std::string>> cells;
+  cells.emplace_back();
+  for (auto c : cols) {
+    std::string h(c);
+    if (h.size() > 6 && h.substr(h.size() - 6) == "_minor") h = h.substr(0, h.size() - 6);
+    cells.back().push_back(h);
+  }
+  if (rows && rows->type == msgpack::type::ARRAY)
+    for (std::uint32_t i = 0; i < rows->via.array.size; ++i) {
+      cells.emplace_back();
+      for (auto c : cols) cells.back().push_back(text(rows->via.array.ptr[i], c));
+    }
+  std::vector<std::size_t> width(cols.size(), 0);
+  for (const auto& r : cells)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+  if (cells.size() == 1) std::cout << "(none)\n";
+}
+
+void fields(const msgpack::object& map, std::initializer_list<std::string_view> cols) {
+  for (auto c : cols) std::cout << c << ": " << text(map, c) << "\n";
+}
+
+struct Cli {
+  std::string server, user, pin;
+  bool json_out = false;
+  int timeout_ms = 10000;
+  std::unique_ptr<wms::client::Connection> conn;
+
+  void connect() {
+    char host[64] = {};
+    ::gethostname(host, sizeof host - 1);
+    conn = std::make_unique<wms::client::Connection>(server, "wmsctl-" + std::string(host) + "-" + std::to_string(::getpid()),
+                                                     wms::client::Options{timeout_ms, 3});
+    if (pin.empty()) {
+      if (::isatty(0)) std::cerr << "PIN for " << user << ": ";
+      std::getline(std::cin, pin);
+    }
+    Reply r = conn->login(user, pin);
+    if (!r.ok()) fail(r, "login as " + user);
+  }
+  ~Cli() {
+    if (conn && !conn->token().empty()) {
+      try {
+        conn->call(wms::proto::LogoutReq{});
+      } catch (...) {
+      }
+    }
+  }
+  [[noreturn]] void fail(const Reply& r, const std::string& what) {
+    std::cerr << "error: " << what << ": " << wms::proto::to_string(r.status) << ": " << r.error << "\n";
+    if (r.status == Status::import_failed) {
+      const auto* errs = field(r.body, "errors");
+      if (errs && errs->type == msgpack::type::ARRAY)
+        for (std::uint32_t i = 0; i < errs->via.array.size; ++i) {
+          const auto& e = errs->via.array.ptr[i];
+          std::cerr << "  line " << text(e, "line") << ", column " << (text(e, "column").empty() ? "-" : text(e, "column"))
+                    << ": " << text(e, "message") << "\n";
+        }
+    }
+    if (json_out) {
+      json(std::cout, r.body);
+      std::cout << "\n";
+    }
+    std::exit(1);
+  }
+  template <class Req>
+  Reply send(const Req& req, const std::string& what) {
+    Reply r = conn->call(req);
+    if (!r.ok()) fail(r, what);
+    return r;
+  }
+  // Prints the reply as JSON when asked, else runs the human printer.
+  template <class F>
+  void show(const Reply& r, F&& human) {
+    if (json_out) {
+      json(std::cout, r.body);
+      std::cout << "\n";
+    } else {
+      human(r.body);
+    }
+  }
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+
+void print_order(const msgpack::object& o) {
+  fields(o, {"ref", "account", "status", "mode"});
+  table(field(o, "lines"), {"line", "sku", "ordered", "allocated", "picked", "shipped", "backordered", "price_minor", "tax_bps"});
+}
+void print_invoice(const msgpack::object& inv) {
+  fields(inv, {"number", "order_ref", "account", "issue_date", "due_date", "terms"});
+  table(field(inv, "lines"), {"line", "sku", "description", "qty", "unit_price_minor", "net_minor", "tax_bps", "tax_minor"});
+  fields(inv, {"net_minor", "tax_minor", "total_minor"});
+}
+void print_tasks(const msgpack::object* tasks) {
+  table(tasks, {"id", "wave", "order_ref", "location", "sku", "qty", "picked", "status", "claimed_by"});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace proto = wms::proto;
+  Cli c;
+  CLI::App app{"wmsctl - back-office commands for wmsd"};
+  app.require_subcommand(1);
+  c.server = std::getenv("WMS_SERVER") ? std::getenv("WMS_SERVER") : "tcp://127.0.0.1:5555";
+  c.user = std::getenv("WMS_USER") ? std::getenv("WMS_USER") : "admin";
+  c.pin = std::getenv("WMS_PIN") ? std::getenv("WMS_PIN") : "";
+  app.add_option("--server", c.server, "wmsd request endpoint (env WMS_SERVER)")->capture_default_str();
+  app.add_option("--user", c.user, "user code (env WMS_USER)")->capture_default_str();
+  app.add_option("--pin", c.pin, "PIN (env WMS_PIN; read from stdin when absent)");
+  app.add_flag("--json", c.json_out, "print the server's answer as JSON");
+  app.add_option("--timeout-ms", c.timeout_ms, "per-attempt timeout")->capture_default_str();
+  app.set_version_flag("--version", "wmsctl " WMS_VERSION);
+
+  std::string kind, file, ref, status, mode, sku, location, reason, code, role, name, newpin;
+  std::uint64_t id = 0;
+  std::uint32_t max_orders = 0, limit = 50;
+  std::int64_t qty = 0, delta = 0;
+  bool all = false;
+
+  auto* imp = app.add_subcommand("import", "import a CSV file (all rows or none)");
+  imp->add_option("kind", kind, "products | locations | stock | accounts | orders | users")->required();
+  imp->add_option("file", file, "CSV file with a header row")->required()->check(CLI::ExistingFile);
+  auto* orders = app.add_subcommand("orders", "list orders");
+  orders->add_option("--status", status, "entered | confirmed | cancelled | closed");
+  auto* order = app.add_subcommand("order", "show, confirm or cancel an order");
+  order->require_subcommand(1);
+  auto* oshow = order->add_subcommand("show", "show one order with its lines");
+  oshow->add_option("ref", ref)->required();
+  auto* oconf = order->add_subcommand("confirm", "lock prices and allocate stock (shortfall -> backorder)");
+  oconf->add_option("ref", ref);
+  oconf->add_flag("--all", all, "confirm every entered order");
+  auto* ocancel = order->add_subcommand("cancel", "cancel an order, releasing its reservations");
+  ocancel->add_option("ref", ref)->required();
+  auto* alloc = app.add_subcommand("allocate", "retry backorders against available stock");
+  auto* waves = app.add_subcommand("waves", "list waves");
+  auto* wave = app.add_subcommand("wave", "create or release a wave");
+  wave->require_subcommand(1);
+  auto* wcreate = wave->add_subcommand("create", "wave the allocated orders of one delivery mode");
+  wcreate->add_option("--mode", mode, "parcel | pallet")->required();
+  wcreate->add_option("--max-orders", max_orders, "at most this many orders (0 = all)");
+  auto* wrelease = wave->add_subcommand("release", "push a wave's tasks to the devices");
+  wrelease->add_option("id", id)->required();
+  auto* tasks = app.add_subcommand("tasks", "list pick tasks");
+  tasks->add_option("--wave", id, "only this wave");
+  tasks->add_option("--status", status, "open | claimed | done | short | cancelled");
+  auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
+  auto* invs = app.add_subcommand("invoices", "list invoices");
+  auto* inv = app.add_subcommand("invoice", "show an invoice");
+  inv->require_subcommand(1);
+  auto* ishow = inv->add_subcommand("show", "show one invoice with its lines");
+  ishow->add_option("number", id)->required();
+  auto* stock = app.add_subcommand("stock", "stock per SKU and location");
+  stock->add_option("--sku", sku);
+  stock->add_option("--location", location);
+  auto* disp = app.add_subcommand("dispatch", "ship what is picked of an order and invoice it");
+  disp->add_option("ref", ref)->required();
+  auto* recv = app.add_subcommand("receive", "goods receipt into a location (serves backorders)");
+  recv->add_option("--sku", sku)->required();
+  recv->add_option("--location", location)->required();
+  recv->add_option("--qty", qty)->required();
+  recv->add_option("--ref", ref, "delivery note / PO reference");
+  auto* adj = app.add_subcommand("adjust", "stock adjustment with a reason");
+  adj->add_option("--sku", sku)->required();
+  adj->add_option("--location", location)->required();
+  adj->add_option("--delta", delta, "units to add (negative to remove)")->required()->allow_extra_args(false);
+  adj->add_option("--reason", reason)->required();
+  auto* user = app.add_subcommand("user", "manage users");
+  user->require_subcommand(1);
+  auto* uadd = user->add_subcommand("add", "create a user or reset its PIN and role");
+  uadd->add_option("code", code)->required();
+  uadd->add_option("--role", role, "picker | forklift | manager | admin")->required();
+  uadd->add_option("--name", name);
+  uadd->add_option("--new-pin", newpin, "the user's PIN (4-12 digits)")->required();
+  auto* audit = app.add_subcommand("audit", "newest audit records");
+  audit->add_option("--limit", limit)->capture_default_str();
+  auto* backup = app.add_subcommand("backup", "hot, consistent copy of the database to FILE on the server host");
+  backup->add_option("file", file, "new file (must not exist)")->required();
+  auto* ping = app.add_subcommand("ping", "check the server answers and the login works");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    c.connect();
+    if (*imp) {
+      auto r = c.send(proto::ImportReq{kind, read_file(file)}, "import " + kind + " from " + file);
+      c.show(r, [&](const msgpack::object& b) { std::cout << "imported " << text(b, "rows") << " " << kind << " rows\n"; });
+    } else if (*orders) {
+      c.show(c.send(proto::OrdersReq{status}, "list orders"),
+             [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode"}); });
+    } else if (*oshow) {
+      proto::OrderShowReq q;
+      q.ref = ref;
+      c.show(c.send(q, "show order " + ref), print_order);
+    } else if (*oconf) {
+      std::vector<std::string> refs;
+      if (all) {
+        auto r = c.send(proto::OrdersReq{"entered"}, "list entered orders");
+        for (const auto& o : r.as<proto::OrdersRep>().orders) refs.push_back(o.ref);
+      } else if (!ref.empty()) {
+        refs.push_back(ref);
+      } else {
+        std::cerr << "order confirm needs a REF or --all\n";
+        return 2;
+      }
+      for (const auto& one : refs) {
+        proto::OrderConfirmReq q;
+        q.ref = one;
+        c.show(c.send(q, "confirm order " + one), [](const msgpack::object& b) {
+          std::int64_t back = 0;
+          if (const auto* lines = field(b, "lines"))
+            for (std::uint32_t i = 0; i < lines->via.array.size; ++i) back += std::stoll(text(lines->via.array.ptr[i], "backordered"));
+          std::cout << "confirmed " << text(b, "ref") << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
+        });
+      }
+    } else if (*ocancel) {
+      proto::OrderCancelReq q;
+      q.ref = ref;
+      c.show(c.send(q, "cancel order " + ref), print_order);
+    } else if (*alloc) {
+      c.show(c.send(proto::AllocateReq{}, "allocate backorders"), [](const msgpack::object& b) {
+        std::cout << "allocated " << text(b, "units") << " units on " << text(b, "lines") << " backorder lines\n";
+      });
+    } else if (*waves) {
+      c.show(c.send(proto::WavesReq{}, "list waves"), [](const msgpack::object& b) {
+        table(field(b, "waves"), {"id", "mode", "status", "orders", "tasks", "tasks_left"});
+      });
+    } else if (*wcreate) {
+      c.show(c.send(proto::WaveCreateReq{mode, max_orders}, "create " + mode + " wave"), [](const msgpack::object& b) {
+        std::cout << "created wave " << text(b, "id") << " (" << text(b, "mode") << ", " << text(b, "orders") << " orders, "
+                  << text(b, "tasks") << " tasks)\n";
+      });
+    } else if (*wrelease) {
+      proto::WaveReleaseReq q;
+      q.wave = id;
+      c.show(c.send(q, "release wave " + std::to_string(id)), [](const msgpack::object& b) {
+        std::cout << "released wave " << text(b, "id") << ": " << text(b, "tasks_left") << " tasks pushed to devices\n";
+      });
+    } else if (*tasks) {
+      c.show(c.send(proto::TasksReq{id, status}, "list tasks"), [](const msgpack::object& b) { print_tasks(field(b, "tasks")); });
+    } else if (*excs) {
+      c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {
+        table(field(b, "exceptions"), {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});
+      });
+    } else if (*invs) {
+      c.show(c.send(proto::InvoicesReq{}, "list invoices"), [](const msgpack::object& b) {
+        table(field(b, "invoices"), {"number", "order_ref", "account", "issue_date", "due_date", "net_minor", "tax_minor", "total_minor"});
+      });
+    } else if (*ishow) {
+      c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);
+    } else if (*stock) {
+      c.show(c.send(proto::StockReq{sku, location}, "list stock"), [](const msgpack::object& b) {
+        table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available"});
+      });
+    } else if (*disp) {
+      proto::DispatchReq q;
+      q.ref = ref;
+      c.show(c.send(q, "dispatch " + ref), [](const msgpack::object& b) {
+        if (const auto* i = field(b, "invoice")) print_invoice(*i);
+        std::cout << "left on backorder: " << text(b, "backordered") << " units\n";
+      });
+    } else if (*recv) {
+      c.show(c.send(proto::ReceiveReq{sku, location, qty, ref}, "receive " + sku), [](const msgpack::object& b) {
+        if (const auto* s = field(b, "stock")) fields(*s, {"sku", "location", "on_hand", "reserved", "available"});
+        std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
+      });
+    } else if (*adj) {
+      c.show(c.send(proto::AdjustReq{sku, location, delta, reason}, "adjust " + sku + " at " + location),
+             [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });
+    } else if (*uadd) {
+      c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code),
+             [&](const msgpack::object&) { std::cout << "user " << code << " is a " << role << "\n"; });
+    } else if (*audit) {
+      c.show(c.send(proto::AuditReq{limit}, "read audit"), [](const msgpack::object& b) {
+        table(field(b, "entries"), {"seq", "at_ms", "user", "device", "type", "detail"});
+      });
+    } else if (*backup) {
+      std::string abs = std::filesystem::absolute(file).string();
+      c.show(c.send(proto::BackupReq{abs}, "backup to " + abs), [](const msgpack::object& b) {
+        std::cout << "backup written to " << text(b, "path") << " (" << text(b, "bytes") << " bytes)\n";
+      });
+    } else if (*ping) {
+      c.show(c.send(proto::PingReq{}, "ping"), [&](const msgpack::object& b) {
+        std::cout << "wmsd at " << c.server << " answers; event seq " << text(b, "seq") << "\n";
+      });
+    }
+  } catch (const wms::client::Unreachable& e) {
+    std::cerr << "error: cannot reach wmsd at " << c.server << ": " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

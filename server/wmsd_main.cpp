@@ -1,0 +1,139 @@
+// wmsd: the headless warehouse server. Thin main: parse options, take the data-folder lock, optionally seed the
+// demo warehouse or add an admin, then hand over to net::Server until SIGTERM/SIGINT.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <spdlog/spdlog.h>
+
+#include "app/service.hpp"
+#include "domain/importers.hpp"
+#include "net/server.hpp"
+#include "store/lmdb.hpp"
+#include "wms/proto/codec.hpp"
+#include "wms/proto/messages.hpp"
+
+namespace {
+
+// One wmsd per data folder: an flock held for the life of the process (released by the kernel on any exit,
+// kill -9 included, so a crash never leaves a stale lock behind).
+int lock_data_dir(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/wmsd.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
+    throw std::runtime_error("another wmsd (pid " + pid + ") is already using data folder " + dir +
+                             "; stop it first or choose another --data folder");
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    spdlog::warn("could not write pid to {}", path);
+  }
+  return fd;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Applies one mutation locally (no network), as the server itself, in its own durable transaction.
+void apply_local(wms::store::Env& env, std::string_view type, const msgpack::sbuffer& body, const std::string& what) {
+  auto h = msgpack::unpack(body.data(), body.size());
+  wms::store::Txn txn(env, wms::store::Txn::Mode::write);
+  wms::app::Ctx ctx{"wmsd", "admin", "wmsd-local", 0};
+  ctx.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<wms::app::PubEvent> events;
+  auto o = wms::app::apply_mutation(txn, ctx, type, h.get(), events);
+  if (o.status != wms::proto::Status::ok) {
+    std::string detail = o.error;
+    if (o.status == wms::proto::Status::import_failed) {
+      auto rep = msgpack::unpack(o.body.data(), o.body.size()).get().as<wms::proto::ImportRep>();
+      for (const auto& e : rep.errors) detail += "\n  line " + std::to_string(e.line) + " [" + e.column + "]: " + e.message;
+    }
+    throw std::runtime_error(what + ": " + detail);
+  }
+  wms::app::write_audit(txn, ctx, type, o.audit);
+  txn.commit();
+}
+
+void seed_demo(wms::store::Env& env, const std::string& assets) {
+  {
+    wms::store::Txn t(env, wms::store::Txn::Mode::read);
+    bool empty = true;
+    t.scan(wms::store::Table::products, "", [&](std::string_view, std::string_view) { return empty = false; });
+    if (!empty) {
+      spdlog::info("demo: data folder already holds a warehouse, not seeding again");
+      return;
+    }
+  }
+  for (const char* kind : {"users", "products", "locations", "accounts", "stock"}) {
+    const std::string path = assets + "/demo/" + kind + ".csv";
+    apply_local(env, "import", wms::proto::pack_body(wms::proto::ImportReq{kind, read_file(path)}), "seeding " + path);
+    spdlog::info("demo: imported {}", path);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"wmsd - warehouse order and allocation server"};
+  std::string data, bind = "tcp://127.0.0.1:5555", pub = "tcp://127.0.0.1:5556", level = "info", admin,
+                    assets = WMS_ASSETS_DIR;
+  bool demo = false, no_sync = false;
+  cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
+  cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str();
+  cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str();
+  cli.add_flag("--demo", demo, "seed the demo warehouse (users, products, locations, accounts, stock) if empty");
+  cli.add_option("--assets", assets, "assets folder (demo data)")->capture_default_str();
+  cli.add_option("--add-admin", admin,
+                 "create or reset admin user CODE with the PIN read from stdin (or WMS_ADMIN_PIN), then exit");
+  cli.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
+  cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
+  cli.set_version_flag("--version", "wmsd " WMS_VERSION);
+  CLI11_PARSE(cli, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  try {
+    int lock_fd = lock_data_dir(data);
+    (void)lock_fd;
+    if (!admin.empty()) {
+      std::string pin;
+      if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
+      else std::getline(std::cin, pin);
+      wms::store::Env env(data);
+      apply_local(env, "user.add", wms::proto::pack_body(wms::proto::UserAddReq{admin, admin, "admin", pin}),
+                  "adding admin " + admin);
+      std::cout << "admin " << admin << " ready in " << data << "\n";
+      return 0;
+    }
+    if (demo) {
+      wms::store::Env env(data);
+      seed_demo(env, assets);
+    }
+    wms::net::Server server({data, bind, pub, no_sync});
+    std::signal(SIGTERM, [](int) { wms::net::Server::stop_from_signal(); });
+    std::signal(SIGINT, [](int) { wms::net::Server::stop_from_signal(); });
+    server.run();
+    spdlog::info("wmsd stopped cleanly");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

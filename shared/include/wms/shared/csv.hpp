@@ -1,0 +1,42 @@
+// RFC 4180 CSV reader for import files (item master, stock counts): text in, table or error out.
+// It must never do I/O, throw, or guess at malformed input — problems come back as a ParseError with a line.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wms::csv {
+
+struct Row {
+    std::size_t line = 0;  // 1-based physical line where the record starts, so users can find it in an editor
+    std::vector<std::string> cells;
+};
+
+struct Table {
+    std::vector<std::string> header;  // trimmed, lower-cased column names
+    std::vector<Row> rows;            // data rows, header excluded
+
+    // Index of a header name (case-insensitive), nullopt if absent.
+    std::optional<std::size_t> column(std::string_view name) const;
+    // Cell text of a row by column index; empty if the row is shorter than the header
+    // (short rows are legal, so callers need not bounds-check).
+    std::string_view cell(const Row& row, std::size_t col) const;
+};
+
+struct ParseError {
+    std::size_t line = 0;
+    std::string message;
+};
+
+// Comma separator; fields may be double-quoted ("" inside quotes is a quote, quoted fields may hold commas
+// and newlines); LF or CRLF line ends; a leading UTF-8 BOM is skipped; blank/whitespace-only lines are
+// skipped; unquoted cells are trimmed of spaces/tabs. Errors: empty input/no header, unterminated quote
+// (line where the field started), text after a closing quote, duplicate or empty header name, a data row
+// with more cells than the header. Rows with fewer cells are allowed.
+std::variant<Table, ParseError> parse(std::string_view text);
+
+}  // namespace wms::csv

@@ -1,0 +1,77 @@
+// Lazy Pirate request client; see client.hpp.
+#include "wms/shared/client.hpp"
+
+#include "wms/proto/messages.hpp"
+
+namespace wms::client {
+
+Connection::Connection(std::string endpoint, std::string device, Options opts)
+    : endpoint_(std::move(endpoint)), device_(std::move(device)), opts_(opts) {
+  boot_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  reconnect();
+}
+
+Connection::~Connection() = default;
+
+void Connection::reconnect() {
+  sock_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
+  sock_->set(zmq::sockopt::linger, 0);
+  sock_->connect(endpoint_);
+}
+
+std::string Connection::next_key() {
+  return device_ + ":" + std::to_string(boot_ms_) + "." + std::to_string(++key_counter_);
+}
+
+Reply Connection::call(std::string_view type, const msgpack::sbuffer& body, const std::string& key) {
+  proto::RequestHeader h;
+  h.id = next_id_++;
+  h.type = std::string(type);
+  h.dev = device_;
+  h.token = token_;
+  h.key = key;
+  const std::string bytes = proto::encode_request_raw(h, body);
+  for (int attempt = 0; opts_.attempts == 0 || attempt < opts_.attempts; ++attempt) {
+    if (attempt > 0) reconnect();  // a fresh socket drops anything queued for the dead connection
+    sock_->send(zmq::buffer(bytes), zmq::send_flags::none);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      zmq::pollitem_t item{sock_->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, left);
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      zmq::message_t msg;
+      if (!sock_->recv(msg, zmq::recv_flags::dontwait)) continue;
+      std::string err;
+      auto rep = proto::decode_reply(msg.to_string_view(), &err);
+      if (!rep || rep->h.id != h.id) continue;  // a late answer to an earlier attempt or request
+      Reply r;
+      r.status = rep->h.status;
+      r.error = std::move(rep->h.error);
+      r.body = rep->body;
+      r.handle = std::move(rep->handle);
+      return r;
+    }
+  }
+  throw Unreachable("no answer from " + endpoint_ + " after " + std::to_string(opts_.attempts) + " attempt(s) of " +
+                    std::to_string(opts_.timeout_ms) + " ms");
+}
+
+std::optional<std::string> Connection::call_raw(std::string_view bytes, int timeout_ms) {
+  sock_->send(zmq::buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+  zmq::pollitem_t item{sock_->handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
+  if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
+  zmq::message_t msg;
+  if (!sock_->recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
+  return msg.to_string();
+}
+
+Reply Connection::login(const std::string& user, const std::string& pin) {
+  Reply r = call(proto::LoginReq{user, pin});
+  if (r.ok()) token_ = r.as<proto::LoginRep>().token;
+  return r;
+}
+
+}  // namespace wms::client
