@@ -1,0 +1,300 @@
+// End-to-end order-to-invoice flow against the real wmsd over tcp loopback: import, confirm, wave, release,
+// pushed events, picks with wrong scans, short picks (re-allocated and backordered), dispatch, invoice, receipt.
+#include <catch2/catch.hpp>
+#include <zmq.hpp>
+
+#include "harness.hpp"
+
+using namespace wms;
+using proto::Status;
+
+namespace {
+
+proto::TaskView find_task(client::Connection& c, const std::string& order_ref, const std::string& sku,
+                          const std::string& status = "") {
+  auto tasks = c.call(proto::TasksReq{0, status}).as<proto::TasksRep>().tasks;
+  for (const auto& t : tasks)
+    if (t.order_ref == order_ref && t.sku == sku && !(t.status == "done" || t.status == "short" || t.status == "cancelled"))
+      return t;
+  FAIL("no open task for " << order_ref << " " << sku);
+  return {};
+}
+
+proto::StockView stock_at(client::Connection& c, const std::string& sku, const std::string& loc) {
+  auto rows = c.call(proto::StockReq{sku, loc}).as<proto::StockRep>().stock;
+  REQUIRE(rows.size() == 1);
+  return rows[0];
+}
+
+proto::OrderView order(client::Connection& c, const std::string& ref) {
+  proto::OrderShowReq q;
+  q.ref = ref;
+  auto r = c.call(q);
+  REQUIRE(r.ok());
+  return r.as<proto::OrderView>();
+}
+
+std::string gtin_of(client::Connection& c, const std::string& sku) {
+  // The demo's products carry one GTIN each; a task view shows it, so does any task of that SKU.
+  for (const auto& t : c.call(proto::TasksReq{}).as<proto::TasksRep>().tasks)
+    if (t.sku == sku) return t.gtin;
+  FAIL("no task shows sku " << sku);
+  return {};
+}
+
+proto::PickConfirmReq confirm(const proto::TaskView& t, std::int64_t qty) {
+  return {t.id, t.location_barcode, t.gtin, qty};
+}
+
+}  // namespace
+
+TEST_CASE("an order travels from import to invoice, with wrong scans refused and short picks handled") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+
+  // Orders come from CSV, plus one made over the protocol for the re-allocation case.
+  auto imp = admin->call(proto::ImportReq{"orders", test::read_text(WMS_ASSETS_DIR "/demo/orders.csv")});
+  REQUIRE(imp.ok());
+  CHECK(imp.as<proto::ImportRep>().rows == 13);
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-T1", "ACME", {{"SKU-1001", 30}}}).ok());
+  for (auto ref : {"SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005", "SO-T1"}) {
+    proto::OrderConfirmReq q;
+    q.ref = ref;
+    auto r = admin->call(q);
+    REQUIRE(r.ok());
+  }
+  // Confirmation locks prices at the account's tier (ACME is gold: 5 % off list 7.95 -> 7.55).
+  auto so1001 = order(*admin, "SO-1001");
+  CHECK(so1001.status == "confirmed");
+  CHECK(so1001.lines[0].price_minor == 755);
+  CHECK(so1001.lines[0].allocated == 4);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 34);
+  // SO-1003 asks 60 of SKU-1003 with 50 on the pick face: the rest comes from nowhere else -> backorder.
+  auto so1003 = order(*admin, "SO-1003");
+  CHECK(so1003.lines[2].allocated + so1003.lines[2].backordered == 60);
+
+  // Events: subscribe before the release; every task arrives by push with gap-free sequence numbers.
+  zmq::context_t zctx;
+  zmq::socket_t sub(zctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "task");
+  sub.set(zmq::sockopt::subscribe, "wave");
+  sub.connect(server.pub_endpoint());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // slow joiner: let the subscription reach the PUB
+
+  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(wave.ok());
+  auto wv = wave.as<proto::WaveView>();
+  CHECK(wv.status == "planned");
+  proto::WaveReleaseReq rel;
+  rel.wave = wv.id;
+  REQUIRE(admin->call(rel).ok());
+  auto again = admin->call(rel);
+  CHECK(again.status == Status::invalid_state);
+
+  std::vector<proto::TaskView> pushed;
+  std::uint64_t last_seq = 0;
+  bool wave_released = false;
+  while (!wave_released) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    REQUIRE(zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 1);
+    zmq::message_t topic, payload;
+    REQUIRE(sub.recv(topic));
+    REQUIRE(sub.recv(payload));
+    std::string err;
+    auto ev = proto::decode_event(payload.to_string_view(), &err);
+    REQUIRE(ev);
+    if (last_seq) CHECK(ev->seq == last_seq + 1);
+    last_seq = ev->seq;
+    if (ev->type == "task.released") pushed.push_back(ev->body.as<proto::TaskView>());
+    if (ev->type == "wave.released") wave_released = true;
+  }
+  CHECK(pushed.size() == wv.tasks);
+  for (std::size_t i = 1; i < pushed.size(); ++i) CHECK(pushed[i - 1].walk_seq <= pushed[i].walk_seq);
+
+  // A late joiner gets a snapshot valid at a sequence number (Clone pattern).
+  auto snap = admin->call(proto::SnapshotReq{}).as<proto::SnapshotRep>();
+  CHECK(snap.seq >= last_seq);
+  CHECK(snap.tasks.size() == wv.tasks);
+
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  auto picker2 = test::login(server, "picker2", "2222", "hh-2");
+  auto t1 = find_task(*picker, "SO-1001", "SKU-1001");
+  CHECK(t1.location == "A01-01-A");
+  REQUIRE(picker->call(proto::TaskClaimReq{t1.id}).ok());
+  CHECK(picker2->call(proto::TaskClaimReq{t1.id}).status == Status::conflict);
+
+  const auto before = stock_at(*admin, "SKU-1001", "A01-01-A");
+  {  // wrong scans
+    auto wrong_loc = picker->call(proto::PickConfirmReq{t1.id, "LOC-A01-01-B", t1.gtin, 4});
+    CHECK(wrong_loc.status == Status::wrong_location);
+    CHECK_THAT(wrong_loc.error, Catch::Contains("A01-01-B") && Catch::Contains("A01-01-A"));
+    CHECK(picker->call(proto::PickConfirmReq{t1.id, "NOT-A-BIN", t1.gtin, 4}).status == Status::unknown_barcode);
+    auto wrong_prod = picker->call(proto::PickConfirmReq{t1.id, t1.location_barcode, gtin_of(*admin, "SKU-1002"), 4});
+    CHECK(wrong_prod.status == Status::wrong_product);
+    CHECK(picker->call(proto::PickConfirmReq{t1.id, t1.location_barcode, "12345", 4}).status == Status::unknown_barcode);
+    auto over = picker->call(confirm(t1, 5));
+    CHECK(over.status == Status::over_pick);
+    CHECK(picker->call(confirm(t1, 0)).status == Status::invalid);
+    CHECK(picker->call(confirm(t1, -3)).status == Status::invalid);
+    CHECK(picker2->call(confirm(t1, 4)).status == Status::conflict);
+  }
+  // None of the refused scans changed anything.
+  auto unchanged = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(unchanged.on_hand == before.on_hand);
+  CHECK(unchanged.reserved == before.reserved);
+  CHECK(order(*admin, "SO-1001").lines[0].picked == 0);
+
+  auto ok = picker->call(confirm(t1, 4));
+  REQUIRE(ok.ok());
+  auto pr = ok.as<proto::PickRep>();
+  CHECK(pr.task.status == "done");
+  CHECK(pr.task.picked == 4);
+  auto after = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(after.on_hand == before.on_hand - 4);
+  CHECK(after.reserved == before.reserved - 4);
+
+  // Short pick with stock elsewhere: re-allocated to new tasks in the same wave, exception raised.
+  auto t_short = find_task(*picker, "SO-T1", "SKU-1001");
+  auto sr = picker->call(proto::PickShortReq{t_short.id, 10, "damaged"});
+  REQUIRE(sr.ok());
+  auto srep = sr.as<proto::PickShortRep>();
+  CHECK(srep.outcome == "reallocated");
+  CHECK(srep.backordered == 0);
+  REQUIRE(srep.new_tasks.size() == 2);
+  CHECK(srep.new_tasks[0].location == "A02-01-B");  // the other pick face first
+  CHECK(srep.new_tasks[0].qty == 12);
+  CHECK(srep.new_tasks[1].location == "B01-01-1");  // then bulk
+  CHECK(srep.new_tasks[1].qty == 8);
+  CHECK(srep.new_tasks[0].wave == wv.id);
+  CHECK(srep.task.status == "short");
+  // The 20 missing units were written off the damaged bin; the 10 found are picked.
+  auto bin = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(bin.on_hand == after.on_hand - 10 - 20);
+  CHECK(bin.reserved == 0);
+  auto t1order = order(*admin, "SO-T1");
+  CHECK(t1order.lines[0].picked == 10);
+  CHECK(t1order.lines[0].allocated == 20);
+
+  // Short pick with no stock elsewhere: backordered.
+  auto t2 = find_task(*picker, "SO-1001", "SKU-1002");
+  auto sr2 = picker->call(proto::PickShortReq{t2.id, 2, "empty"});
+  REQUIRE(sr2.ok());
+  CHECK(sr2.as<proto::PickShortRep>().outcome == "backordered");
+  CHECK(sr2.as<proto::PickShortRep>().backordered == 4);
+  CHECK(picker->call(proto::PickShortReq{t2.id, 0, "empty"}).status == Status::invalid_state);
+  auto t3 = find_task(*picker, "SO-1001", "SKU-3001");
+  CHECK(picker->call(proto::PickShortReq{t3.id, 1, "lost in space"}).status == Status::invalid);
+  REQUIRE(picker->call(confirm(t3, 2)).ok());
+
+  auto excs = admin->call(proto::ExceptionsReq{}).as<proto::ExceptionsRep>().exceptions;
+  REQUIRE(excs.size() == 2);
+  CHECK(excs[0].order_ref == "SO-T1");
+  CHECK(excs[0].qty_missing == 20);
+  CHECK(excs[0].user == "picker1");
+  CHECK(excs[0].device == "hh-1");
+  CHECK(excs[1].outcome == "backordered");
+
+  // Dispatch: the invoice holds exactly what shipped, at the locked prices, with tax and due date.
+  proto::DispatchReq d;
+  d.ref = "SO-1001";
+  auto dr = admin->call(d);
+  REQUIRE(dr.ok());
+  auto disp = dr.as<proto::DispatchRep>();
+  const auto& inv = disp.invoice;
+  CHECK(inv.number == 1);
+  REQUIRE(inv.lines.size() == 3);
+  CHECK(inv.lines[0].qty == 4);
+  CHECK(inv.lines[0].unit_price_minor == 755);
+  CHECK(inv.lines[1].qty == 2);
+  CHECK(inv.lines[1].unit_price_minor == 427);
+  CHECK(inv.lines[2].qty == 2);
+  CHECK(inv.lines[2].unit_price_minor == 280);
+  CHECK(inv.net_minor == 4434);
+  CHECK(inv.tax_minor == 887);
+  CHECK(inv.total_minor == 5321);
+  CHECK(inv.terms == "net30");
+  CHECK(inv.due_date > inv.issue_date);
+  CHECK(disp.backordered == 4);
+  auto shipped = order(*admin, "SO-1001");
+  CHECK(shipped.status == "confirmed");  // 4 units still on backorder
+  CHECK(shipped.lines[1].shipped == 2);
+  CHECK(shipped.lines[1].backordered == 4);
+  CHECK(admin->call(d).status == Status::invalid_state);  // nothing picked any more
+
+  // A receipt serves the waiting backorder first; the next wave picks it up.
+  auto rc = admin->call(proto::ReceiveReq{"SKU-1002", "A01-01-B", 10, "PO-77"});
+  REQUIRE(rc.ok());
+  CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 4);
+  CHECK(order(*admin, "SO-1001").lines[1].allocated == 4);
+  CHECK(order(*admin, "SO-1001").lines[1].backordered == 0);
+  auto w2 = admin->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(w2.ok());
+  CHECK(w2.as<proto::WaveView>().tasks >= 1);
+
+  // Partial dispatch of SO-T1: 10 picked ship, the 20 re-allocated but unpicked go back on backorder.
+  d.ref = "SO-T1";
+  auto dr2 = admin->call(d);
+  REQUIRE(dr2.ok());
+  CHECK(dr2.as<proto::DispatchRep>().invoice.number == 2);  // gapless
+  CHECK(dr2.as<proto::DispatchRep>().invoice.lines.at(0).qty == 10);
+  CHECK(dr2.as<proto::DispatchRep>().backordered == 20);
+  CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 0);
+
+  // Every mutation left an audit record naming who and which device.
+  auto audit = admin->call(proto::AuditReq{500}).as<proto::AuditRep>().entries;
+  bool saw_pick = false;
+  for (const auto& a : audit)
+    if (a.type == "pick.confirm" && a.user == "picker1" && a.device == "hh-1") saw_pick = true;
+  CHECK(saw_pick);
+
+  // Orders of another delivery mode wait for their own wave.
+  auto pw = admin->call(proto::WaveCreateReq{"pallet", 0});
+  REQUIRE(pw.ok());
+  CHECK(pw.as<proto::WaveView>().mode == "pallet");
+  CHECK(admin->call(proto::WaveCreateReq{"pallet", 0}).status == Status::invalid_state);
+  CHECK(admin->call(proto::WaveCreateReq{"drone", 0}).status == Status::invalid);
+}
+
+TEST_CASE("cancelling an order releases its reservations and cancels its open tasks") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-C1", "BOLT", {{"SKU-2001", 5}, {"SKU-2002", 7}}}).ok());
+  proto::OrderConfirmReq q;
+  q.ref = "SO-C1";
+  REQUIRE(admin->call(q).ok());
+  CHECK(stock_at(*admin, "SKU-2001", "A01-02-B").reserved == 5);
+  REQUIRE(admin->call(proto::WaveCreateReq{"parcel", 0}).ok());
+  proto::OrderCancelReq c;
+  c.ref = "SO-C1";
+  REQUIRE(admin->call(c).ok());
+  CHECK(stock_at(*admin, "SKU-2001", "A01-02-B").reserved == 0);
+  for (const auto& t : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks) CHECK(t.status == "cancelled");
+  CHECK(admin->call(c).status == Status::invalid_state);
+  CHECK(admin->call(q).status == Status::invalid_state);
+}
+
+TEST_CASE("stock adjustments need a reason and can never take a bin below what is reserved") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-A1", "BOLT", {{"SKU-2001", 50}}}).ok());
+  proto::OrderConfirmReq q;
+  q.ref = "SO-A1";
+  REQUIRE(admin->call(q).ok());
+  auto s = stock_at(*admin, "SKU-2001", "A01-02-B");  // 55 on hand, 50 reserved
+  CHECK(s.on_hand == 55);
+  CHECK(s.reserved == 50);
+  auto too_much = admin->call(proto::AdjustReq{"SKU-2001", "A01-02-B", -6, "count"});
+  CHECK(too_much.status == Status::insufficient_stock);
+  CHECK(admin->call(proto::AdjustReq{"SKU-2001", "A01-02-B", -5, ""}).status == Status::invalid);
+  CHECK(admin->call(proto::AdjustReq{"SKU-2001", "NOWHERE", 5, "count"}).status == Status::not_found);
+  CHECK(admin->call(proto::AdjustReq{"NOPE", "A01-02-B", 5, "count"}).status == Status::not_found);
+  CHECK(admin->call(proto::ReceiveReq{"SKU-2001", "A01-02-B", -5, ""}).status == Status::invalid);
+  CHECK(stock_at(*admin, "SKU-2001", "A01-02-B").on_hand == 55);
+  REQUIRE(admin->call(proto::AdjustReq{"SKU-2001", "A01-02-B", -5, "cycle count"}).ok());
+  auto after = stock_at(*admin, "SKU-2001", "A01-02-B");
+  CHECK(after.on_hand == 50);
+  CHECK(after.available == 0);
+}
