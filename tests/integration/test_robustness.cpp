@@ -1,0 +1,214 @@
+// What a warehouse IT person must be able to trust: bad input of every kind gets a clear answer and changes
+// nothing, roles are enforced, PIN guessing locks, retries never apply twice (also across a restart),
+// one wmsd per data folder, clean shutdown, backups that open.
+#include <catch2/catch.hpp>
+#include <zmq.hpp>
+
+#include "harness.hpp"
+
+using namespace wms;
+using proto::Status;
+
+namespace {
+proto::DecodedReply decode(const std::optional<std::string>& bytes) {
+  REQUIRE(bytes);
+  std::string err;
+  auto r = proto::decode_reply(*bytes, &err);
+  REQUIRE(r);
+  return std::move(*r);
+}
+std::string raw_request(std::uint32_t v, std::uint64_t id, const std::string& type) {
+  proto::RequestHeader h;
+  h.v = v;
+  h.id = id;
+  h.type = type;
+  h.dev = "raw";
+  return proto::encode_request(h, proto::Empty{});
+}
+}  // namespace
+
+TEST_CASE("malformed, truncated, oversized and unknown-version messages get an error and the server keeps serving") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  client::Connection raw(server.endpoint(), "raw", {3000, 1});
+
+  CHECK(decode(raw.call_raw("this is not msgpack", 3000)).h.status == Status::bad_request);
+  CHECK(decode(raw.call_raw(std::string("\x93\x01\x02", 3), 3000)).h.status == Status::bad_request);  // array, truncated
+  auto good = raw_request(proto::k_protocol_version, 42, "hello");
+  for (std::size_t n = 1; n < good.size(); n += 3) {
+    auto r = decode(raw.call_raw(good.substr(0, n), 3000));
+    CHECK(r.h.status == Status::bad_request);
+  }
+  auto v9 = decode(raw.call_raw(raw_request(9, 7, "hello"), 3000));
+  CHECK(v9.h.status == Status::unsupported_version);
+  CHECK(v9.h.id == 7);
+  CHECK_THAT(v9.h.error, Catch::Contains("1") && Catch::Contains("9"));
+  CHECK(decode(raw.call_raw(raw_request(1, 8, "launch.missiles"), 3000)).h.status == Status::unknown_type);
+  auto big = decode(raw.call_raw(std::string(proto::k_max_request_bytes + 10, 'x'), 10000));
+  CHECK(big.h.status == Status::too_large);
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += '\x91';  // 5000 nested one-element arrays
+  deep += '\x01';
+  CHECK(decode(raw.call_raw(deep, 3000)).h.status == Status::bad_request);
+
+  // Random garbage must never crash or wedge it.
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 300; ++i) {
+    std::string junk(rng() % 200, '\0');
+    for (auto& ch : junk) ch = static_cast<char>(rng());
+    if (i % 2) {  // a valid request with a flipped byte
+      junk = good;
+      junk[rng() % junk.size()] = static_cast<char>(rng());
+    }
+    raw.call_raw(junk, 200);
+  }
+  // A multi-frame message is not a request: dropped, and the server still answers.
+  zmq::context_t zctx;
+  zmq::socket_t d(zctx, zmq::socket_type::dealer);
+  d.connect(server.endpoint());
+  d.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+  d.send(zmq::str_buffer("b"), zmq::send_flags::none);
+
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  CHECK(admin->call(proto::PingReq{}).ok());
+
+  // Missing required fields, wrong types, negative quantities: a clear error, nothing changes.
+  auto missing = admin->call("receive", proto::pack_body(proto::StockReq{"SKU-1001", ""}), admin->next_key());
+  CHECK(missing.status == Status::bad_request);
+  CHECK_THAT(missing.error, Catch::Contains("qty"));
+  msgpack::sbuffer wrong_type;
+  msgpack::packer<msgpack::sbuffer> pk(wrong_type);
+  pk.pack_map(3);
+  pk.pack("sku"); pk.pack("SKU-1001");
+  pk.pack("location"); pk.pack("A01-01-A");
+  pk.pack("qty"); pk.pack("lots");
+  CHECK(admin->call("receive", wrong_type, admin->next_key()).status == Status::bad_request);
+  CHECK(admin->call("receive", proto::pack_body(proto::ReceiveReq{"SKU-1001", "A01-01-A", 5, ""}), "").status ==
+        Status::bad_request);  // a mutation without idempotency key
+  auto s = admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0);
+  CHECK(s.on_hand == 40);
+}
+
+TEST_CASE("roles are enforced on every request and repeated wrong PINs lock the user") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  proto::WaveReleaseReq rel;
+  rel.wave = 1;
+  auto r = picker->call(rel);
+  CHECK(r.status == Status::forbidden);
+  CHECK_THAT(r.error, Catch::Contains("picker") && Catch::Contains("wave.release"));
+  CHECK(picker->call(proto::ImportReq{"stock", "sku,location,qty\nSKU-1001,A01-01-A,999\n"}).status == Status::forbidden);
+  CHECK(picker->call(proto::DispatchReq{}).status == Status::forbidden);
+  auto manager = test::login(server, "manager", "2468", "desk-1");
+  CHECK(manager->call(proto::ImportReq{"stock", "sku,location,qty\nSKU-1001,A01-01-A,999\n"}).status == Status::forbidden);
+  CHECK(manager->call(proto::WaveCreateReq{"parcel", 0}).status == Status::invalid_state);  // allowed, nothing to wave
+
+  // No token, a token from another device, a made-up token.
+  client::Connection anon(server.endpoint(), "hh-9");
+  CHECK(anon.call(proto::StockReq{}).status == Status::unauthenticated);
+  anon.set_token(picker->token());
+  CHECK(anon.call(proto::TasksReq{}).status == Status::unauthenticated);
+  anon.set_token("deadbeef");
+  CHECK(anon.call(proto::TasksReq{}).status == Status::unauthenticated);
+
+  client::Connection guess(server.endpoint(), "hh-3");
+  for (int i = 0; i < 4; ++i) CHECK(guess.login("picker2", "0000").status == Status::unauthenticated);
+  auto fifth = guess.login("picker2", "0000");
+  CHECK(fifth.status == Status::locked);
+  CHECK_THAT(fifth.error, Catch::Contains("locked"));
+  CHECK(guess.login("picker2", "2222").status == Status::locked);  // even the right PIN, for a while
+  CHECK(guess.login("nobody", "1234").status == Status::unauthenticated);
+  CHECK(test::login(server, "picker1", "1111", "hh-4"));  // others are unaffected
+}
+
+TEST_CASE("a retried mutation returns the first answer and is applied once, also after a restart") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  proto::ReceiveReq rc{"SKU-1001", "A01-01-A", 5, "PO-1"};
+  const std::string key = admin->next_key();
+  auto first = admin->call_with_key(rc, key);
+  REQUIRE(first.ok());
+  auto second = admin->call_with_key(rc, key);
+  REQUIRE(second.ok());
+  CHECK(second.as<proto::ReceiveRep>().stock.on_hand == first.as<proto::ReceiveRep>().stock.on_hand);
+  CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 45);
+  // The same key for a different request is refused, not silently answered.
+  CHECK(admin->call_with_key(proto::ReceiveReq{"SKU-1001", "A01-01-A", 6, "PO-1"}, key).status == Status::conflict);
+
+  server.stop();
+  server.restart();
+  auto admin2 = test::login(server, "admin", "1234", "office-1");
+  auto third = admin2->call_with_key(rc, key);
+  REQUIRE(third.ok());
+  CHECK(third.as<proto::ReceiveRep>().stock.on_hand == 45);
+  CHECK(admin2->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 45);
+}
+
+TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops cleanly, data survives") {
+  test::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  test::Wmsd server(data, {"--demo"});
+  auto second = test::run(std::string(WMSD_PATH) + " --data " + data + " --bind tcp://127.0.0.1:" +
+                          std::to_string(test::free_port()) + " --pub tcp://127.0.0.1:" + std::to_string(test::free_port()));
+  CHECK(second.status == 1);
+  CHECK_THAT(second.output, Catch::Contains("already using data folder"));
+  CHECK(server.stop() == 0);
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("stopped cleanly"));
+  server.restart();
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 40);
+}
+
+TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of each bad row") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  const std::string bad = dir.str() + "/bad.csv";
+  {
+    std::ofstream f(bad);
+    f << "qty,location,sku\n"  // columns in any order
+         "5,A01-01-A,SKU-1001\n"
+         "-3,A01-01-A,SKU-1002\n"
+         "4,NOWHERE,SKU-1003\n"
+         "x,A01-01-A,SKU-1003\n"
+         "2,A01-01-A,SKU-9999\n";
+  }
+  auto r = test::run(server.wmsctl("import stock " + bad));
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("line 3, column qty"));
+  CHECK_THAT(r.output, Catch::Contains("line 4, column location"));
+  CHECK_THAT(r.output, Catch::Contains("line 5, column qty"));
+  CHECK_THAT(r.output, Catch::Contains("line 6, column sku"));
+  CHECK_THAT(r.output, Catch::Contains("nothing was imported"));
+  auto s = test::run(server.wmsctl("--json stock --sku SKU-1001 --location A01-01-A"));
+  CHECK(s.status == 0);
+  CHECK_THAT(s.output, Catch::Contains("\"on_hand\":40"));  // row 2 was good but not applied
+
+  const std::string good = dir.str() + "/good.csv";
+  {
+    std::ofstream f(good);
+    f << "location,qty,sku\nA01-01-A,5,SKU-1001\n";
+  }
+  auto ok = test::run(server.wmsctl("import stock " + good));
+  CHECK(ok.status == 0);
+  CHECK_THAT(test::run(server.wmsctl("stock --sku SKU-1001")).output, Catch::Contains("A01-01-A  5 "));
+  auto wrong_pin = test::run(server.wmsctl("stock", "9999"));
+  CHECK(wrong_pin.status == 1);
+  CHECK_THAT(wrong_pin.output, Catch::Contains("unauthenticated"));
+}
+
+TEST_CASE("wmsctl backup takes a hot copy that a new wmsd opens with the same data") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto r = test::run(server.wmsctl("receive --sku SKU-1001 --location A01-01-A --qty 7 --ref PO-9"));
+  REQUIRE(r.status == 0);
+  std::filesystem::create_directories(dir.path / "restore");
+  auto b = test::run(server.wmsctl("backup " + (dir.path / "restore" / "data.mdb").string()));
+  REQUIRE(b.status == 0);
+  CHECK_THAT(b.output, Catch::Contains("backup written"));
+  CHECK(test::run(server.wmsctl("backup " + (dir.path / "restore" / "data.mdb").string())).status == 1);  // never overwrites
+  test::Wmsd restored((dir.path / "restore").string());
+  auto admin = test::login(restored, "admin", "1234", "office-2");
+  CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 47);
+}
