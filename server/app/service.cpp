@@ -649,6 +649,13 @@ void add_user(Txn& t, const std::string& code, const std::string& name, const st
   u.failed_pins = 0;
   u.locked_until_ms = 0;
   store::put_as(t, Table::users, code, u);
+  // A new PIN or role ends the user's open sessions, so an old token never keeps an old role.
+  std::vector<std::string> ended;
+  t.scan(Table::sessions, "", [&](std::string_view k, std::string_view v) {
+    if (store::unpack<Session>(v).user == code) ended.emplace_back(k);
+    return true;
+  });
+  for (const auto& k : ended) t.del(Table::sessions, k);
 }
 
 Outcome fail_import(proto::ImportRep rep) {
@@ -799,6 +806,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
 template <class T, class F>
 std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit = proto::k_max_list_items, bool reverse = false) {
   std::vector<T> out;
+  if (limit == 0) return out;
   t.scan(table, "", [&](std::string_view, std::string_view v) {
     T rec = store::unpack<T>(v);
     if (keep(rec)) out.push_back(std::move(rec));

@@ -120,7 +120,7 @@ struct Server::Impl {
   std::string dummy_hash;
 
   explicit Impl(ServerConfig c)
-      : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{64ull << 20, cfg.no_sync}) {
+      : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync}) {
     pull.set(zmq::sockopt::rcvhwm, 0);
     pull.bind("inproc://wmsd-out");
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(proto::k_hard_max_message_bytes));
@@ -273,7 +273,7 @@ struct Server::Impl {
   static std::string locked_message(const domain::User& u, std::int64_t now) {
     auto mins = (u.locked_until_ms - now + 59999) / 60000;
     return "user " + u.code + " is locked after too many wrong PINs; try again in " + std::to_string(mins) +
-           " min or ask a manager";
+           " min or ask an admin to reset the PIN";
   }
 
   // ---------------- slow lane ----------------

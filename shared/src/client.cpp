@@ -45,7 +45,10 @@ Reply Connection::call(std::string_view type, const msgpack::sbuffer& body, cons
       if (!sock_->recv(msg, zmq::recv_flags::dontwait)) continue;
       std::string err;
       auto rep = proto::decode_reply(msg.to_string_view(), &err);
-      if (!rep || rep->h.id != h.id) continue;  // a late answer to an earlier attempt or request
+      if (!rep) continue;
+      // A late answer to an earlier request is skipped. An error with id 0 is the server saying it could not
+      // read the envelope at all (too large, not msgpack): with one request outstanding, it is ours.
+      if (rep->h.id != h.id && !(rep->h.id == 0 && rep->h.status != proto::Status::ok)) continue;
       Reply r;
       r.status = rep->h.status;
       r.error = std::move(rep->h.error);

@@ -212,3 +212,21 @@ TEST_CASE("wmsctl backup takes a hot copy that a new wmsd opens with the same da
   auto admin = test::login(restored, "admin", "1234", "office-2");
   CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 47);
 }
+
+TEST_CASE("the LMDB map grows on demand while the server keeps answering") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo", "--map-mib", "1"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  std::string csv = "sku,description,list_price\n";
+  for (int i = 0; i < 6000; ++i)
+    csv += "BULK-" + std::to_string(i) + ",\"A product with a long enough description to fill pages " + std::to_string(i) + "\",1.00\n";
+  auto r = admin->call(proto::ImportReq{"products", csv});
+  REQUIRE(r.ok());
+  CHECK(r.as<proto::ImportRep>().rows == 6000);
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("map grown"));
+  CHECK(admin->call(proto::ReceiveReq{"BULK-5999", "A01-01-A", 3, ""}).ok());
+  server.stop();
+  server.restart();  // the grown size is adopted from the file
+  auto again = test::login(server, "admin", "1234", "office-1");
+  CHECK(again->call(proto::StockReq{"BULK-5999", ""}).as<proto::StockRep>().stock.at(0).on_hand == 3);
+}

@@ -491,7 +491,7 @@ TEST_CASE("rules: civil_date agrees with a day-by-day calendar from 1900 to 2100
   int y = 1900, m = 1, d = 1;
   std::int64_t day = -25567;  // 1900-01-01
   int mismatches = 0;
-  char buf[16];
+  char buf[48];
   while (y < 2101) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
     if (civil_date(day) != buf && ++mismatches <= 3) FAIL_CHECK("day " << day << " expected " << buf);

@@ -61,7 +61,7 @@ struct DecodeError {
 std::optional<msgpack::object_handle> unpack_bounded(std::string_view bytes, std::string* error);
 
 // Returns the request or why not. Checks: map shape, v present and equal to k_protocol_version,
-// id, type and every string within k_max_string_bytes; body a map (absent = empty map).
+// id, type, and the envelope strings within k_max_string_bytes; body a map (absent = empty map).
 std::pair<std::optional<DecodedRequest>, DecodeError> decode_request(std::string_view bytes);
 std::optional<DecodedReply> decode_reply(std::string_view bytes, std::string* error);
 std::optional<DecodedEvent> decode_event(std::string_view bytes, std::string* error);

@@ -338,7 +338,7 @@ struct PickShortReq {
 };
 struct PickShortRep {
   TaskView task;
-  std::string outcome;              // reallocated | backordered | partly_reallocated | none
+  std::string outcome;              // reallocated | backordered | partly_reallocated
   std::vector<TaskView> new_tasks;
   std::int64_t backordered = 0;
   std::uint64_t exception = 0;

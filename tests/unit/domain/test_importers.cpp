@@ -1,0 +1,400 @@
+// Unit tests for wms::domain importers: CSV tables become exact typed records, every bad cell becomes a
+// RowError with the right line and column, and a row with any error is never returned.
+#include <catch2/catch.hpp>
+
+#include "domain/importers.hpp"
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+using namespace wms::domain;
+using wms::proto::RowError;
+
+namespace {
+
+wms::csv::Table table(std::string_view text) {
+  auto parsed = wms::csv::parse(text);
+  REQUIRE(std::holds_alternative<wms::csv::Table>(parsed));
+  return std::get<wms::csv::Table>(std::move(parsed));
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// True if `errors` holds an error on `line` for `column` whose message contains `text`.
+bool has_error(const Errors& errors, std::uint32_t line, const std::string& column, const std::string& text = "") {
+  for (const auto& e : errors)
+    if (e.line == line && e.column == column && contains(e.message, text)) return true;
+  return false;
+}
+
+std::string dump(const Errors& errors) {
+  std::string s;
+  for (const auto& e : errors) s += std::to_string(e.line) + ":" + e.column + ": " + e.message + "\n";
+  return s;
+}
+
+template <class T>
+std::vector<std::size_t> lines_of(const std::vector<Lined<T>>& rows) {
+  std::vector<std::size_t> out;
+  for (const auto& r : rows) out.push_back(r.line);
+  return out;
+}
+
+}  // namespace
+
+// ---- products ------------------------------------------------------------------------------------
+
+TEST_CASE("importers: a full product row parses into exact minor units, grams, basis points and GTIN-14s",
+          "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(
+      table("sku,description,barcodes,uom,units_per_case,units_per_pallet,weight_kg,cost_price,list_price,tax_rate\n"
+            "SKU-1,Widget 10mm,4006381333931|96385074,BOX,12,480,0.850,4.10,7.95,7.5\n"),
+      errors);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].line == 2);
+  const Product& p = rows[0].value;
+  CHECK(p.sku == "SKU-1");
+  CHECK(p.description == "Widget 10mm");
+  CHECK(p.barcodes == std::vector<std::string>{"04006381333931", "00000096385074"});
+  CHECK(p.uom == "BOX");
+  CHECK(p.units_per_case == 12);
+  CHECK(p.units_per_pallet == 480);
+  CHECK(p.weight_g == 850);
+  CHECK(p.cost_minor == 410);
+  CHECK(p.list_minor == 795);
+  CHECK(p.tax_bps == 750);
+}
+
+TEST_CASE("importers: optional product columns take their defaults", "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(table("SKU,Description,List_Price\nSKU-2,Plain thing,12\n"), errors);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  REQUIRE(rows.size() == 1);
+  const Product& p = rows[0].value;
+  CHECK(p.sku == "SKU-2");
+  CHECK(p.list_minor == 1200);
+  CHECK(p.barcodes.empty());
+  CHECK(p.uom == "EA");
+  CHECK(p.units_per_case == 1);
+  CHECK(p.units_per_pallet == 1);
+  CHECK(p.weight_g == 0);
+  CHECK(p.cost_minor == 0);
+  CHECK(p.tax_bps == 0);
+}
+
+TEST_CASE("importers: barcodes may be separated by '|' or spaces and a UPC-A pads to 14 digits",
+          "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(
+      table("sku,description,list_price,barcodes\nS,d,1.00,036000291452 10036000291459|96385074\n"), errors);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value.barcodes == std::vector<std::string>{"00036000291452", "10036000291459", "00000096385074"});
+}
+
+TEST_CASE("importers: each bad product cell is an error on its line and column, and the row is dropped",
+          "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(table("sku,description,barcodes,weight_kg,list_price,tax_rate\n"
+                                   "OK-1,Good,4006381333931,1.5,7.95,20\n"   // line 2
+                                   "BAD-PRICE,d,,,12.345,\n"                  // line 3
+                                   "BAD-GTIN,d,4006381333932,,1.00,\n"        // line 4
+                                   "BAD-WEIGHT,d,,0.8501,1.00,\n"             // line 5
+                                   "BAD-NEG,d,,,-1.00,\n"                     // line 6
+                                   "BAD-TAX,d,,,1.00,100.01\n"                // line 7
+                                   ",no sku,,,1.00,\n"                        // line 8
+                                   "BAD-DESC,,,,1.00,\n"                      // line 9
+                                   "bad sku,d,,,1.00,\n"                      // line 10
+                                   "OK-2,Also good,,,0.99,0\n"),              // line 11
+                             errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2, 11});
+  CHECK(errors.size() == 8);
+  CHECK(has_error(errors, 3, "list_price", "'12.345'"));
+  CHECK(has_error(errors, 4, "barcodes", "'4006381333932'"));
+  CHECK(has_error(errors, 5, "weight_kg", "'0.8501'"));
+  CHECK(has_error(errors, 6, "list_price", "-1.00"));
+  CHECK(has_error(errors, 7, "tax_rate", "100.01"));
+  CHECK(has_error(errors, 8, "sku", "empty"));
+  CHECK(has_error(errors, 9, "description", "empty"));
+  CHECK(has_error(errors, 10, "sku", "'bad sku'"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].value.weight_g == 1500);
+  CHECK(rows[0].value.tax_bps == 2000);
+  CHECK(rows[1].value.list_minor == 99);
+}
+
+TEST_CASE("importers: line numbers are physical lines, counting blank lines and multi-line quoted cells",
+          "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(table("sku,description,list_price\n"
+                                   "A,\"two\nlines\",1.00\n"  // lines 2-3
+                                   "\n"                       // line 4 (blank, skipped)
+                                   "B,b,1.001\n"),            // line 5
+                             errors);
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2});
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 5);
+  CHECK(errors[0].column == "list_price");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value.description == "two\nlines");
+}
+
+TEST_CASE("importers: a missing required column is one error on line 1 per column and no rows",
+          "[importers][products]") {
+  Errors errors;
+  auto rows = parse_products(table("sku,description\nA,a\n"), errors);
+  CHECK(rows.empty());
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 1);
+  CHECK(errors[0].column == "list_price");
+  CHECK(contains(errors[0].message, "list_price"));
+
+  Errors errors2;
+  CHECK(parse_products(table("barcodes\n4006381333931\n"), errors2).empty());
+  CHECK(errors2.size() == 3);
+  CHECK(has_error(errors2, 1, "sku"));
+  CHECK(has_error(errors2, 1, "description"));
+  CHECK(has_error(errors2, 1, "list_price"));
+}
+
+// ---- locations -----------------------------------------------------------------------------------
+
+TEST_CASE("importers: locations parse with their kind, walk sequence and barcode (defaulting to the code)",
+          "[importers][locations]") {
+  Errors errors;
+  auto rows = parse_locations(table("code,warehouse,zone,aisle,bay,level,bin,walk_seq,kind,barcode\n"
+                                    "A-01-1,WH1,Z1,A,01,1,a,10,pick,\n"
+                                    "B-01-1,WH1,Z2,B,01,1,a,4000000000,bulk,LOC-B011\n"
+                                    "STAGE,,,,,,,0,staging,\n"
+                                    "DOCK-1,,,,,,,5,dock,\n"),
+                              errors);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  REQUIRE(rows.size() == 4);
+  const Location& a = rows[0].value;
+  CHECK(a.code == "A-01-1");
+  CHECK(a.warehouse == "WH1");
+  CHECK(a.zone == "Z1");
+  CHECK(a.aisle == "A");
+  CHECK(a.bay == "01");
+  CHECK(a.level == "1");
+  CHECK(a.bin == "a");
+  CHECK(a.walk_seq == 10);
+  CHECK(a.kind == "pick");
+  CHECK(a.barcode == "A-01-1");
+  CHECK(rows[1].value.walk_seq == 4000000000u);
+  CHECK(rows[1].value.kind == "bulk");
+  CHECK(rows[1].value.barcode == "LOC-B011");
+  CHECK(rows[2].value.kind == "staging");
+  CHECK(rows[3].value.kind == "dock");
+}
+
+TEST_CASE("importers: an unknown location kind or bad walk sequence is an error on its line",
+          "[importers][locations]") {
+  Errors errors;
+  auto rows = parse_locations(table("code,walk_seq,kind,barcode\n"
+                                    "OK,1,pick,\n"          // 2
+                                    "X-1,2,shelf,\n"        // 3
+                                    "X-2,abc,pick,\n"       // 4
+                                    "X-3,-1,pick,\n"        // 5
+                                    "X-4,4000000001,bulk,\n"  // 6
+                                    "X-5,3,,\n"             // 7
+                                    "X-6,3,bulk,has space\n"),  // 8
+                              errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2});
+  CHECK(errors.size() == 6);
+  CHECK(has_error(errors, 3, "kind", "'shelf'"));
+  CHECK(has_error(errors, 4, "walk_seq", "'abc'"));
+  CHECK(has_error(errors, 5, "walk_seq", "-1"));
+  CHECK(has_error(errors, 6, "walk_seq", "4000000001"));
+  CHECK(has_error(errors, 7, "kind", "empty"));
+  CHECK(has_error(errors, 8, "barcode", "'has space'"));
+}
+
+// ---- stock ---------------------------------------------------------------------------------------
+
+TEST_CASE("importers: stock rows parse, and a negative or fractional quantity is an error", "[importers][stock]") {
+  Errors errors;
+  auto rows = parse_stock(table("sku,location,qty\n"
+                                "SKU-1,A-01-1,40\n"   // 2
+                                "SKU-1,A-01-2,-5\n"   // 3
+                                "SKU-1,A-01-3,1.5\n"  // 4
+                                "SKU-1,A-01-4,0\n"    // 5
+                                "SKU-1,,3\n"          // 6
+                                "SKU-1,A-01-5,\n"),   // 7
+                          errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2, 5});
+  CHECK(errors.size() == 4);
+  CHECK(has_error(errors, 3, "qty", "-5"));
+  CHECK(has_error(errors, 4, "qty", "'1.5'"));
+  CHECK(has_error(errors, 6, "location", "empty"));
+  CHECK(has_error(errors, 7, "qty", "empty"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].value.sku == "SKU-1");
+  CHECK(rows[0].value.location == "A-01-1");
+  CHECK(rows[0].value.qty == 40);
+  CHECK(rows[1].value.qty == 0);
+
+  Errors missing;
+  CHECK(parse_stock(table("sku,location\nA,B\n"), missing).empty());
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].line == 1);
+  CHECK(missing[0].column == "qty");
+}
+
+// ---- accounts ------------------------------------------------------------------------------------
+
+TEST_CASE("importers: accounts parse tier, terms, net days and delivery mode, with defaults",
+          "[importers][accounts]") {
+  Errors errors;
+  auto rows = parse_accounts(table("code,name,price_tier,terms,delivery\n"
+                                   "ACME,Acme Ltd,gold,net45,pallet\n"
+                                   "BETA,Beta plc,,,\n"
+                                   "CASH,Cash Co,platinum,prepay,parcel\n"),
+                             errors);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  REQUIRE(rows.size() == 3);
+  const Account& a = rows[0].value;
+  CHECK(a.code == "ACME");
+  CHECK(a.name == "Acme Ltd");
+  CHECK(a.price_tier == "gold");
+  CHECK(a.terms == "net45");
+  CHECK(a.net_days == 45);
+  CHECK(a.mode == "pallet");
+  const Account& b = rows[1].value;
+  CHECK(b.price_tier == "list");
+  CHECK(b.terms == "net30");
+  CHECK(b.net_days == 30);
+  CHECK(b.mode == "parcel");
+  CHECK(rows[2].value.net_days == 0);
+  CHECK(rows[2].value.price_tier == "platinum");
+}
+
+TEST_CASE("importers: bad terms, tier or delivery mode are errors on their line and column",
+          "[importers][accounts]") {
+  Errors errors;
+  auto rows = parse_accounts(table("code,name,price_tier,terms,delivery\n"
+                                   "A1,One,list,net400,parcel\n"   // 2
+                                   "A2,Two,diamond,net30,parcel\n"  // 3
+                                   "A3,Three,gold,net30,truck\n"    // 4
+                                   "A4,,gold,net30,parcel\n"        // 5
+                                   "A5,Five,silver,net0,pallet\n"),  // 6
+                             errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{6});
+  CHECK(errors.size() == 4);
+  CHECK(has_error(errors, 2, "terms", "'net400'"));
+  CHECK(has_error(errors, 3, "price_tier", "'diamond'"));
+  CHECK(has_error(errors, 4, "delivery", "'truck'"));
+  CHECK(has_error(errors, 5, "name", "empty"));
+
+  Errors missing;
+  CHECK(parse_accounts(table("code\nA\n"), missing).empty());
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].line == 1);
+  CHECK(missing[0].column == "name");
+}
+
+// ---- orders --------------------------------------------------------------------------------------
+
+TEST_CASE("importers: order rows parse and need a quantity of at least 1", "[importers][orders]") {
+  Errors errors;
+  auto rows = parse_orders(table("order_ref,account,sku,qty\n"
+                                 "PO-1,ACME,SKU-1,3\n"   // 2
+                                 "PO-1,ACME,SKU-2,0\n"   // 3
+                                 "PO-2,ACME,SKU-1,x\n"   // 4
+                                 "PO-3,,SKU-1,1\n"),     // 5
+                           errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2});
+  CHECK(errors.size() == 3);
+  CHECK(has_error(errors, 3, "qty", "0 is out of range"));
+  CHECK(has_error(errors, 4, "qty", "'x'"));
+  CHECK(has_error(errors, 5, "account", "empty"));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value.ref == "PO-1");
+  CHECK(rows[0].value.account == "ACME");
+  CHECK(rows[0].value.sku == "SKU-1");
+  CHECK(rows[0].value.qty == 3);
+
+  Errors missing;
+  CHECK(parse_orders(table("order_ref,account,qty\nPO,A,1\n"), missing).empty());
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].line == 1);
+  CHECK(missing[0].column == "sku");
+}
+
+// ---- users ---------------------------------------------------------------------------------------
+
+TEST_CASE("importers: users parse, and a bad role or a PIN that is not 4 to 12 digits is an error",
+          "[importers][users]") {
+  Errors errors;
+  auto rows = parse_users(table("code,name,role,pin\n"
+                                "ann,Ann,picker,1234\n"             // 2
+                                "bob,Bob,boss,1234\n"               // 3
+                                "cat,Cat,manager,123\n"             // 4
+                                "dan,Dan,admin,12a4\n"              // 5
+                                "eve,Eve,forklift,1234567890123\n"  // 6
+                                "fay,,admin,123456789012\n"),       // 7
+                          errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2, 7});
+  CHECK(errors.size() == 4);
+  CHECK(has_error(errors, 3, "role", "'boss'"));
+  CHECK(has_error(errors, 4, "pin", "4 to 12 digits"));
+  CHECK(has_error(errors, 5, "pin", "4 to 12 digits"));
+  CHECK(has_error(errors, 6, "pin"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].value.code == "ann");
+  CHECK(rows[0].value.name == "Ann");
+  CHECK(rows[0].value.role == "picker");
+  CHECK(rows[0].value.pin == "1234");
+  CHECK(rows[1].value.name.empty());
+  CHECK(rows[1].value.pin == "123456789012");
+
+  Errors missing;
+  CHECK(parse_users(table("code,role\nann,picker\n"), missing).empty());
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].line == 1);
+  CHECK(missing[0].column == "pin");
+}
+
+TEST_CASE("importers: PINs and codes are validated by valid_pin and valid_code", "[importers]") {
+  CHECK(valid_pin("1234"));
+  CHECK(valid_pin("123456789012"));
+  CHECK_FALSE(valid_pin("123"));
+  CHECK_FALSE(valid_pin("1234567890123"));
+  CHECK_FALSE(valid_pin("12 4"));
+  CHECK_FALSE(valid_pin(""));
+  CHECK(valid_code("A-01-1"));
+  CHECK(valid_code(std::string(64, 'x')));
+  CHECK_FALSE(valid_code(std::string(65, 'x')));
+  CHECK_FALSE(valid_code(""));
+  CHECK_FALSE(valid_code("a b"));
+  CHECK_FALSE(valid_code("tab\there"));
+  CHECK_FALSE(valid_code("caf\xc3\xa9"));
+}
+
+TEST_CASE("importers: errors from earlier tables are kept, new ones are appended", "[importers]") {
+  Errors errors;
+  errors.push_back(RowError{9, "x", "earlier"});
+  auto rows = parse_stock(table("sku,location,qty\nA,B,-1\n"), errors);
+  CHECK(rows.empty());
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].message == "earlier");
+  CHECK(errors[1].line == 2);
+  CHECK(errors[1].column == "qty");
+}
