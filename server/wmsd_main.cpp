@@ -118,14 +118,14 @@ int main(int argc, char** argv) {
       std::string pin;
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
       else std::getline(std::cin, pin);
-      wms::store::Env env(data);
+      wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       apply_local(env, "user.add", wms::proto::pack_body(wms::proto::UserAddReq{admin, admin, "admin", pin}),
                   "adding admin " + admin);
       std::cout << "admin " << admin << " ready in " << data << "\n";
       return 0;
     }
     if (demo) {
-      wms::store::Env env(data);
+      wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       seed_demo(env, assets);
     }
     wms::net::Server server({data, bind, pub, no_sync, map_mib << 20});

@@ -38,7 +38,7 @@ std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {
 }
 
 std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps) {
-  return list_minor - (list_minor * discount_bps + 5000) / 10000;
+  return (list_minor * (10000 - discount_bps) + 5000) / 10000;
 }
 
 std::optional<std::int32_t> parse_terms(std::string_view terms) {
