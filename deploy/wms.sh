@@ -18,7 +18,7 @@ build() {  # build DIR [cmake args...]
 
 case "${1:-}" in
   test)
-    build build
+    build build -DBUILD_TESTING=ON
     (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
     if [ "${WMS_SKIP_SANITIZE:-0}" != 1 ]; then
       echo "== sanitizer build (address + undefined behaviour)"
