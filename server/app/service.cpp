@@ -144,12 +144,7 @@ proto::WaveView wave_view(const Wave& w, std::uint32_t tasks_left) {
   v.created_ms = w.created_ms;
   return v;
 }
-std::uint32_t tasks_left(const Txn& t, const Wave& w) {
-  std::uint32_t n = 0;
-  for (auto id : w.tasks)
-    if (auto k = store::get_as<Task>(t, Table::tasks, store::be64(id)); k && !k->finished()) ++n;
-  return n;
-}
+std::uint32_t tasks_left(const Txn&, const Wave& w) { return w.left; }
 proto::OrderView order_view(const Order& o) {
   proto::OrderView v;
   v.id = o.id;
@@ -228,6 +223,19 @@ std::int64_t serve_backorders(Txn& t, std::string_view sku, std::vector<PubEvent
   return total;
 }
 
+// Counts one task of the wave as finished; the wave is done when a released wave has none left.
+Wave task_finished(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
+  Wave w = wave_by_id(t, wave_id);
+  if (w.left == 0) refuse(Status::internal, "wave " + std::to_string(wave_id) + " has no open task to finish");
+  --w.left;
+  if (w.status == "released" && w.left == 0) {
+    w.status = "done";
+    emit(t, events, "wave", "wave.done", wave_view(w, 0));
+  }
+  save_wave(t, w);
+  return w;
+}
+
 // Releases every unpicked reservation of an order line, cancelling tasks that were created for them.
 // Returns the units released.
 std::int64_t release_line(Txn& t, OrderLine& l, std::vector<PubEvent>& events) {
@@ -241,6 +249,7 @@ std::int64_t release_line(Txn& t, OrderLine& l, std::vector<PubEvent>& events) {
         k.status = k.picked > 0 ? "short" : "cancelled";
         save_task(t, k);
         emit(t, events, "task", "task.cancelled", task_view(t, k));
+        task_finished(t, k.wave, events);
       }
     }
   }
@@ -248,15 +257,6 @@ std::int64_t release_line(Txn& t, OrderLine& l, std::vector<PubEvent>& events) {
   return released;
 }
 
-void finish_wave_if_done(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
-  Wave w = wave_by_id(t, wave_id);
-  if (w.status != "released") return;
-  if (tasks_left(t, w) == 0) {
-    w.status = "done";
-    save_wave(t, w);
-    emit(t, events, "wave", "wave.done", wave_view(w, 0));
-  }
-}
 
 OrderLine& line_of(Order& o, std::uint32_t line) {
   for (auto& l : o.lines)
@@ -340,17 +340,13 @@ Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& e
   if (o.status != "entered" && o.status != "confirmed") refuse(Status::invalid_state, "order " + ref + " is " + o.status);
   for (const auto& l : o.lines)
     if (l.picked > 0) refuse(Status::invalid_state, "order " + ref + " has picked goods waiting; dispatch them first");
-  std::set<std::uint64_t> waves;
   for (auto& l : o.lines) {
-    for (const auto& a : l.allocs)
-      if (a.task) waves.insert(task_by_id(t, a.task).wave);
     release_line(t, l, events);
     l.backordered = 0;
     sync_backorder_index(t, o, l);
   }
   o.status = "cancelled";
   save_order(t, o);
-  for (auto w : waves) finish_wave_if_done(t, w, events);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
   return Outcome::ok(order_view(o), "cancelled order " + ref);
 }
@@ -405,6 +401,7 @@ Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, st
     line_of(*by_id[p.order], p.line).allocs[p.alloc_index].task = k.id;
     w.tasks.push_back(k.id);
   }
+  w.left = static_cast<std::uint32_t>(w.tasks.size());
   for (const auto& o : orders) save_order(t, o);
   save_wave(t, w);
   auto view = wave_view(w, static_cast<std::uint32_t>(w.tasks.size()));
@@ -423,9 +420,14 @@ Outcome do_wave_release(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<Pu
     ++left;
     emit(t, events, "task", "task.released", task_view(t, k));
   }
-  save_wave(t, w);
+  w.left = left;
   auto view = wave_view(w, left);
   emit(t, events, "wave", "wave.released", view);
+  if (left == 0) {  // everything was cancelled before release
+    w.status = "done";
+    emit(t, events, "wave", "wave.done", wave_view(w, 0));
+  }
+  save_wave(t, w);
   return Outcome::ok(view, "released wave " + std::to_string(id));
 }
 
@@ -479,9 +481,7 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   proto::PickRep rep;
   rep.task = task_view(t, k);
   emit(t, events, "task", "task.updated", rep.task);
-  Wave w = wave_by_id(t, k.wave);
-  rep.wave_tasks_left = tasks_left(t, w);
-  finish_wave_if_done(t, k.wave, events);
+  rep.wave_tasks_left = k.status == "done" ? task_finished(t, k.wave, events).left : wave_by_id(t, k.wave).left;
   return Outcome::ok(rep, "picked " + std::to_string(r.qty) + " x " + k.sku + " at " + k.location + " for " + o.ref +
                               " (task " + std::to_string(k.id) + ")");
 }
@@ -522,6 +522,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
     save_task(t, n);
     fresh.push_back(n);
   }
+  w.left += static_cast<std::uint32_t>(fresh.size());
   l.backordered += missing - got;
   rep.backordered = missing - got;
   rep.outcome = got == missing ? "reallocated" : (got > 0 ? "partly_reallocated" : "backordered");
@@ -551,7 +552,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   store::put_as(t, Table::exceptions, store::be64(ex.id), ex);
   rep.exception = ex.id;
   emit(t, events, "exception", "exception.raised", ex);
-  finish_wave_if_done(t, w.id, events);
+  task_finished(t, w.id, events);
   return Outcome::ok(rep, "short pick of " + std::to_string(missing) + " x " + k.sku + " at " + k.location + " (" +
                               r.reason + "), " + rep.outcome);
 }
@@ -566,15 +567,12 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   if (!acc) refuse(Status::not_found, "order " + ref + ": account '" + o.account + "' no longer exists");
 
   std::vector<ShipLine> ship;
-  std::set<std::uint64_t> waves;
   std::int64_t backordered = 0;
   for (auto& l : o.lines) {
     auto p = find_product(t, l.sku);
     ship.push_back({l.line, l.sku, p ? p->description : std::string(), l.picked, l.price_minor, l.tax_bps});
     l.shipped += l.picked;
     l.picked = 0;
-    for (const auto& a : l.allocs)
-      if (a.task) waves.insert(task_by_id(t, a.task).wave);
     l.backordered += release_line(t, l, events);
     backordered += l.backordered;
   }
@@ -592,7 +590,6 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   inv.due_date = civil_date(day + acc->net_days);
   inv.terms = acc->terms;
   store::put_as(t, Table::invoices, store::be64(inv.number), inv);
-  for (auto w : waves) finish_wave_if_done(t, w, events);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
   proto::DispatchRep rep{inv, backordered};
   return Outcome::ok(rep, "dispatched " + ref + ", invoice " + std::to_string(inv.number) + " total " +

@@ -121,9 +121,10 @@ struct Wave {
   std::string status = "planned";   // planned | released | done
   std::vector<std::uint64_t> orders;
   std::vector<std::uint64_t> tasks;
+  std::uint32_t left = 0;           // tasks not yet done/short/cancelled (kept so a pick never scans the wave)
   std::int64_t created_ms = 0;
   std::int64_t released_ms = 0;
-  MSGPACK_DEFINE_MAP(id, mode, status, orders, tasks, created_ms, released_ms)
+  MSGPACK_DEFINE_MAP(id, mode, status, orders, tasks, left, created_ms, released_ms)
 };
 
 struct Task {

@@ -134,8 +134,11 @@ struct Wmsd {
         ::dup2(::fileno(f), 2);
       }
       std::string data = dir + "/data";
-      ::execl(WMSD_PATH, WMSD_PATH, "--data", data.c_str(), "--bind", ep.c_str(), "--pub", pub.c_str(),
-              "--log-level", "warn", static_cast<char*>(nullptr));
+      // WMS_BENCH_SERVER_NOSYNC=1 (diagnosis only) runs the server without fsync to separate CPU from disk.
+      const char* nosync = std::getenv("WMS_BENCH_SERVER_NOSYNC") ? "--unsafe-no-sync" : "--log-level";
+      const char* nosync_arg = std::getenv("WMS_BENCH_SERVER_NOSYNC") ? "--log-level" : "warn";
+      ::execl(WMSD_PATH, WMSD_PATH, "--data", data.c_str(), "--bind", ep.c_str(), "--pub", pub.c_str(), nosync,
+              nosync_arg, nosync[2] == 'u' ? "warn" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     client::Connection c(ep, "bench-probe", {200, 1});
