@@ -10,6 +10,7 @@
 #include <csignal>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 #include <zmq.hpp>
@@ -284,9 +285,16 @@ struct Server::Impl {
     for (;;) {
       auto jobs = slow_q.take_all();
       if (jobs.empty()) break;
-      for (auto& j : jobs) {
-        if (!j.path.empty()) run_backup(j, out);
-        else check_pin(j, out);
+      // A client that times out resends the same request (same device and id) on a new socket. A PIN check
+      // takes ~0.1 s, so under load the retries could pile up faster than they are served: only the newest
+      // copy of each request is worked on (its peer is the socket the client is still listening on).
+      std::set<std::pair<std::string, std::uint64_t>> seen;
+      std::vector<SlowJob*> work;
+      for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
+        if (seen.emplace(it->h.dev, it->h.id).second) work.push_back(&*it);
+      for (auto jt = work.rbegin(); jt != work.rend(); ++jt) {
+        if (!(*jt)->path.empty()) run_backup(**jt, out);
+        else check_pin(**jt, out);
       }
     }
   }

@@ -7,6 +7,12 @@ namespace wms::client {
 
 Connection::Connection(std::string endpoint, std::string device, Options opts)
     : endpoint_(std::move(endpoint)), device_(std::move(device)), opts_(opts) {
+  if (opts_.context) {
+    ctx_ = opts_.context;
+  } else {
+    own_ctx_ = std::make_unique<zmq::context_t>(1);
+    ctx_ = own_ctx_.get();
+  }
   boot_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   reconnect();
 }
@@ -14,7 +20,7 @@ Connection::Connection(std::string endpoint, std::string device, Options opts)
 Connection::~Connection() = default;
 
 void Connection::reconnect() {
-  sock_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
+  sock_ = std::make_unique<zmq::socket_t>(*ctx_, zmq::socket_type::dealer);
   sock_->set(zmq::sockopt::linger, 0);
   sock_->connect(endpoint_);
 }

@@ -49,8 +49,12 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
     clients.emplace_back([&, i] {
       const auto t = tasks[i];
       try {
-        // Retry forever (attempts = 0) with a short timeout, as a handheld in a dead spot would.
-        auto c = test::login(server, "picker1", "1111", "hh-" + std::to_string(i), {300, 0});
+        // Log in patiently, then confirm with a short timeout and retry forever (attempts = 0), as a handheld
+        // in a dead spot would. The session token belongs to the device, not to the socket.
+        const std::string dev = "hh-" + std::to_string(i);
+        auto login = test::login(server, "picker1", "1111", dev, {20000, 3});
+        auto c = std::make_unique<client::Connection>(server.endpoint(), dev, client::Options{300, 0});
+        c->set_token(login->token());
         if (!c->call(proto::TaskClaimReq{t.id}).ok()) throw std::runtime_error("claim failed");
         for (std::int64_t n = 1; n <= t.qty; ++n) {
           const std::string key = c->device() + ":pick-" + std::to_string(n);

@@ -40,6 +40,9 @@ struct Reply {
 struct Options {
   int timeout_ms = 5000;   // per attempt
   int attempts = 3;        // 0 = retry until answered
+  // Many connections in one process (simulators, benchmarks) can share one context and its I/O thread;
+  // null = the connection owns a context of its own. A shared context must outlive the connection.
+  zmq::context_t* context = nullptr;
 };
 
 class Connection {
@@ -74,7 +77,8 @@ class Connection {
   void reconnect();
   std::string endpoint_, device_, token_;
   Options opts_;
-  zmq::context_t ctx_{1};
+  std::unique_ptr<zmq::context_t> own_ctx_;
+  zmq::context_t* ctx_ = nullptr;
   std::unique_ptr<zmq::socket_t> sock_;
   std::uint64_t next_id_ = 1;
   std::uint64_t key_counter_ = 0;
