@@ -1,295 +1,946 @@
-// Pick-confirm benchmark: one real wmsd (default durability) on a temp folder, driven over tcp loopback, with
-// each figure printed next to a floor measured in this same run: a bare ZeroMQ DEALER/ROUTER echo, a bare
-// durable LMDB commit of a pick's writes, and the same commits with MDB_NOSYNC (the CPU ceiling).
-#include <signal.h>
+// wms_bench_pick: pick-confirm figures of a real wmsd next to floors measured in the same run.
+//
+// Floors: (a) a bare ZeroMQ DEALER/ROUTER echo over tcp loopback, (b) a bare durable LMDB commit of the writes a
+// pick makes, (c) the same commits without fsync (the CPU ceiling of one writer). Figures: a wmsd child process
+// on a fresh temp folder with default durability, set up through the protocol only, then 1, 8 and 32 closed-loop
+// pickers, each with its own user, device id and task, confirming 1 unit at a time. At the end the units picked
+// on the server must equal the confirmations acknowledged to the clients; that check (not any timing) sets the
+// exit code. Not a ctest test: run it by hand, `--quick` for a short run.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
+#include <map>
+#include <memory>
 #include <mutex>
-#include <random>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
+
 #include <zmq.hpp>
 
 #include "store/lmdb.hpp"
+#include "wms/proto/codec.hpp"
 #include "wms/proto/messages.hpp"
 #include "wms/shared/client.hpp"
+#include "wms/shared/csv.hpp"
+
+extern char** environ;
 
 namespace {
-using namespace wms;
+
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using namespace wms;
 
-double us_since(Clock::time_point t0) { return std::chrono::duration<double, std::micro>(Clock::now() - t0).count(); }
+// ---------------------------------------------------------------------------------------------------------
+// Small helpers
 
-struct Dist {
-  std::vector<double> us;
-  double pct(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    return us[std::min(us.size() - 1, static_cast<std::size_t>(p * static_cast<double>(us.size())))];
-  }
+double us_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::micro>(b - a).count();
+}
+double s_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+struct Pct {
+  double p50 = 0, p99 = 0, max = 0;
+  std::size_t n = 0;
 };
 
-std::string read_file(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
+// Nearest-rank percentiles.
+Pct percentiles(std::vector<double> v) {
+  Pct p;
+  p.n = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double q) {
+    auto r = static_cast<std::size_t>(q * static_cast<double>(v.size()) + 0.999999);
+    return v[std::clamp<std::size_t>(r, 1, v.size()) - 1];
+  };
+  p.p50 = rank(0.50);
+  p.p99 = rank(0.99);
+  p.max = v.back();
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-int free_port() {
-  static std::mt19937 rng(static_cast<unsigned>(::getpid()));
-  return 20000 + static_cast<int>(rng() % 30000);
+csv::Table parse_csv(const fs::path& p) {
+  auto parsed = csv::parse(slurp(p));
+  if (auto* e = std::get_if<csv::ParseError>(&parsed))
+    throw std::runtime_error(p.string() + " line " + std::to_string(e->line) + ": " + e->message);
+  return std::get<csv::Table>(std::move(parsed));
 }
 
-// ---- floors ----
-Dist zmq_echo(int n) {
-  zmq::context_t ctx;
+std::string cell(const csv::Table& t, const csv::Row& r, std::string_view col) {
+  auto c = t.column(col);
+  if (!c) throw std::runtime_error("demo CSV lacks column '" + std::string(col) + "'");
+  return std::string(t.cell(r, *c));
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// CPU seconds (user + system) of a process, from /proc/<pid>/stat.
+double proc_cpu_s(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(s.substr(close + 2));
+  std::string tok;
+  std::vector<std::string> f;
+  while (rest >> tok && f.size() < 13) f.push_back(tok);
+  if (f.size() < 13) return 0;  // f[0] is field 3 (state); utime is field 14, stime 15
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(f[11]) + std::stod(f[12])) / tick;
+}
+
+// Bytes this process caused to be written to storage (/proc/<pid>/io write_bytes; 0 if unreadable).
+double proc_write_bytes(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/io");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("write_bytes:", 0) == 0) return std::stod(line.substr(12));
+  return 0;
+}
+
+double self_cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return tv(u.ru_utime) + tv(u.ru_stime);
+}
+
+std::string machine_line() {
+  std::string model = "unknown CPU";
+  std::ifstream cpu("/proc/cpuinfo");
+  for (std::string line; std::getline(cpu, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) model = line.substr(line.find_first_not_of(" \t", colon + 1));
+      break;
+    }
+  }
+  utsname u{};
+  ::uname(&u);
+  int major = 0, minor = 0, patch = 0;
+  zmq_version(&major, &minor, &patch);
+  std::ostringstream ss;
+  ss << "nproc " << ::sysconf(_SC_NPROCESSORS_ONLN) << " | " << model << " | " << u.sysname << " " << u.release
+     << " " << u.machine << " | libzmq " << major << "." << minor << "." << patch << ", "
+     << mdb_version(nullptr, nullptr, nullptr);
+  return ss.str();
+}
+
+// A free TCP port on loopback, found by letting the kernel choose one (then released for wmsd to bind).
+std::vector<int> free_ports(int n) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ::close(fd);
+      throw std::runtime_error(std::string("cannot find a free port: ") + std::strerror(errno));
+    }
+    fds.push_back(fd);
+    ports.push_back(ntohs(a.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  return ports;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Floor a: bare DEALER/ROUTER echo over tcp loopback, echo thread in this process.
+
+Pct floor_echo(int n) {
+  zmq::context_t ctx(1);
   zmq::socket_t router(ctx, zmq::socket_type::router);
-  const std::string ep = "tcp://127.0.0.1:" + std::to_string(free_port());
-  router.bind(ep);
-  std::atomic<bool> stop{false};
-  std::thread echo([&] {
-    while (!stop) {
-      zmq::pollitem_t it{router.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&it, 1, std::chrono::milliseconds(100));
-      if (!(it.revents & ZMQ_POLLIN)) continue;
+  router.set(zmq::sockopt::linger, 0);
+  router.bind("tcp://127.0.0.1:*");
+  const std::string ep = router.get(zmq::sockopt::last_endpoint);
+  std::thread echo([&router] {
+    for (;;) {
       zmq::message_t id, body;
-      (void)router.recv(id);
-      (void)router.recv(body);
+      if (!router.recv(id, zmq::recv_flags::none)) return;
+      if (!router.recv(body, zmq::recv_flags::none)) return;
+      const bool last = body.size() == 0;  // an empty message ends the echo
       router.send(id, zmq::send_flags::sndmore);
       router.send(body, zmq::send_flags::none);
+      if (last) return;
     }
   });
-  zmq::socket_t d(ctx, zmq::socket_type::dealer);
-  d.connect(ep);
-  const std::string msg(100, 'x');
-  Dist dist;
-  for (int i = 0; i < n + 50; ++i) {
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(ep);
+  const std::string payload(100, 'm');
+  std::vector<double> lat;
+  lat.reserve(static_cast<std::size_t>(n));
+  const int warm = 200;
+  for (int i = 0; i < warm + n; ++i) {
     auto t0 = Clock::now();
-    d.send(zmq::buffer(msg), zmq::send_flags::none);
+    dealer.send(zmq::buffer(payload), zmq::send_flags::none);
     zmq::message_t r;
-    (void)d.recv(r);
-    if (i >= 50) dist.us.push_back(us_since(t0));
+    if (!dealer.recv(r, zmq::recv_flags::none) || r.size() != payload.size()) throw std::runtime_error("echo failed");
+    if (i >= warm) lat.push_back(us_between(t0, Clock::now()));
   }
-  stop = true;
+  dealer.send(zmq::message_t(), zmq::send_flags::none);
+  zmq::message_t bye;
+  (void)dealer.recv(bye, zmq::recv_flags::none);
   echo.join();
-  return dist;
+  return percentiles(std::move(lat));
 }
 
-// The writes of one pick confirmation: task, stock row, order, event, audit, idempotency record + 2 counters.
-Dist lmdb_commits(bool no_sync, int n, double* per_s) {
-  auto dir = std::filesystem::temp_directory_path() / ("wms-bench-lmdb-" + std::to_string(::getpid()) + (no_sync ? "-ns" : ""));
-  std::filesystem::remove_all(dir);
-  Dist dist;
+// ---------------------------------------------------------------------------------------------------------
+// Floors b and c: bare LMDB commits of the writes of one pick confirmation.
+
+// Same shape as the server's idempotency record (type, body hash, status, error, packed reply body).
+struct IdemLike {
+  std::string type;
+  std::uint64_t body_hash = 0;
+  std::uint32_t status = 0;
+  std::string error;
+  std::string body;
+  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
+};
+
+struct PickWrites {
+  std::string task, stock, order, event, audit, idem;
+  std::size_t bytes() const {
+    return task.size() + stock.size() + order.size() + event.size() + audit.size() + idem.size();
+  }
+};
+
+PickWrites sample_pick_writes() {
+  proto::TaskView full;
+  full.id = 17;
+  full.wave = 1;
+  full.order_ref = "BENCH-017";
+  full.line = 1;
+  full.sku = "SKU-1001";
+  full.description = "Hex bolt M8x40 zinc, box of 100";
+  full.gtin = "4006380010000";
+  full.location = "A01-01-A";
+  full.location_barcode = "LOC-A01-01-A";
+  full.walk_seq = 10;
+  full.mode = "parcel";
+  full.qty = 1000000;
+  full.picked = 123456;
+  full.status = "claimed";
+  full.claimed_by = "bench-dev-17";
+  proto::TaskView rec = full;  // the stored task has ids where the view has display text
+  rec.order_ref.clear();
+  rec.description.clear();
+  rec.gtin.clear();
+  rec.location_barcode.clear();
+  rec.mode.clear();
+
+  proto::OrderView o;
+  o.id = 17;
+  o.ref = "BENCH-017";
+  o.account = "BOLT";
+  o.status = "confirmed";
+  o.mode = "parcel";
+  o.created_ms = 1700000000000;
+  o.confirmed_ms = 1700000000500;
+  proto::OrderLineView l;
+  l.line = 1;
+  l.sku = "SKU-1001";
+  l.ordered = 1000000;
+  l.allocated = 876544;
+  l.picked = 123456;
+  l.price_minor = 795;
+  l.tax_bps = 2000;
+  o.lines.push_back(l);
+
+  proto::AuditView a;
+  a.seq = 123456;
+  a.at_ms = 1700000000900;
+  a.user = "picker-bench-17";
+  a.device = "bench-dev-17";
+  a.type = "pick.confirm";
+  a.detail = "picked 1 x SKU-1001 at A01-01-A for BENCH-017 (task 17)";
+
+  proto::PickRep rep;
+  rep.task = full;
+  rep.wave_tasks_left = 32;
+  const auto rep_body = proto::pack_body(rep);
+
+  PickWrites w;
+  w.task = store::pack(rec);
+  w.stock = store::pack(proto::StockView{"SKU-1001", "A01-01-A", 9876544, 876544, 9000000});
+  w.order = store::pack(o);
+  w.event = proto::encode_event(123456, "task.updated", full);
+  w.audit = store::pack(a);
+  w.idem = store::pack(IdemLike{"pick.confirm", 0x9e3779b97f4a7c15ull, 0, "", std::string(rep_body.data(), rep_body.size())});
+  return w;
+}
+
+struct CommitFloor {
+  Pct lat;
+  double per_s = 0;
+  int commits = 0;
+  double kib_per_commit = 0;  // storage writes (durable floor only; no_sync leaves them to the kernel)
+};
+
+// One commit = task, stock row, order, event, audit record, idempotency record, plus the two sequence counters
+// (event_seq, audit_seq) the server bumps in the meta table. Stops after n commits or max_s seconds.
+CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s, const PickWrites& w) {
+  fs::create_directories(dir);
+  CommitFloor out;
   {
-    store::Env env(dir.string(), store::EnvOptions{256ull << 20, no_sync});
-    const std::string rec(180, 'r'), order(400, 'o'), ev(260, 'e');
-    auto start = Clock::now();
+    store::Env env(dir.string(), store::EnvOptions{512ull << 20, no_sync});
+    std::vector<std::string> stock_keys;
+    for (int i = 0; i < 12; ++i) stock_keys.push_back(store::key2("SKU-" + std::to_string(1001 + i), "A01-01-A"));
+    auto one = [&](int i) {
+      store::Txn t(env, store::Txn::Mode::write);
+      const auto slot = static_cast<std::uint64_t>(i % 32);
+      t.put(store::Table::tasks, store::be64(1 + slot), w.task);
+      t.put(store::Table::stock, stock_keys[static_cast<std::size_t>(i % 12)], w.stock);
+      t.put(store::Table::orders, store::be64(1 + slot), w.order);
+      t.put(store::Table::events, store::be64(store::next_seq(t, "event_seq")), w.event);
+      t.put(store::Table::audit, store::be64(store::next_seq(t, "audit_seq")), w.audit);
+      const std::string dev = "bench-dev-" + std::to_string(slot);
+      t.put(store::Table::idem, store::key2(dev, dev + ":1700000000000." + std::to_string(i)), w.idem);
+      t.commit();
+    };
+    const int warm = std::min(50, n / 10 + 1);
+    for (int i = 0; i < warm; ++i) one(1000000000 + i);
+    std::vector<double> lat;
+    lat.reserve(static_cast<std::size_t>(n));
+    const double wb0 = proc_write_bytes("self");
+    const auto start = Clock::now();
+    const auto stop = start + std::chrono::duration<double>(max_s);
     for (int i = 0; i < n; ++i) {
       auto t0 = Clock::now();
-      store::Txn t(env, store::Txn::Mode::write);
-      t.put(store::Table::tasks, store::be64(static_cast<std::uint64_t>(i % 32)), rec);
-      t.put(store::Table::stock, store::key2("SKU-1001", "A01-01-A"), std::string(24, 's'));
-      t.put(store::Table::orders, store::be64(static_cast<std::uint64_t>(i % 32)), order);
-      t.put(store::Table::events, store::be64(static_cast<std::uint64_t>(i)), ev);
-      t.put(store::Table::audit, store::be64(static_cast<std::uint64_t>(i)), rec);
-      t.put(store::Table::idem, "bench-1:" + std::to_string(i), rec);
-      store::next_seq(t, "event_seq");
-      store::next_seq(t, "audit_seq");
-      t.commit();
-      dist.us.push_back(us_since(t0));
+      one(i);
+      auto t1 = Clock::now();
+      lat.push_back(us_between(t0, t1));
+      if (t1 > stop) break;
     }
-    *per_s = n / std::chrono::duration<double>(Clock::now() - start).count();
+    out.commits = static_cast<int>(lat.size());
+    out.kib_per_commit = (proc_write_bytes("self") - wb0) / 1024.0 / static_cast<double>(std::max<std::size_t>(lat.size(), 1));
+    out.per_s = static_cast<double>(lat.size()) / s_between(start, Clock::now());
+    out.lat = percentiles(std::move(lat));
   }
-  std::filesystem::remove_all(dir);
-  return dist;
+  fs::remove_all(dir);
+  return out;
 }
 
-// ---- the server ----
-struct Wmsd {
-  pid_t pid = -1;
-  std::string dir, ep, pub;
-  Wmsd() {
-    dir = (std::filesystem::temp_directory_path() / ("wms-bench-" + std::to_string(::getpid()))).string();
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    ep = "tcp://127.0.0.1:" + std::to_string(free_port());
-    pub = "tcp://127.0.0.1:" + std::to_string(free_port());
-    const std::string add = "WMS_ADMIN_PIN=1234 " WMSD_PATH " --data " + dir + "/data --add-admin admin > " + dir + "/add.log 2>&1";
-    if (std::system(add.c_str()) != 0) throw std::runtime_error("wmsd --add-admin failed");
-    pid = ::fork();
-    if (pid == 0) {
-      std::FILE* f = std::fopen((dir + "/wmsd.log").c_str(), "w");
-      if (f) {
-        ::dup2(::fileno(f), 1);
-        ::dup2(::fileno(f), 2);
-      }
-      std::string data = dir + "/data";
-      // WMS_BENCH_SERVER_NOSYNC=1 (diagnosis only) runs the server without fsync to separate CPU from disk.
-      const char* nosync = std::getenv("WMS_BENCH_SERVER_NOSYNC") ? "--unsafe-no-sync" : "--log-level";
-      const char* nosync_arg = std::getenv("WMS_BENCH_SERVER_NOSYNC") ? "--log-level" : "warn";
-      ::execl(WMSD_PATH, WMSD_PATH, "--data", data.c_str(), "--bind", ep.c_str(), "--pub", pub.c_str(), nosync,
-              nosync_arg, nosync[2] == 'u' ? "warn" : static_cast<char*>(nullptr), static_cast<char*>(nullptr));
-      ::_exit(127);
+// ---------------------------------------------------------------------------------------------------------
+// The wmsd child process
+
+std::atomic<pid_t> g_child{-1};
+
+extern "C" void on_fatal_signal(int sig) {
+  pid_t p = g_child.load();
+  if (p > 0) {
+    ::kill(p, SIGTERM);
+    ::waitpid(p, nullptr, 0);
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+// fork + execve with stdout/stderr appended to `log`; argv and envp are built before the fork.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log, const std::vector<std::string>& extra_env,
+            bool die_with_parent) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_store(extra_env);
+  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  std::vector<char*> envp;
+  for (const auto& e : env_store) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(126);
     }
-    client::Connection c(ep, "bench-probe", {200, 1});
-    for (int i = 0; i < 100; ++i) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+class Wmsd {
+ public:
+  Wmsd(fs::path root, std::string admin_pin) : root_(std::move(root)), data_((root_ / "data").string()) {
+    log_ = (root_ / "wmsd.log").string();
+    auto ports = free_ports(2);
+    ep_ = "tcp://127.0.0.1:" + std::to_string(ports[0]);
+    pub_ = "tcp://127.0.0.1:" + std::to_string(ports[1]);
+    // The first admin is added offline, before the server starts (the only way in on a fresh folder).
+    pid_t add = spawn({WMSD_PATH, "--data", data_, "--add-admin", "admin", "--log-level", "warn"}, log_,
+                      {"WMS_ADMIN_PIN=" + admin_pin}, true);
+    int st = 0;
+    ::waitpid(add, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) throw std::runtime_error("wmsd --add-admin failed; see " + log_);
+    pid_ = spawn({WMSD_PATH, "--data", data_, "--bind", ep_, "--pub", pub_, "--log-level", "warn"}, log_, {}, true);
+    g_child = pid_;
+    client::Connection probe(ep_, "bench-probe", client::Options{200, 1});
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (Clock::now() < deadline) {
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        g_child = -1;
+        throw std::runtime_error("wmsd exited at start; see " + log_ + ":\n" + slurp(log_));
+      }
       try {
-        if (c.call(proto::HelloReq{"bench"}).ok()) return;
+        if (probe.call(proto::HelloReq{"wms_bench_pick"}).ok()) return;
       } catch (const client::Unreachable&) {
       }
     }
-    throw std::runtime_error("wmsd did not start; see " + dir + "/wmsd.log");
+    throw std::runtime_error("wmsd did not answer hello within 15 s; see " + log_);
   }
-  ~Wmsd() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-    std::filesystem::remove_all(dir);
-  }
-};
+  ~Wmsd() { stop(); }
+  Wmsd(const Wmsd&) = delete;
+  Wmsd& operator=(const Wmsd&) = delete;
 
-client::Reply must(client::Reply r, const char* what) {
-  if (!r.ok()) throw std::runtime_error(std::string(what) + ": " + r.error);
-  return r;
-}
-
-struct Run {
-  double per_s = 0;
-  Dist lat;
-  std::int64_t acked = 0;
-};
-
-// `clients` closed-loop clients, each confirming 1 unit at a time on its own task, for `seconds` or `count` each.
-Run drive(std::vector<std::unique_ptr<client::Connection>>& conns, const std::vector<proto::TaskView>& tasks,
-          int clients, double seconds, int count) {
-  Run run;
-  std::mutex mu;
-  std::vector<std::thread> th;
-  auto start = Clock::now();
-  const auto until = start + std::chrono::duration<double>(seconds);
-  for (int i = 0; i < clients; ++i)
-    th.emplace_back([&, i] {
-      Dist mine;
-      auto& c = *conns[static_cast<std::size_t>(i)];
-      const auto& t = tasks[static_cast<std::size_t>(i)];
-      for (int n = 0; count ? n < count : Clock::now() < until; ++n) {
-        auto t0 = Clock::now();
-        auto r = c.call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1});
-        if (!r.ok()) throw std::runtime_error("confirm refused: " + r.error);
-        mine.us.push_back(us_since(t0));
+  // SIGTERM, then wait (the server finishes its current commit); SIGKILL only if it hangs for 10 s.
+  int stop() {
+    if (pid_ <= 0) return 0;
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      pid_t r = ::waitpid(pid_, &st, WNOHANG);
+      if (r == pid_ || (r < 0 && errno != EINTR)) break;
+      if (Clock::now() > deadline) {
+        std::fprintf(stderr, "wmsd did not stop within 10 s of SIGTERM; killing it\n");
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &st, 0);
+        break;
       }
-      std::lock_guard lk(mu);
-      run.acked += static_cast<std::int64_t>(mine.us.size());
-      run.lat.us.insert(run.lat.us.end(), mine.us.begin(), mine.us.end());
-    });
-  for (auto& t : th) t.join();
-  run.per_s = static_cast<double>(run.acked) / std::chrono::duration<double>(Clock::now() - start).count();
-  return run;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    g_child = -1;
+    return st;
+  }
+
+  pid_t pid() const { return pid_; }
+  const std::string& endpoint() const { return ep_; }
+  const std::string& data_dir() const { return data_; }
+
+ private:
+  fs::path root_;
+  std::string data_, log_, ep_, pub_;
+  pid_t pid_ = -1;
+};
+
+// Counts the server's committed write transactions by reading its LMDB environment read-only (another process
+// may read an environment while its owner writes). Diagnosis only: picks per commit shows how well group commit
+// batches. Gives nullopt if the environment cannot be opened.
+class CommitCounter {
+ public:
+  explicit CommitCounter(const std::string& dir) {
+    if (mdb_env_create(&env_) != 0) {
+      env_ = nullptr;
+      return;
+    }
+    mdb_env_set_maxdbs(env_, 64);
+    if (mdb_env_open(env_, dir.c_str(), MDB_RDONLY, 0644) != 0) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+    }
+  }
+  ~CommitCounter() {
+    if (env_) mdb_env_close(env_);
+  }
+  CommitCounter(const CommitCounter&) = delete;
+  CommitCounter& operator=(const CommitCounter&) = delete;
+  std::optional<std::uint64_t> txnid() const {
+    if (!env_) return std::nullopt;
+    MDB_envinfo info{};
+    if (mdb_env_info(env_, &info) != 0) return std::nullopt;
+    return static_cast<std::uint64_t>(info.me_last_txnid);
+  }
+
+ private:
+  MDB_env* env_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Setup through the protocol, and the pickers
+
+client::Reply must(client::Reply r, const std::string& what) {
+  if (r.ok()) return r;
+  std::string msg = what + ": " + std::string(proto::to_string(r.status)) + ": " + r.error;
+  if (r.status == proto::Status::import_failed) {
+    try {
+      for (const auto& e : r.as<proto::ImportRep>().errors)
+        msg += "\n  line " + std::to_string(e.line) + " [" + e.column + "] " + e.message;
+    } catch (const std::exception&) {
+    }
+  }
+  throw std::runtime_error(msg);
 }
 
-std::string machine() {
-  std::string model = "?";
-  std::ifstream cpu("/proc/cpuinfo");
-  for (std::string line; std::getline(cpu, line);)
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
+struct TaskWork {
+  std::uint64_t id = 0;
+  std::string location_barcode, gtin;
+  std::int64_t remaining = 0;
+};
+
+struct Picker {
+  std::string user, device;
+  std::unique_ptr<client::Connection> conn;
+  std::vector<TaskWork> tasks;
+  std::size_t current = 0;
+  std::uint64_t acked = 0;  // confirmations acknowledged ok, whole run
+
+  // One pick.confirm of 1 unit; false when this picker has no units left to pick.
+  bool confirm_one() {
+    while (current < tasks.size() && tasks[current].remaining <= 0) ++current;
+    if (current == tasks.size()) return false;
+    auto& t = tasks[current];
+    auto r = conn->call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1});
+    if (!r.ok())
+      throw std::runtime_error(user + ": pick.confirm of task " + std::to_string(t.id) + " refused: " +
+                               std::string(proto::to_string(r.status)) + ": " + r.error);
+    --t.remaining;
+    ++acked;
+    return true;
+  }
+};
+
+struct Setup {
+  std::uint64_t wave = 0;
+  std::size_t tasks = 0;
+  std::int64_t stock_per_bin = 0;
+  std::map<std::string, std::int64_t> stock_start;  // key sku|location -> on_hand imported
+};
+
+constexpr std::int64_t k_stock_per_bin = 10'000'000;
+constexpr std::int64_t k_order_qty = 1'000'000;
+constexpr const char* k_picker_pin = "7391";
+
+Setup set_up_warehouse(client::Connection& admin, const std::string& admin_pin, std::vector<Picker>& pickers,
+                       const std::string& endpoint) {
+  const fs::path demo = fs::path(WMS_BENCH_ASSETS_DIR) / "demo";
+  Setup s;
+  s.stock_per_bin = k_stock_per_bin;
+  must(admin.login("admin", admin_pin), "admin login");
+
+  for (const char* kind : {"products", "locations", "accounts"})
+    must(admin.call(proto::ImportReq{kind, slurp(demo / (std::string(kind) + ".csv"))}), std::string("import ") + kind);
+  // Demo users, then one picker user per bench client. A users import resets the PINs it names and ends those
+  // users' sessions (the demo file names the admin), so the admin logs in again after each (with the demo admin
+  // PIN, which is the one the admin was created with).
+  must(admin.call(proto::ImportReq{"users", slurp(demo / "users.csv")}), "import demo users");
+  must(admin.login("admin", admin_pin), "admin login after the demo users import");
+  std::string users = "code,name,role,pin\n";
+  for (const auto& p : pickers) users += p.user + ",Bench " + p.user + ",picker," + k_picker_pin + "\n";
+  must(admin.call(proto::ImportReq{"users", users}), "import bench pickers");
+  must(admin.login("admin", admin_pin), "admin login after users import");
+
+  // Stock: every demo pick-face row (sku at a location of kind pick), with a huge quantity.
+  const auto locs = parse_csv(demo / "locations.csv");
+  std::map<std::string, std::string> kind_of;
+  for (const auto& r : locs.rows) kind_of[cell(locs, r, "code")] = cell(locs, r, "kind");
+  const auto stock_csv = parse_csv(demo / "stock.csv");
+  std::string stock = "sku,location,qty\n";
+  std::vector<std::string> skus;
+  for (const auto& r : stock_csv.rows) {
+    const auto sku = cell(stock_csv, r, "sku"), loc = cell(stock_csv, r, "location");
+    if (kind_of[loc] != "pick" || s.stock_start.count(sku + "|" + loc)) continue;
+    s.stock_start[sku + "|" + loc] = k_stock_per_bin;
+    stock += sku + "," + loc + "," + std::to_string(k_stock_per_bin) + "\n";
+    if (std::find(skus.begin(), skus.end(), sku) == skus.end()) skus.push_back(sku);
+  }
+  if (skus.empty()) throw std::runtime_error("the demo stock has no pick-face rows");
+  must(admin.call(proto::ImportReq{"stock", stock}), "import stock");
+
+  // One single-line order per picker, for a parcel account, each line far larger than the run can pick.
+  const auto accounts = parse_csv(demo / "accounts.csv");
+  std::string account;
+  for (const auto& r : accounts.rows)
+    if (cell(accounts, r, "delivery") == "parcel") {
+      account = cell(accounts, r, "code");
       break;
     }
-  utsname u{};
-  ::uname(&u);
-  return std::to_string(std::thread::hardware_concurrency()) + " x " + model + ", Linux " + u.release;
+  if (account.empty()) throw std::runtime_error("the demo accounts have no parcel account");
+  std::string orders = "order_ref,account,sku,qty\n";
+  std::vector<std::string> refs;
+  for (std::size_t i = 0; i < pickers.size(); ++i) {
+    char ref[32];
+    std::snprintf(ref, sizeof ref, "BENCH-%03zu", i);
+    refs.emplace_back(ref);
+    orders += std::string(ref) + "," + account + "," + skus[i % skus.size()] + "," + std::to_string(k_order_qty) + "\n";
+  }
+  must(admin.call(proto::ImportReq{"orders", orders}), "import orders");
+  for (const auto& ref : refs) {
+    proto::OrderConfirmReq c;
+    c.ref = ref;
+    auto view = must(admin.call(c), "confirm " + ref).as<proto::OrderView>();
+    for (const auto& l : view.lines)
+      if (l.backordered != 0) throw std::runtime_error("order " + ref + " was not fully allocated");
+  }
+
+  auto wave = must(admin.call(proto::WaveCreateReq{"parcel", 0}), "wave.create").as<proto::WaveView>();
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.id;
+  must(admin.call(rel), "wave.release");
+  s.wave = wave.id;
+  auto tasks = must(admin.call(proto::TasksReq{wave.id, ""}), "tasks").as<proto::TasksRep>().tasks;
+  if (tasks.size() < pickers.size())
+    throw std::runtime_error("wave has " + std::to_string(tasks.size()) + " tasks for " + std::to_string(pickers.size()) + " pickers");
+  s.tasks = tasks.size();
+
+  // Each picker: own device id and session, then claims its share of the tasks (round robin).
+  for (std::size_t i = 0; i < pickers.size(); ++i) {
+    auto& p = pickers[i];
+    p.conn = std::make_unique<client::Connection>(endpoint, p.device, client::Options{30000, 2});
+    must(p.conn->login(p.user, k_picker_pin), p.user + " login");
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    auto& p = pickers[i % pickers.size()];
+    const auto& t = tasks[i];
+    must(p.conn->call(proto::TaskClaimReq{t.id}), p.user + " claim task " + std::to_string(t.id));
+    p.tasks.push_back({t.id, t.location_barcode, t.gtin, t.qty - t.picked});
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Closed-loop phases
+
+struct Phase {
+  int clients = 0;
+  std::vector<double> lat_us;
+  std::uint64_t measured = 0;
+  double elapsed_s = 0;
+  double per_s = 0;
+  Pct pct;
+  double server_cpu_s = 0, bench_cpu_s = 0, server_write_bytes = 0;
+  std::optional<std::uint64_t> server_commits;
+};
+
+// `clients` pickers confirm in a closed loop. count > 0: each does warm_count unmeasured confirms, then `count`
+// measured ones. count == 0: unmeasured until warm_s, then measured until warm_s + dur_s (a confirm is measured
+// when it starts inside the window).
+Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int count, double warm_s, double dur_s,
+                pid_t server, const CommitCounter& commits, double count_max_s = 0) {
+  Phase ph;
+  ph.clients = clients;
+  std::mutex mu;
+  std::string error;
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  Clock::time_point last_end{};
+  const auto t_begin = Clock::now();
+  const auto t0 = t_begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warm_s));
+  const auto t_end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dur_s));
+  std::atomic<int> warmed{0};
+  double cpu_srv0 = 0, cpu_self0 = 0, wb0 = 0;
+  std::optional<std::uint64_t> txn0;
+  Clock::time_point count_start{};
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto& p = pickers[static_cast<std::size_t>(c)];
+      std::vector<double> mine;
+      mine.reserve(count > 0 ? static_cast<std::size_t>(count) : 65536);
+      Clock::time_point end{};
+      try {
+        if (count > 0) {
+          for (int i = 0; i < warm_count && !failed; ++i) p.confirm_one();
+          warmed.fetch_add(1);
+          while (warmed.load() < clients) std::this_thread::yield();
+          const auto cap = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(count_max_s));
+          for (int i = 0; i < count && !failed; ++i) {
+            auto a = Clock::now();
+            if (count_max_s > 0 && a > cap) break;  // a slow disk must not stretch the run past its budget
+            if (!p.confirm_one()) break;
+            end = Clock::now();
+            mine.push_back(us_between(a, end));
+          }
+        } else {
+          while (!failed && Clock::now() < t0) p.confirm_one();
+          for (;;) {
+            auto a = Clock::now();
+            if (failed || a >= t_end) break;
+            if (!p.confirm_one()) break;
+            end = Clock::now();
+            mine.push_back(us_between(a, end));
+          }
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lk(mu);
+        if (error.empty()) error = e.what();
+        failed = true;
+      }
+      std::lock_guard lk(mu);
+      ph.lat_us.insert(ph.lat_us.end(), mine.begin(), mine.end());
+      ph.measured += mine.size();
+      if (end > last_end) last_end = end;
+    });
+  }
+  // Resource counters at the start of the measured part.
+  if (count > 0) {
+    while (warmed.load() < clients && !failed) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    count_start = Clock::now();
+  } else {
+    std::this_thread::sleep_until(t0);
+    count_start = t0;
+  }
+  cpu_srv0 = proc_cpu_s(server);
+  wb0 = proc_write_bytes(std::to_string(server));
+  cpu_self0 = self_cpu_s();
+  txn0 = commits.txnid();
+  for (auto& t : threads) t.join();
+  if (failed) throw std::runtime_error(error);
+  ph.server_cpu_s = proc_cpu_s(server) - cpu_srv0;
+  ph.server_write_bytes = proc_write_bytes(std::to_string(server)) - wb0;
+  ph.bench_cpu_s = self_cpu_s() - cpu_self0;
+  if (auto txn1 = commits.txnid(); txn0 && txn1) ph.server_commits = *txn1 - *txn0;
+  ph.elapsed_s = last_end > count_start ? s_between(count_start, last_end) : 0;
+  ph.per_s = ph.elapsed_s > 0 ? static_cast<double>(ph.measured) / ph.elapsed_s : 0;
+  ph.pct = percentiles(ph.lat_us);
+  return ph;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+void row(const std::string& what, const std::string& figure, const std::string& floor, double ratio,
+         const std::string& aim, std::optional<bool> met) {
+  std::printf("  %-32s %-20s %-30s %7.2fx  %-8s %s\n", what.c_str(), figure.c_str(), floor.c_str(), ratio, aim.c_str(),
+              met ? (*met ? "met" : "MISSED") : "");
+}
+
+struct Config {
+  bool quick = false;
+  int echo_n = 5000, commit_n = 3000, nosync_n = 20000, single_warm = 100, single_n = 2000;
+  double commit_max_s = 6, nosync_max_s = 3, warm_s = 1.0, phase_s = 6.0, single_max_s = 15;
+  int pickers = 32;
+};
+
+int run(const Config& cfg) {
+  std::printf("wms_bench_pick (%s run)\n", cfg.quick ? "--quick" : "default");
+  std::printf("machine: %s\n\n", machine_line().c_str());
+  std::fflush(stdout);
+
+  char tmpl[] = "/tmp/wms-bench-pick-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+  const fs::path root(tmpl);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{root};
+
+  // ---- floors ----
+  const auto echo = floor_echo(cfg.echo_n);
+  const auto writes = sample_pick_writes();
+  const auto durable = floor_commits(root / "floor-sync", false, cfg.commit_n, cfg.commit_max_s, writes);
+  const auto nosync = floor_commits(root / "floor-nosync", true, cfg.nosync_n, cfg.nosync_max_s, writes);
+  std::printf("FLOORS (measured in this run; /tmp, same disk as the server's data folder)\n");
+  std::printf("  a) ZeroMQ DEALER/ROUTER echo, 100 B, tcp loopback, in-process echo thread, n=%zu\n", echo.n);
+  std::printf("       p50 %8.1f us   p99 %8.1f us\n", echo.p50, echo.p99);
+  std::printf("  b) bare durable LMDB commit of a pick's writes, n=%d: task %zu B, stock %zu B, order %zu B,\n",
+              durable.commits, writes.task.size(), writes.stock.size(), writes.order.size());
+  std::printf("     event %zu B, audit %zu B, idempotency %zu B (%zu B in 6 tables) + 2 sequence counters\n",
+              writes.event.size(), writes.audit.size(), writes.idem.size(), writes.bytes());
+  std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s   (%.1f KiB written to storage per commit)\n",
+              durable.lat.p50, durable.lat.p99, durable.per_s, durable.kib_per_commit);
+  std::printf("  c) the same commits with EnvOptions.no_sync (CPU ceiling), n=%d\n", nosync.commits);
+  std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s\n\n", nosync.lat.p50, nosync.lat.p99, nosync.per_s);
+  std::fflush(stdout);
+
+  // ---- server and setup ----
+  const std::string admin_pin = [] {
+    const auto users = parse_csv(fs::path(WMS_BENCH_ASSETS_DIR) / "demo" / "users.csv");
+    for (const auto& r : users.rows)
+      if (cell(users, r, "code") == "admin") return cell(users, r, "pin");
+    return std::string("4711");
+  }();
+  const auto setup_start = Clock::now();
+  Wmsd server(root, admin_pin);
+  std::vector<Picker> pickers(static_cast<std::size_t>(cfg.pickers));
+  for (std::size_t i = 0; i < pickers.size(); ++i) {
+    pickers[i].user = "picker-bench-" + std::to_string(i);
+    pickers[i].device = "bench-dev-" + std::to_string(i);
+  }
+  client::Connection admin(server.endpoint(), "bench-admin", client::Options{60000, 1});
+  const auto setup = set_up_warehouse(admin, admin_pin, pickers, server.endpoint());
+  const double setup_s = s_between(setup_start, Clock::now());
+  std::printf("SETUP through the protocol: %.1f s (demo products/locations/accounts/users, %zu bench pickers, stock %lld\n"
+              "  per pick face, %zu one-line orders of %lld units confirmed, wave %llu created and released, %zu tasks\n"
+              "  claimed; pid %d, data %s)\n\n",
+              setup_s, pickers.size(), static_cast<long long>(setup.stock_per_bin), pickers.size(),
+              static_cast<long long>(k_order_qty), static_cast<unsigned long long>(setup.wave), setup.tasks,
+              static_cast<int>(server.pid()), server.data_dir().c_str());
+  std::fflush(stdout);
+
+  // ---- figures ----
+  CommitCounter commits(server.data_dir());
+  const auto single = run_phase(pickers, 1, cfg.single_warm, cfg.single_n, 0, 0, server.pid(), commits, cfg.single_max_s);
+  std::vector<Phase> phases;
+  for (int c : {1, 8, 32}) {
+    if (c > cfg.pickers) break;
+    phases.push_back(run_phase(pickers, c, 0, 0, cfg.warm_s, cfg.phase_s, server.pid(), commits));
+  }
+
+  const double one_commit_rate = 1e6 / durable.lat.p50;
+  std::printf("FIGURES (real wmsd, default durability; pick.confirm qty 1, closed loop, each client its own\n"
+              "         user, device id, connection and task; %.1f s per concurrency level after %.1f s warm-up)\n",
+              cfg.phase_s, cfg.warm_s);
+  std::printf("  %-32s %-20s %-30s %8s  %-8s %s\n", "figure", "value", "floor", "ratio", "aim", "");
+  row("1 client, " + std::to_string(single.pct.n) + " confirms: p50", fmt("%.1f us", single.pct.p50),
+      "a.p50 + b.p50 = " + fmt("%.1f us", echo.p50 + durable.lat.p50), single.pct.p50 / (echo.p50 + durable.lat.p50),
+      "<= 1.2x", single.pct.p50 / (echo.p50 + durable.lat.p50) <= 1.2);
+  row("1 client, " + std::to_string(single.pct.n) + " confirms: p99", fmt("%.1f us", single.pct.p99),
+      "a.p99 + b.p99 = " + fmt("%.1f us", echo.p99 + durable.lat.p99), single.pct.p99 / (echo.p99 + durable.lat.p99),
+      "", std::nullopt);
+  for (const auto& ph : phases) {
+    const bool top = ph.clients == 32;
+    const std::string who = (ph.clients < 10 ? " " : "") + std::to_string(ph.clients) + (ph.clients == 1 ? " client " : " clients");
+    row(who + ": throughput", fmt("%.0f confirms/s", ph.per_s), "1/b.p50 = " + fmt("%.0f commits/s", one_commit_rate),
+        ph.per_s / one_commit_rate, top ? ">= 10x" : "", top ? std::optional<bool>(ph.per_s / one_commit_rate >= 10) : std::nullopt);
+    row("", "", "c = " + fmt("%.0f commits/s", nosync.per_s), ph.per_s / nosync.per_s, top ? ">= 0.6x" : "",
+        top ? std::optional<bool>(ph.per_s / nosync.per_s >= 0.6) : std::nullopt);
+    row("            p50", fmt("%.1f us", ph.pct.p50), "b.p50 = " + fmt("%.1f us", durable.lat.p50),
+        ph.pct.p50 / durable.lat.p50, "", std::nullopt);
+    row("            p99", fmt("%.1f us", ph.pct.p99), "b.p99 = " + fmt("%.1f us", durable.lat.p99),
+        ph.pct.p99 / durable.lat.p99, "< 3x", ph.pct.p99 / durable.lat.p99 < 3);
+  }
+  std::printf("  (throughput aims are for 32 clients; 1/b.p50 is the rate of one durable commit per request)\n\n");
+
+  std::printf("DIAGNOSIS (measured part of each level)\n");
+  std::printf("  %-10s %8s %7s %8s %9s %9s %10s %10s %10s %12s\n", "level", "confirms", "seconds", "commits",
+              "conf/cmt", "us/cmt", "KiB/cmt", "srvCPU/cf", "benchCPU/cf", "bound/s");
+  auto diag = [&](const std::string& name, const Phase& ph) {
+    const double n = static_cast<double>(std::max<std::uint64_t>(ph.measured, 1));
+    const double cm = ph.server_commits ? static_cast<double>(std::max<std::uint64_t>(*ph.server_commits, 1)) : 0;
+    const std::string na = "n/a";
+    std::printf("  %-10s %8llu %7.2f %8s %9s %9s %10s %8.1fus %9.1fus %12.0f\n", name.c_str(),
+                static_cast<unsigned long long>(ph.measured), ph.elapsed_s,
+                cm > 0 ? std::to_string(*ph.server_commits).c_str() : na.c_str(),
+                cm > 0 ? fmt("%.2f", n / cm).c_str() : na.c_str(),
+                cm > 0 ? fmt("%.0f", ph.elapsed_s * 1e6 / cm).c_str() : na.c_str(),
+                cm > 0 ? fmt("%.1f", ph.server_write_bytes / 1024.0 / cm).c_str() : na.c_str(),
+                ph.server_cpu_s * 1e6 / n, ph.bench_cpu_s * 1e6 / n,
+                ph.clients * 1e6 / (echo.p50 + durable.lat.p50));
+  };
+  diag("1 seq", single);
+  for (const auto& ph : phases) diag(std::to_string(ph.clients) + (ph.clients == 1 ? " client" : " clients"), ph);
+  std::printf("  commits: the server's LMDB write transactions (its environment read-only from here); us/cmt: wall time\n"
+              "  per commit cycle; KiB/cmt: server storage writes per commit (/proc/<pid>/io; floor b: %.1f KiB);\n"
+              "  srvCPU/cf, benchCPU/cf: CPU per confirm of wmsd and of this bench's clients, which share the same %ld\n"
+              "  cores; bound/s: clients / (a.p50 + b.p50), the most a closed loop of that many clients can reach,\n"
+              "  as each confirm waits for at least one round trip and one durable commit\n\n",
+              durable.kib_per_commit, ::sysconf(_SC_NPROCESSORS_ONLN));
+
+  // ---- correctness: units picked on the server == confirmations acknowledged ----
+  std::uint64_t acked = 0;
+  for (const auto& p : pickers) acked += p.acked;
+  std::int64_t picked = 0;
+  for (const auto& t : must(admin.call(proto::TasksReq{setup.wave, ""}), "tasks").as<proto::TasksRep>().tasks) picked += t.picked;
+  std::int64_t taken = 0;
+  for (const auto& st : must(admin.call(proto::StockReq{}), "stock").as<proto::StockRep>().stock) {
+    auto it = setup.stock_start.find(st.sku + "|" + st.location);
+    if (it != setup.stock_start.end()) taken += it->second - st.on_hand;
+  }
+  const bool ok = picked == static_cast<std::int64_t>(acked) && taken == static_cast<std::int64_t>(acked);
+  std::printf("CHECK: %llu confirmations acknowledged; server: %lld units picked (tasks), %lld units off the shelves\n"
+              "       (stock): %s\n",
+              static_cast<unsigned long long>(acked), static_cast<long long>(picked), static_cast<long long>(taken),
+              ok ? "match" : "MISMATCH");
+  for (auto& p : pickers) p.conn.reset();
+  const int st = server.stop();
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    std::printf("note: wmsd did not exit cleanly on SIGTERM (status %d)\n", st);
+  return ok ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
-  const int n_rt = quick ? 500 : 3000, n_commit = quick ? 200 : 1000, n_nosync = quick ? 2000 : 10000;
-  const int n_single = quick ? 300 : 2000;
-  const double seconds = quick ? 2.0 : 6.0;
+  Config cfg;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") {
+      cfg.quick = true;
+      cfg.echo_n = 2000;
+      cfg.commit_n = 600;
+      cfg.nosync_n = 5000;
+      cfg.commit_max_s = 1.5;
+      cfg.nosync_max_s = 1;
+      cfg.single_warm = 30;
+      cfg.single_n = 300;
+      cfg.single_max_s = 3;
+      cfg.warm_s = 0.3;
+      cfg.phase_s = 1.5;
+    } else if (a == "--help" || a == "-h") {
+      std::printf("usage: wms_bench_pick [--quick]\n"
+                  "  Starts its own wmsd (" WMSD_PATH ") on a temp folder and prints pick-confirm figures next to\n"
+                  "  floors measured in the same run. --quick: short run (< 20 s); default: < 90 s.\n"
+                  "  Exit 1 if the units picked on the server differ from the confirmations acknowledged.\n");
+      return 0;
+    } else {
+      std::fprintf(stderr, "unknown option %s (try --help)\n", a.c_str());
+      return 2;
+    }
+  }
+  std::signal(SIGINT, on_fatal_signal);
+  std::signal(SIGTERM, on_fatal_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  const auto t0 = Clock::now();
   try {
-    std::printf("machine: %s\n\n", machine().c_str());
-    auto echo = zmq_echo(n_rt);
-    double commit_s = 0, nosync_s = 0;
-    auto commit = lmdb_commits(false, n_commit, &commit_s);
-    lmdb_commits(true, n_nosync, &nosync_s);
-    const double echo50 = echo.pct(0.5), echo99 = echo.pct(0.99), c50 = commit.pct(0.5), c99 = commit.pct(0.99);
-    std::printf("FLOORS (this run)\n");
-    std::printf("  zmq DEALER/ROUTER echo, 100 B, tcp loopback   p50 %8.1f us   p99 %8.1f us\n", echo50, echo99);
-    std::printf("  LMDB durable commit of a pick's writes        p50 %8.1f us   p99 %8.1f us   %8.0f commits/s\n", c50, c99, commit_s);
-    std::printf("  same commits with MDB_NOSYNC (CPU ceiling)                                   %8.0f commits/s\n\n", nosync_s);
-
-    Wmsd server;
-    client::Connection admin(server.ep, "bench-admin", {30000, 1});
-    must(admin.login("admin", "1234"), "login");
-    const std::string demo = WMS_ASSETS_DIR "/demo/";
-    for (const char* kind : {"products", "locations", "accounts"})
-      must(admin.call(proto::ImportReq{kind, read_file(demo + kind + ".csv")}), kind);
-    std::string users = "code,role,pin\n", stock = "sku,location,qty\n", orders = "order_ref,account,sku,qty\n";
-    const char* skus[] = {"SKU-1001", "SKU-1002", "SKU-1003", "SKU-2001", "SKU-2002", "SKU-3001",
-                          "SKU-3002", "SKU-4001", "SKU-4002", "SKU-5001", "SKU-5002", "SKU-6001"};
-    const char* bins[] = {"A01-01-A", "A01-01-B", "A01-02-A", "A01-02-B", "A02-01-A", "A02-01-B",
-                          "A02-02-A", "A02-02-B", "A03-01-A", "A03-01-B", "A03-02-A", "A03-02-B"};
-    for (int i = 0; i < 12; ++i) stock += std::string(skus[i]) + "," + bins[i] + ",10000000\n";
-    constexpr int k_clients = 32;
-    for (int i = 0; i < k_clients; ++i) {
-      users += "bench" + std::to_string(i) + ",picker,1111\n";
-      orders += "BENCH-" + std::to_string(i) + ",BOLT," + skus[i % 12] + ",1000000\n";
-    }
-    must(admin.call(proto::ImportReq{"users", users}), "users");
-    must(admin.call(proto::ImportReq{"stock", stock}), "stock");
-    must(admin.call(proto::ImportReq{"orders", orders}), "orders");
-    for (int i = 0; i < k_clients; ++i) {
-      proto::OrderConfirmReq q;
-      q.ref = "BENCH-" + std::to_string(i);
-      must(admin.call(q), "confirm");
-    }
-    auto wave = must(admin.call(proto::WaveCreateReq{"parcel", 0}), "wave").as<proto::WaveView>();
-    proto::WaveReleaseReq rel;
-    rel.wave = wave.id;
-    must(admin.call(rel), "release");
-    auto tasks = must(admin.call(proto::TasksReq{wave.id, ""}), "tasks").as<proto::TasksRep>().tasks;
-    if (tasks.size() != k_clients) throw std::runtime_error("expected one task per order");
-
-    std::vector<std::unique_ptr<client::Connection>> conns;
-    for (int i = 0; i < k_clients; ++i) {
-      conns.push_back(std::make_unique<client::Connection>(server.ep, "bench-dev-" + std::to_string(i), client::Options{30000, 1}));
-      must(conns.back()->login("bench" + std::to_string(i), "1111"), "picker login");
-      must(conns.back()->call(proto::TaskClaimReq{tasks[static_cast<std::size_t>(i)].id}), "claim");
-    }
-
-    std::printf("FIGURES (real wmsd, default durability, pick.confirm of 1 unit, closed loop)\n");
-    auto single = drive(conns, tasks, 1, 0, n_single);
-    const double floor1 = echo50 + c50;
-    std::printf("  1 client   p50 %8.1f us  p99 %8.1f us   floor rt+commit p50 %8.1f us   ratio %.2fx (aim <= 1.2)\n",
-                single.lat.pct(0.5), single.lat.pct(0.99), floor1, single.lat.pct(0.5) / floor1);
-    std::int64_t acked = single.acked;
-    for (int c : {1, 8, 32}) {
-      auto r = drive(conns, tasks, c, seconds, 0);
-      acked += r.acked;
-      std::printf("  %2d clients %8.0f picks/s  p50 %8.1f us  p99 %8.1f us | x%.1f one-commit rate (aim >= 10 at 32)"
-                  "  x%.2f NOSYNC ceiling (aim >= 0.6)  p99 x%.2f commit p99 (aim < 3)\n",
-                  c, r.per_s, r.lat.pct(0.5), r.lat.pct(0.99), r.per_s / (1e6 / c50), r.per_s / nosync_s,
-                  r.lat.pct(0.99) / c99);
-    }
-    std::int64_t picked = 0;
-    for (const auto& t : must(admin.call(proto::TasksReq{wave.id, ""}), "tasks").as<proto::TasksRep>().tasks) picked += t.picked;
-    std::printf("\ncheck: %lld confirmations acknowledged, %lld units picked on the server: %s\n",
-                static_cast<long long>(acked), static_cast<long long>(picked), acked == picked ? "match" : "MISMATCH");
-    return acked == picked ? 0 : 1;
+    int rc = run(cfg);
+    std::printf("total %.1f s\n", s_between(t0, Clock::now()));
+    return rc;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench failed: %s\n", e.what());
+    std::fflush(stdout);
+    std::fprintf(stderr, "wms_bench_pick failed: %s\n", e.what());
     return 1;
   }
 }
