@@ -38,11 +38,16 @@ case "${1:-}" in
     build/server/wmsd --data "$data" --bind "$ep" --pub "$pub" --demo >>"$data/wmsd.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+    up=0
     for _ in $(seq 50); do
-      WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager ping >/dev/null 2>&1 && break
+      # Our wmsd must be the one answering: if it died (port taken, folder locked), say so and stop.
       kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:"; tail -5 "$data/wmsd.log"; exit 1; }
+      if WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager ping >/dev/null 2>&1; then up=1; break; fi
       sleep 0.2
     done
+    sleep 0.3
+    kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:"; tail -5 "$data/wmsd.log"; exit 1; }
+    [ $up = 1 ] || { echo "wmsd did not answer on $ep; see $data/wmsd.log"; exit 1; }
     echo "== a short simulated shift"
     build/server/wms-shift --server "$ep" --pub "$pub"
     echo "== invoices so far"
