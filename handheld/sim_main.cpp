@@ -1,0 +1,287 @@
+// wms-sim: headless virtual terminals. Each virtual device runs the very state machine of the app (screens/) and
+// the very agent (durable outbox, Clone events, heartbeats); only the picker is synthetic: it reads the screen
+// state and produces the scans, key presses and taps a person would, optionally with wrong scans and short picks.
+// It must never talk to the server except through the machine's commands, or it would test something else.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "bridge.hpp"
+#include "wms/shared/gtin.hpp"
+
+namespace {
+
+using namespace wms;
+using namespace wms::term;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_stop{false};
+
+struct Options {
+  std::string server = "tcp://127.0.0.1:5555";
+  std::string events;
+  int pickers = 1, forklifts = 0;
+  std::vector<std::string> picker_logins{"picker1:1111", "picker2:2222"};
+  std::vector<std::string> forklift_logins{"fork1:3333"};
+  std::string data = "sim-devices";
+  int pace_ms = 30;
+  double wrong_rate = 0.0, short_rate = 0.0;
+  double until_idle_s = 5.0, duration_s = 0.0;
+  unsigned seed = 1;
+};
+
+struct Totals {
+  std::mutex mu;
+  long picks = 0, units = 0, shorts = 0, wrong_scans = 0, wrong_caught = 0, refused = 0, acked = 0, packs = 0;
+  std::vector<std::string> problems;
+};
+
+struct Device {
+  Options const* opt;
+  Totals* totals;
+  std::string id, user, pin;
+  Profile profile;
+  int number;
+  std::mt19937 rng;
+  long picks = 0, units = 0, shorts = 0, wrong = 0, caught = 0, refused = 0, acked = 0;
+  int tote_counter = 0, sscc_counter = 0, login_attempts = 0;
+
+  bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; }
+
+  std::string make_sscc() {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0400638%03d%07d", number % 1000, ++sscc_counter);
+    std::string s(buf);
+    return s + *gtin::compute_check_digit(s);
+  }
+
+  // The synthetic picker: what a person would do next on this screen. Returns nothing when waiting.
+  std::vector<Event> act(const State& s) {
+    std::vector<Event> ev;
+    if (s.screen == Screen::login) {
+      if (s.login_busy) return ev;
+      if (++login_attempts > 3) throw std::runtime_error("cannot sign in as " + user + ": " + s.banner.detail);
+      if (s.login_user.empty()) {
+        ev.push_back(TextInput{user});
+        if (s.login_field == 0) ev.push_back(Tap{Button::next_field});
+      }
+      ev.push_back(TextInput{pin});
+      ev.push_back(Tap{Button::login});
+      return ev;
+    }
+    if (s.screen == Screen::short_pick) {
+      const proto::TaskView* t = s.current();
+      if (!t) return {Tap{Button::cancel}};
+      const std::int64_t left = s.remaining(*t);
+      ev.push_back(Tap{std::uniform_int_distribution<int>(0, 1)(rng) ? Button::reason_empty : Button::reason_damaged});
+      const std::int64_t found = left > 1 ? left / 2 : 0;
+      for (char c : std::to_string(found)) ev.push_back(Press{static_cast<Key>(c - '0')});
+      ev.push_back(Tap{Button::confirm});
+      ++shorts;
+      return ev;
+    }
+    if (s.screen != Screen::pick) return ev;
+    const proto::TaskView* t = s.current();
+    if (!t) return ev;
+    switch (s.step) {
+      case PickStep::location:
+        if (chance(opt->wrong_rate)) {
+          ++wrong;
+          ev.push_back(Scan{"LOC-NOWHERE-" + std::to_string(number)});
+        } else {
+          ev.push_back(Scan{t->location_barcode});
+        }
+        break;
+      case PickStep::product:
+        if (chance(opt->short_rate)) return {Tap{Button::short_pick}};
+        if (chance(opt->wrong_rate)) {
+          ++wrong;
+          ev.push_back(Scan{"4006380099992"});  // a valid GTIN no task asks for
+        } else if (t->mode == "pallet") {
+          const std::int64_t left = s.remaining(*t);
+          // A pallet label as printed in GS1-128: SSCC, contents GTIN, count (the last field needs no separator).
+          ev.push_back(Scan{"]C100" + make_sscc() + "02" + *gtin::normalize(t->gtin) + "37" + std::to_string(left)});
+        } else if (chance(0.5)) {
+          ev.push_back(Scan{"]C101" + *gtin::normalize(t->gtin)});  // the GS1-128 form of the same product
+        } else {
+          ev.push_back(Scan{t->gtin});
+        }
+        break;
+      case PickStep::quantity: ev.push_back(Press{Key::enter}); break;
+      case PickStep::tote: {
+        auto it = s.totes.find(t->order_ref);
+        ev.push_back(Scan{it != s.totes.end() ? it->second
+                                              : "TOTE-" + std::to_string(number) + "X" + std::to_string(++tote_counter)});
+        break;
+      }
+      case PickStep::drop:
+        if (chance(opt->wrong_rate)) {
+          ++wrong;
+          ev.push_back(Scan{t->location_barcode});  // the bulk location again instead of the lane
+        } else {
+          ev.push_back(Scan{t->drop_barcode});
+        }
+        break;
+    }
+    return ev;
+  }
+
+  void run() {
+    const std::string dir = opt->data + "/" + id;
+    std::filesystem::create_directories(dir);
+    State s;
+    s.profile = profile;
+    s.device = id;
+    load_held(dir, s);
+    client::AgentOptions ao;
+    ao.endpoint = opt->server;
+    ao.events = opt->events;
+    ao.device = id;
+    ao.dir = dir;
+    client::Agent agent(ao);
+
+    auto feed = [&](const Event& e) {
+      const bool wrong_scan_input = std::holds_alternative<Scan>(e);
+      const auto before = s.banner.kind;
+      auto cmds = next(s, e);
+      for (const auto& c : cmds) {
+        if (auto p = std::get_if<SendPick>(&c)) {
+          ++picks;
+          units += p->req.qty;
+        }
+      }
+      if (wrong_scan_input && s.banner.kind == BannerKind::error && before != BannerKind::error) ++caught;
+      if (auto a = std::get_if<Answer>(&e)) {
+        if (a->type == "pick.confirm" || a->type == "pick.short") {
+          if (a->status == proto::Status::ok) ++acked;
+          else if (!a->error.empty()) ++refused;
+        }
+      }
+      dispatch(agent, cmds);
+    };
+
+    const auto start = Clock::now();
+    auto idle_since = Clock::now();
+    auto next_act = Clock::now();
+    while (!g_stop.load()) {
+      agent.wait(std::max(1, opt->pace_ms));
+      for (const auto& e : translate(agent.take())) feed(e);
+      const auto now = Clock::now();
+      if (now >= next_act) {
+        for (const auto& e : act(s)) feed(e);
+        next_act = now + std::chrono::milliseconds(opt->pace_ms);
+        save_held(dir, s);
+      }
+      const bool busy = !s.route.empty() || s.queued > 0 || s.screen != Screen::idle || !s.online;
+      if (busy) idle_since = now;
+      if (opt->until_idle_s > 0 && now - idle_since > std::chrono::duration<double>(opt->until_idle_s)) break;
+      if (opt->duration_s > 0 && now - start > std::chrono::duration<double>(opt->duration_s)) break;
+    }
+    save_held(dir, s);
+    std::lock_guard lk(totals->mu);
+    std::printf("%-10s %-8s picks %4ld units %5ld shorts %3ld wrong scans %3ld (caught %3ld) acked %4ld refused %3ld queued %u%s\n",
+                id.c_str(), user.c_str(), picks, units, shorts, wrong, caught, acked, refused, s.queued,
+                s.online ? "" : " OFFLINE");
+    for (const auto& n : s.notices) totals->problems.push_back(id + ": " + n.text);
+    totals->picks += picks;
+    totals->units += units;
+    totals->shorts += shorts;
+    totals->wrong_scans += wrong;
+    totals->wrong_caught += caught;
+    totals->acked += acked;
+    totals->refused += refused;
+    if (s.queued > 0) totals->problems.push_back(id + ": " + std::to_string(s.queued) + " confirmation(s) still queued");
+  }
+};
+
+std::string events_for(const std::string& server) {
+  const auto colon = server.rfind(':');
+  if (colon == std::string::npos) return server;
+  try {
+    return server.substr(0, colon + 1) + std::to_string(std::stoi(server.substr(colon + 1)) + 1);
+  } catch (const std::exception&) {
+    return server;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"wms-sim: virtual pickers and forklift drivers that work released waves through the terminal's own "
+               "screen state machines and device agent"};
+  app.set_version_flag("--version", std::string("wms-sim ") + WMS_VERSION);
+  app.add_option("--server", o.server, "the server's request endpoint")->envname("WMS_SERVER");
+  app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)");
+  app.add_option("--pickers", o.pickers, "virtual handhelds (parcel picking)")->check(CLI::Range(0, 256));
+  app.add_option("--forklifts", o.forklifts, "virtual vehicle terminals (pallet moves)")->check(CLI::Range(0, 256));
+  app.add_option("--picker-login", o.picker_logins, "USER:PIN for pickers, used in turn")->delimiter(',');
+  app.add_option("--forklift-login", o.forklift_logins, "USER:PIN for forklift drivers, used in turn")->delimiter(',');
+  app.add_option("--data", o.data, "folder for the virtual devices' outboxes and held work");
+  app.add_option("--pace-ms", o.pace_ms, "time a virtual person takes per action")->check(CLI::Range(0, 60000));
+  app.add_option("--wrong-rate", o.wrong_rate, "share of scans that are wrong on purpose (0..1)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--short-rate", o.short_rate, "share of picks reported short (0..1)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--until-idle", o.until_idle_s, "stop after this many seconds with no work and nothing queued (0 = never)");
+  app.add_option("--duration", o.duration_s, "stop after this many seconds (0 = no limit)");
+  app.add_option("--seed", o.seed, "random seed for wrong scans and shorts");
+  CLI11_PARSE(app, argc, argv);
+  if (o.events.empty()) o.events = events_for(o.server);
+  if (o.pickers + o.forklifts == 0) {
+    std::fprintf(stderr, "wms-sim: nothing to run: give --pickers and/or --forklifts\n");
+    return 2;
+  }
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+
+  Totals totals;
+  std::vector<Device> devices;
+  auto split = [](const std::string& login, std::string& user, std::string& pin) {
+    const auto c = login.find(':');
+    user = login.substr(0, c);
+    pin = c == std::string::npos ? "" : login.substr(c + 1);
+  };
+  for (int i = 0; i < o.pickers + o.forklifts; ++i) {
+    Device d;
+    d.opt = &o;
+    d.totals = &totals;
+    const bool fork = i >= o.pickers;
+    const auto& logins = fork ? o.forklift_logins : o.picker_logins;
+    const int k = fork ? i - o.pickers : i;
+    if (logins.empty()) {
+      std::fprintf(stderr, "wms-sim: no login given for %s\n", fork ? "forklifts" : "pickers");
+      return 2;
+    }
+    split(logins[static_cast<std::size_t>(k) % logins.size()], d.user, d.pin);
+    d.profile = fork ? Profile::vehicle : Profile::handheld;
+    d.id = (fork ? "sim-f" : "sim-p") + std::to_string(k + 1);
+    d.number = i + 1;
+    d.rng.seed(o.seed + static_cast<unsigned>(i) * 7919u);
+    devices.push_back(std::move(d));
+  }
+  std::printf("wms-sim: %d picker(s), %d forklift(s) against %s (events %s)\n", o.pickers, o.forklifts,
+              o.server.c_str(), o.events.c_str());
+  std::fflush(stdout);
+  std::vector<std::thread> threads;
+  for (auto& d : devices) threads.emplace_back([&d] {
+    try {
+      d.run();
+    } catch (const std::exception& e) {
+      std::lock_guard lk(d.totals->mu);
+      d.totals->problems.push_back(d.id + ": " + e.what());
+    }
+  });
+  for (auto& t : threads) t.join();
+  std::printf("total: %ld picks, %ld units, %ld shorts, %ld wrong scans (%ld caught on the device), %ld acknowledged, "
+              "%ld refused\n",
+              totals.picks, totals.units, totals.shorts, totals.wrong_scans, totals.wrong_caught, totals.acked,
+              totals.refused);
+  for (const auto& p : totals.problems) std::printf("problem: %s\n", p.c_str());
+  return totals.problems.empty() ? 0 : 1;
+}

@@ -1,0 +1,455 @@
+// The terminal's screens driven as a state machine, with no window, socket or clock: every floor flow of the
+// app (sign-in, pushed tasks, parcel and pallet picks, totes, wrong scans, short picks, replay refusals, pack
+// verification) checked by the state it leaves and the commands it asks for.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "bridge.hpp"
+#include "screens/terminal.hpp"
+#include "wms/shared/gtin.hpp"
+
+using namespace wms;
+using namespace wms::term;
+
+namespace {
+
+proto::TaskView task(std::uint64_t id, std::string loc, std::uint32_t walk, std::string sku, std::string gtin, std::int64_t qty,
+                     std::string order = "SO-1", std::string mode = "parcel") {
+  proto::TaskView t;
+  t.id = id;
+  t.wave = 1;
+  t.order_ref = order;
+  t.sku = sku;
+  t.description = "Item " + sku;
+  t.gtin = gtin;
+  t.barcodes = {gtin};
+  t.location = loc;
+  t.location_barcode = "LOC-" + loc;
+  t.walk_seq = walk;
+  t.mode = mode;
+  t.qty = qty;
+  t.status = "open";
+  if (mode == "pallet") {
+    t.drop_location = "STAGE-1";
+    t.drop_barcode = "LOC-STAGE-1";
+  }
+  return t;
+}
+
+template <class T>
+std::vector<const T*> find_all(const std::vector<Command>& cmds) {
+  std::vector<const T*> out;
+  for (const auto& c : cmds)
+    if (auto p = std::get_if<T>(&c)) out.push_back(p);
+  return out;
+}
+bool sends_anything(const std::vector<Command>& cmds) {
+  for (const auto& c : cmds)
+    if (!std::holds_alternative<Play>(c)) return true;
+  return false;
+}
+bool plays(const std::vector<Command>& cmds, Sound s) {
+  for (const auto& c : cmds)
+    if (auto p = std::get_if<Play>(&c); p && p->sound == s) return true;
+  return false;
+}
+
+// A signed-in picker on device "hh-1" that has received a snapshot with `tasks` (wave 1, `orders` orders).
+State signed_in(std::vector<proto::TaskView> tasks, std::string role = "picker", Profile profile = Profile::handheld,
+                std::uint32_t orders = 1) {
+  State s;
+  s.profile = profile;
+  s.device = "hh-1";
+  next(s, Link{true, 0});
+  next(s, TextInput{"picker1"});
+  next(s, Tap{Button::next_field});
+  next(s, TextInput{"1111"});
+  auto cmds = next(s, Tap{Button::login});
+  REQUIRE(find_all<SendLogin>(cmds).size() == 1);
+  proto::LoginRep rep{"tok", "picker1", "Pat Picker", role};
+  cmds = next(s, LoginResult{proto::Status::ok, {}, rep});
+  REQUIRE(find_all<RequestSnapshot>(cmds).size() == 1);
+  proto::SnapshotRep snap;
+  snap.seq = 10;
+  snap.tasks = std::move(tasks);
+  proto::WaveView w;
+  w.id = 1;
+  w.mode = profile == Profile::vehicle ? "pallet" : "parcel";
+  w.status = "released";
+  w.orders = orders;
+  snap.waves = {w};
+  next(s, Snapshot{snap});
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("sign-in needs user and PIN, and a failed sign-in says why and clears the PIN", "[terminal]") {
+  State s;
+  s.device = "hh-1";
+  auto cmds = next(s, Tap{Button::login});
+  CHECK(find_all<SendLogin>(cmds).empty());
+  CHECK(s.banner.kind == BannerKind::error);
+  next(s, TextInput{"picker1"});
+  next(s, Press{Key::enter});  // Enter moves to the PIN
+  CHECK(s.login_field == 1);
+  next(s, Press{Key::d1});
+  next(s, Press{Key::d2});
+  cmds = next(s, Press{Key::enter});
+  auto logins = find_all<SendLogin>(cmds);
+  REQUIRE(logins.size() == 1);
+  CHECK(logins[0]->user == "picker1");
+  CHECK(logins[0]->pin == "12");
+  CHECK(s.login_busy);
+  cmds = next(s, LoginResult{proto::Status::unauthenticated, "wrong user or PIN", {}});
+  CHECK(s.screen == Screen::login);
+  CHECK(s.banner.detail == "wrong user or PIN");
+  CHECK(s.login_pin.empty());
+  CHECK(plays(cmds, Sound::error));
+}
+
+TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on screen without a refresh", "[terminal]") {
+  State s = signed_in({});
+  CHECK(s.screen == Screen::idle);
+  auto cmds = next(s, TaskPushed{11, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 3)});
+  cmds = next(s, TaskPushed{12, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
+  CHECK(find_all<SendClaim>(cmds)[0]->req.task == 1);
+  CHECK(s.screen == Screen::pick);
+  REQUIRE(s.current());
+  // Task 2 came first and is current; task 1 (lower walk seq) slots in behind it in walk order.
+  CHECK(s.route == std::vector<std::uint64_t>{2, 1});
+  CHECK(s.wave_tasks_left(1) == 2);
+  // An event at or below what we have is dropped (Clone pattern).
+  auto stale = task(2, "A01-02", 20, "SKU-2", "4006380010017", 3);
+  stale.status = "cancelled";
+  next(s, TaskPushed{12, "task.cancelled", stale});
+  CHECK(s.tasks.count(2) == 1);
+}
+
+TEST_CASE("a task claimed by another device is not taken; one this device claimed comes first", "[terminal]") {
+  auto other = task(1, "A01-01", 10, "SKU-1", "4006380010000", 1);
+  other.claimed_by = "hh-9";
+  auto mine = task(3, "A03-01", 30, "SKU-3", "4006380010024", 1);
+  mine.claimed_by = "hh-1";
+  State s = signed_in({other, task(2, "A01-02", 20, "SKU-2", "4006380010017", 3), mine});
+  REQUIRE(s.route.size() == 2);
+  CHECK(s.route.front() == 3);
+  CHECK(std::find(s.route.begin(), s.route.end(), 1) == s.route.end());
+}
+
+TEST_CASE("a one-unit pick takes two scans and no taps", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  auto cmds = next(s, Scan{"LOC-A01-01"});
+  CHECK_FALSE(sends_anything(cmds));
+  CHECK(s.step == PickStep::product);
+  cmds = next(s, Scan{"4006380010000"});
+  auto picks = find_all<SendPick>(cmds);
+  REQUIRE(picks.size() == 1);
+  CHECK(picks[0]->req.task == 1);
+  CHECK(picks[0]->req.location_scan == "LOC-A01-01");
+  CHECK(picks[0]->req.product_scan == "04006380010000");
+  CHECK(picks[0]->req.qty == 1);
+  CHECK(picks[0]->req.tote.empty());
+  CHECK(s.route.empty());
+  CHECK(s.screen == Screen::idle);
+  CHECK(plays(cmds, Sound::done));
+}
+
+TEST_CASE("wrong location, product scanned first, wrong product and unknown codes turn red and send nothing", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  auto cmds = next(s, Scan{"LOC-A01-02"});
+  CHECK_FALSE(sends_anything(cmds));
+  CHECK(plays(cmds, Sound::error));
+  CHECK(s.banner.kind == BannerKind::error);
+  CHECK(s.banner.title == "WRONG LOCATION");
+  CHECK(s.banner.detail.find("A01-01") != std::string::npos);
+  CHECK(s.step == PickStep::location);
+
+  cmds = next(s, Scan{"4006380010000"});
+  CHECK(s.banner.title == "SCAN THE BIN FIRST");
+  CHECK_FALSE(sends_anything(cmds));
+
+  cmds = next(s, Scan{"NOT-A-LABEL"});
+  CHECK(s.banner.title == "UNKNOWN CODE");
+
+  // The right scan clears the red screen.
+  next(s, Scan{"LOC-A01-01"});
+  CHECK(s.banner.kind == BannerKind::none);
+  CHECK(s.step == PickStep::product);
+
+  cmds = next(s, Scan{"4006380010017"});
+  CHECK(s.banner.title == "WRONG PRODUCT");
+  CHECK(s.banner.detail.find("SKU-2") != std::string::npos);
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = next(s, Scan{"4006380010001"});  // bad check digit
+  CHECK(s.banner.title == "UNKNOWN CODE");
+  cmds = next(s, Scan{"]C101040063800100"});  // GS1 with a truncated GTIN
+  CHECK(s.banner.title == "UNKNOWN CODE");
+  CHECK_FALSE(sends_anything(cmds));
+  CHECK(s.step == PickStep::product);
+  CHECK(s.confirmed.empty());
+}
+
+TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is refused locally", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5)});
+  next(s, Scan{"LOC-A01-01"});
+  next(s, Scan{"]C10104006380010000"});  // GS1-128 form of the same GTIN
+  REQUIRE(s.step == PickStep::quantity);
+  CHECK(s.qty == 5);
+  next(s, Press{Key::d7});
+  auto cmds = next(s, Press{Key::enter});
+  CHECK(s.banner.title == "OVER-PICK");
+  CHECK_FALSE(sends_anything(cmds));
+  next(s, Press{Key::back});
+  next(s, Press{Key::d3});
+  cmds = next(s, Tap{Button::confirm});
+  auto picks = find_all<SendPick>(cmds);
+  REQUIRE(picks.size() == 1);
+  CHECK(picks[0]->req.qty == 3);
+  // Two left, still at this bin: back to the product scan, and the status counts them.
+  CHECK(s.remaining(*s.current()) == 2);
+  CHECK(s.step == PickStep::product);
+  next(s, Scan{"4006380010000"});
+  cmds = next(s, Press{Key::enter});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  CHECK(find_all<SendPick>(cmds)[0]->req.qty == 2);
+  CHECK(s.route.empty());
+}
+
+TEST_CASE("a GS1 count on the product label is the quantity; more than is left is an over-pick", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 12)});
+  next(s, Scan{"LOC-A01-01"});
+  auto cmds = next(s, Scan{"]C1010400638001000030" "20"});
+  CHECK(s.banner.title == "OVER-PICK");
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = next(s, Scan{"]C10104006380010000306"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  CHECK(find_all<SendPick>(cmds)[0]->req.qty == 6);
+}
+
+TEST_CASE("batch picking puts each line into its order's tote and refuses the wrong tote", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1, "SO-1"),
+                       task(2, "A01-01", 11, "SKU-1", "4006380010000", 1, "SO-2"),
+                       task(3, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-1")},
+                      "picker", Profile::handheld, 2);
+  next(s, Scan{"LOC-A01-01"});
+  auto cmds = next(s, Scan{"4006380010000"});
+  CHECK_FALSE(sends_anything(cmds));
+  REQUIRE(s.step == PickStep::tote);
+  cmds = next(s, Scan{"TOTE-7"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  CHECK(find_all<SendPick>(cmds)[0]->req.tote == "TOTE-7");
+  // Same bin for the next order: the bin scan is skipped, the tote of SO-1 cannot take SO-2's goods.
+  REQUIRE(s.current()->id == 2);
+  CHECK(s.step == PickStep::product);
+  next(s, Scan{"4006380010000"});
+  cmds = next(s, Scan{"TOTE-7"});
+  CHECK(s.banner.title == "WRONG TOTE");
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = next(s, Scan{"TOTE-8"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  // Back to SO-1: only TOTE-7 is right.
+  next(s, Scan{"LOC-A01-02"});
+  next(s, Scan{"4006380010017"});
+  cmds = next(s, Scan{"TOTE-8"});
+  CHECK(s.banner.title == "WRONG TOTE");
+  cmds = next(s, Scan{"TOTE-7"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+}
+
+TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm", "[terminal]") {
+  State s = signed_in({task(1, "B01-01", 100, "SKU-1", "4006380010000", 40, "SO-9", "pallet")}, "forklift",
+                      Profile::vehicle);
+  REQUIRE(s.current());
+  next(s, Scan{"LOC-B01-01"});
+  REQUIRE(s.step == PickStep::product);
+  auto cmds = next(s, Scan{"4006380010000"});
+  CHECK(s.banner.title == "SCAN THE PALLET LABEL");
+  const std::string sscc = std::string("34006380000000000") + *gtin::compute_check_digit("34006380000000000");
+  // A pallet label of another product, then one counting more than asked.
+  cmds = next(s, Scan{"]C100" + sscc + "020400638001001737" "40"});
+  CHECK(s.banner.title == "WRONG PALLET");
+  cmds = next(s, Scan{"]C100" + sscc + "020400638001000037" "50"});
+  CHECK(s.banner.title == "OVER-PICK");
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = next(s, Scan{"]C100" + sscc + "020400638001000037" "40"});
+  REQUIRE(s.step == PickStep::drop);
+  CHECK(s.sscc == sscc);
+  cmds = next(s, Scan{"LOC-B01-01"});
+  CHECK(s.banner.title == "WRONG LOCATION");
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = next(s, Scan{"LOC-STAGE-1"});
+  auto picks = find_all<SendPick>(cmds);
+  REQUIRE(picks.size() == 1);
+  CHECK(picks[0]->req.sscc == sscc);
+  CHECK(picks[0]->req.drop_scan == "LOC-STAGE-1");
+  CHECK(picks[0]->req.qty == 40);
+  CHECK(picks[0]->req.product_scan == "04006380010000");
+}
+
+TEST_CASE("short pick: one button, a reason, the quantity found; the server's decision is shown", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  next(s, Tap{Button::short_pick});
+  REQUIRE(s.screen == Screen::short_pick);
+  auto cmds = next(s, Tap{Button::confirm});
+  CHECK(s.banner.title == "WHY SHORT?");
+  CHECK_FALSE(sends_anything(cmds));
+  next(s, Tap{Button::reason_damaged});
+  next(s, Press{Key::d5});
+  cmds = next(s, Tap{Button::confirm});
+  CHECK(s.banner.title == "NOT SHORT");
+  CHECK_FALSE(sends_anything(cmds));
+  next(s, Press{Key::clear});
+  next(s, Press{Key::d2});
+  cmds = next(s, Tap{Button::confirm});
+  auto shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]->req.qty_found == 2);
+  CHECK(shorts[0]->req.reason == "damaged");
+  CHECK(s.screen == Screen::pick);
+  CHECK(s.current()->id == 2);
+
+  // The server re-allocated 3 from a bin further along: the new task slots into the route by walk order.
+  Answer a;
+  a.tag = shorts[0]->tag;
+  a.type = "pick.short";
+  a.task = 1;
+  a.qty = 2;
+  proto::PickShortRep rep;
+  rep.task = task(1, "A01-01", 10, "SKU-1", "4006380010000", 5);
+  rep.task.status = "short";
+  rep.task.picked = 2;
+  rep.outcome = "reallocated";
+  auto n = task(9, "B01-02", 200, "SKU-1", "4006380010000", 3);
+  rep.new_tasks = {n};
+  a.short_pick = rep;
+  cmds = next(s, a);
+  CHECK(s.banner.title == "RE-ALLOCATED");
+  CHECK(s.banner.detail.find("B01-02") != std::string::npos);
+  CHECK(s.route == std::vector<std::uint64_t>{2, 9});
+  CHECK(find_all<SendClaim>(cmds).size() == 1);
+}
+
+TEST_CASE("a confirmation the server refuses on replay is shown to the picker, not swallowed", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  next(s, Scan{"LOC-A01-01"});
+  auto cmds = next(s, Scan{"4006380010000"});
+  const auto tag = find_all<SendPick>(cmds).at(0)->tag;
+  Answer a;
+  a.tag = tag;
+  a.type = "pick.confirm";
+  a.task = 1;
+  a.qty = 1;
+  a.status = proto::Status::conflict;
+  a.error = "task 1 is claimed by device hh-2";
+  cmds = next(s, a);
+  REQUIRE(s.notices.size() == 1);
+  CHECK(s.notices[0].text.find("NOT recorded") != std::string::npos);
+  CHECK(s.notices[0].text.find("hh-2") != std::string::npos);
+  CHECK(plays(cmds, Sound::error));
+  CHECK(s.confirmed[1] == 0);
+  next(s, Tap{Button::dismiss});
+  CHECK(s.notices.empty());
+}
+
+TEST_CASE("sign-out waits until every queued scan has reached the server", "[terminal]") {
+  State s = signed_in({});
+  next(s, Link{false, 3});
+  auto cmds = next(s, Tap{Button::logout});
+  CHECK(find_all<SendLogout>(cmds).empty());
+  CHECK(s.banner.title == "NOT YET");
+  next(s, Link{true, 0});
+  cmds = next(s, Tap{Button::logout});
+  CHECK(find_all<SendLogout>(cmds).size() == 1);
+  CHECK(s.screen == Screen::login);
+  CHECK(s.user.empty());
+}
+
+TEST_CASE("an ended session sends the picker to sign in again, keeping the held work", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2)});
+  Answer a;
+  a.type = "pick.confirm";
+  a.status = proto::Status::unauthenticated;
+  a.error = "session expired";
+  next(s, a);
+  CHECK(s.screen == Screen::login);
+  CHECK(s.banner.title == "SIGN IN AGAIN");
+  CHECK(s.route.size() == 1);
+  next(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
+  CHECK(s.screen == Screen::pick);
+  CHECK(s.route.size() == 1);
+}
+
+TEST_CASE("pack verification: every item scanned into the carton before it can be closed", "[terminal]") {
+  State s = signed_in({});
+  next(s, Tap{Button::pack_mode});
+  REQUIRE(s.screen == Screen::pack);
+  auto cmds = next(s, Scan{"TOTE-7"});
+  auto q = find_all<SendPackQuery>(cmds);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0]->req.tote == "TOTE-7");
+  Answer a;
+  a.tag = q[0]->tag;
+  a.type = "pack.contents";
+  proto::PackContentsRep rep;
+  rep.ref = "SO-1";
+  rep.tote = "TOTE-7";
+  rep.lines = {proto::PackLineView{1, "SKU-1", "Item", {"04006380010000"}, 2, false},
+               proto::PackLineView{2, "SKU-2", "Item", {"04006380010017"}, 1, false}};
+  a.pack = rep;
+  next(s, a);
+  REQUIRE(s.pack_lines.size() == 2);
+  cmds = next(s, Tap{Button::confirm});
+  CHECK(s.banner.title == "NOT COMPLETE");
+  CHECK(find_all<SendPackClose>(cmds).empty());
+  next(s, Scan{"4006380010000"});
+  next(s, Scan{"4006380010017"});
+  cmds = next(s, Scan{"4006380010017"});
+  CHECK(s.banner.title == "TOO MANY");
+  cmds = next(s, Scan{"4006380010024"});
+  CHECK(s.banner.title == "NOT IN THIS ORDER");
+  next(s, Scan{"4006380010000"});
+  next(s, Tap{Button::cartons_more});
+  cmds = next(s, Tap{Button::confirm});
+  auto close = find_all<SendPackClose>(cmds);
+  REQUIRE(close.size() == 1);
+  CHECK(close[0]->req.ref == "SO-1");
+  CHECK(close[0]->req.cartons == 2);
+}
+
+TEST_CASE("a server of another protocol version gets its own screen", "[terminal]") {
+  State s;
+  next(s, VersionMismatch{"server speaks protocol 2, this app 1"});
+  CHECK(s.screen == Screen::version);
+  CHECK(s.banner.detail.find("protocol 2") != std::string::npos);
+}
+
+TEST_CASE("held work survives the app being restarted", "[terminal]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("wms-held-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 4, "SO-1"),
+                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
+                      "picker", Profile::handheld, 2);
+  next(s, Scan{"LOC-A01-01"});
+  next(s, Scan{"4006380010000"});
+  next(s, Press{Key::d1});
+  next(s, Press{Key::enter});
+  next(s, Scan{"TOTE-1"});
+  save_held(dir.string(), s);
+
+  State r;
+  r.device = "hh-1";
+  load_held(dir.string(), r);
+  CHECK(r.screen == Screen::login);
+  CHECK(r.route == s.route);
+  CHECK(r.totes == s.totes);
+  CHECK(r.confirmed == s.confirmed);
+  next(r, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t", "picker1", "Pat", "picker"}});
+  CHECK(r.screen == Screen::pick);
+  CHECK(r.remaining(*r.current()) == 3);
+  std::filesystem::remove_all(dir);
+}
