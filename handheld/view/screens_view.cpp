@@ -283,19 +283,30 @@ void pick(Frame& f) {
         rule(ui);
         f.space();
         fit_text(t->sku, ui.large, colour::k_text);
-        // The vehicle driver glances: no descriptions, no count on a pallet move that is always one pallet.
-        if (!f.vehicle() && !t->description.empty()) wrapped_text(t->description, ui.body, colour::k_text_dim);
-        if (!(f.vehicle() && s.step == PickStep::drop)) {
-          f.space();
-          const std::int64_t qty = scanning ? s.remaining(*t) : s.qty;
-          qty_row(ui,
-                  pallet                     ? "Pallets"
-                  : s.step == PickStep::tote ? "Put"
-                                             : "Take",
-                  std::to_string(qty), ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f));
+        // Below the SKU, in order of importance, only what fits whole (a banner on top takes room): the count,
+        // the description, the wave line. The vehicle driver glances: no descriptions, and no count for the
+        // usual one-pallet move.
+        const std::int64_t qty = scanning ? s.remaining(*t) : s.qty;
+        const bool show_qty = !(f.vehicle() && (s.step == PickStep::drop || (pallet && qty == 1)));
+        const float qty_size = ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f);
+        const float line = ui.gap * 2;  // an item's spacing plus one f.space()
+        const float need_qty = show_qty ? qty_size + line : 0;
+        const float need_wave = ui.body->FontSize + line;
+        auto room = [] { return ImGui::GetContentRegionAvail().y; };
+        if (!f.vehicle() && !t->description.empty()) {
+          const float desc_h =
+              ui.body->CalcTextSizeA(ui.body->FontSize, 1e9f, ImGui::GetContentRegionAvail().x, t->description.c_str())
+                  .y;
+          if (room() >= desc_h + ui.gap + need_qty) wrapped_text(t->description, ui.body, colour::k_text_dim);
         }
-        f.space();
-        fit_text(wave_line, ui.body, colour::k_text_dim);
+        if (show_qty && room() >= need_qty) {
+          f.space();
+          qty_row(ui, pallet ? "Pallets" : s.step == PickStep::tote ? "Put" : "Take", std::to_string(qty), qty_size);
+        }
+        if (room() >= need_wave) {
+          f.space();
+          fit_text(wave_line, ui.body, colour::k_text_dim);
+        }
       },
       [&] {
         f.row([&](ImVec2 sz) { f.tap("Skip##pick", Button::skip, Tone::normal, sz); },
@@ -412,6 +423,11 @@ void pack(Frame& f) {
         std::string head = s.pack_ref.empty() ? s.pack_tote : s.pack_ref;
         if (!s.pack_ref.empty() && !s.pack_tote.empty()) head += "   " + s.pack_tote;
         fit_text(head, ui.large, colour::k_text, Align::centre);
+        if (s.pack_lines.empty()) {  // the tote or order was scanned, its contents are on their way
+          wrapped_text(ui.fallback_font ? "Looking it up..." : "Looking it up\xE2\x80\xA6", ui.large,
+                       colour::k_text_dim, Align::centre);
+          return;
+        }
         fit_text(complete ? "All checked" : "Scan each item", ui.large,
                  complete ? colour::k_good : colour::k_instruction, Align::centre);
         f.space();
@@ -479,12 +495,8 @@ void notices(Frame& f) {
                ui.body, colour::k_text_dark, Align::centre);
   f.space(2);
   for (std::size_t i = 0; i < s.notices.size(); ++i) {
-    const Notice& n = s.notices[i];
-    std::string where = "Task " + std::to_string(n.task);
-    if (auto it = s.tasks.find(n.task); it != s.tasks.end())
-      where += k_dash + it->second.location + "  " + it->second.sku;
-    fit_text(where, ui.body, colour::k_text_dark);
-    wrapped_text(n.text, i == 0 ? ui.large : ui.body, colour::k_text_dark);
+    // The machine writes the whole story into the text ("Task 7 at A01-02-A: 6 x SKU-1 was NOT recorded: ...").
+    wrapped_text(s.notices[i].text, i == 0 ? ui.large : ui.body, colour::k_text_dark);
     f.space(2);
   }
   ImGui::EndChild();

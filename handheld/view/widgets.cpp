@@ -305,9 +305,18 @@ bool banner_strip(const Ui& ui, const Banner& banner) {
   const float width = ImGui::GetContentRegionAvail().x;
   const float inset = ui.gap * 1.5f;
   const float text_w = width - 2 * inset;
-  const float title_h = banner.title.empty() ? 0 : ui.large->FontSize;
-  const float detail_h = banner.detail.empty() ? 0 : text_size(ui.body, ui.body->FontSize, banner.detail, text_w).y;
-  const float height = title_h + detail_h + 2 * inset;
+  // Title and detail share one line when they fit (most "PICKED 6 from A01-02-A" banners do), so the work
+  // below moves down as little as possible; otherwise the detail wraps under the title.
+  const float title_w = text_size(ui.large, ui.large->FontSize, banner.title).x;
+  const float title_size = title_w > text_w ? ui.large->FontSize * text_w / title_w : ui.large->FontSize;
+  const float detail_x = banner.title.empty() ? 0 : std::min(title_w, text_w) + ui.pad;
+  const float detail_one_line = text_size(ui.body, ui.body->FontSize, banner.detail).x;
+  const bool one_line = banner.detail.empty() || detail_x + detail_one_line <= text_w;
+  const float title_h = banner.title.empty() ? 0 : title_size;
+  const float detail_h =
+      banner.detail.empty() || one_line ? 0 : text_size(ui.body, ui.body->FontSize, banner.detail, text_w).y;
+  const float height =
+      std::max(ui.button_h, std::max(title_h, one_line ? ui.body->FontSize : 0) + detail_h + 2 * inset);
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 max(min.x + width, min.y + height);
   const bool clicked = ImGui::InvisibleButton("##banner", ImVec2(width, height));
@@ -315,14 +324,20 @@ bool banner_strip(const Ui& ui, const Banner& banner) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(min, max, fill);
   dl->AddRect(min, max, colour::k_text, 0.0f, 0, 2.0f);
-  float y = min.y + inset;
+  const float content_h = std::max(title_h, one_line ? ui.body->FontSize : 0) + detail_h;
+  const float y = min.y + (height - content_h) * 0.5f;
   if (!banner.title.empty()) {
-    dl->AddText(ui.large, ui.large->FontSize, ImVec2(min.x + inset, y), colour::k_text, banner.title.c_str());
-    y += title_h;
+    dl->AddText(ui.large, title_size, ImVec2(min.x + inset, y), colour::k_text, banner.title.c_str());
   }
   if (!banner.detail.empty()) {
-    dl->AddText(ui.body, ui.body->FontSize, ImVec2(min.x + inset, y), colour::k_text, banner.detail.c_str(), nullptr,
-                text_w);
+    if (one_line) {
+      // Bottom-aligned with the title, as one sentence.
+      dl->AddText(ui.body, ui.body->FontSize, ImVec2(min.x + inset + detail_x, y + title_h - ui.body->FontSize * 1.05f),
+                  colour::k_text, banner.detail.c_str());
+    } else {
+      dl->AddText(ui.body, ui.body->FontSize, ImVec2(min.x + inset, y + title_h), colour::k_text, banner.detail.c_str(),
+                  nullptr, text_w);
+    }
   }
   return clicked;
 }

@@ -128,7 +128,8 @@ State wrong_scan(Profile p) {
 
 State with_notices(Profile p) {
   State s = picking(p, PickStep::location);
-  s.notices = {{7, "Quantity 6 refused: the bin holds 4. Count again."}, {8, "Task cancelled by the manager."}};
+  s.notices = {{7, "Task 7 at A01-02-A: 6 x SKU-10442 was NOT recorded: the bin holds 4. Count again."},
+               {8, "Task 8 at A01-04-C: 2 x SKU-20017 was NOT recorded: task cancelled by the manager."}};
   return s;
 }
 
@@ -136,7 +137,7 @@ State offline_info(Profile p) {
   State s = picking(p, PickStep::product);
   s.online = false;
   s.queued = 3;
-  s.banner = {BannerKind::success, "Picked 6", "SKU-10442 confirmed, queued until the network is back."};
+  s.banner = {BannerKind::success, "PICKED", "6 x SKU-10442 from A01-01-C"};
   return s;
 }
 
@@ -161,6 +162,13 @@ std::vector<std::pair<std::string, State>> samples(Profile p) {
   v.emplace_back("short-pick", short_picking(p, false));
   v.emplace_back("short-pick-reason", short_picking(p, true));
   v.emplace_back("pack-start", packing(p, 0));
+  State looking = packing(p, 0);
+  looking.pack_tote = "TOTE-07";
+  v.emplace_back("pack-looking-up", looking);
+  State long_info = picking(p, PickStep::location);
+  long_info.banner = {BannerKind::info, "RE-ALLOCATED",
+                      "4 of SKU-10442 will come from B02-01-A; a new task is on its way to a picker."};
+  v.emplace_back("info-banner-long", long_info);
   v.emplace_back("pack", packing(p, 1));
   v.emplace_back("pack-complete", packing(p, 2));
   v.emplace_back("wrong-scan", wrong_scan(p));
