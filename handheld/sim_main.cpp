@@ -148,16 +148,18 @@ struct Device {
     client::Agent agent(ao);
 
     auto feed = [&](const Event& e) {
-      const bool wrong_scan_input = std::holds_alternative<Scan>(e);
-      const auto before = s.banner.kind;
       auto cmds = next(s, e);
+      bool sent = false, buzzed = false;
       for (const auto& c : cmds) {
         if (auto p = std::get_if<SendPick>(&c)) {
           ++picks;
           units += p->req.qty;
         }
+        if (auto p = std::get_if<Play>(&c)) buzzed |= p->sound == Sound::error;
+        sent |= !std::holds_alternative<Play>(c);
       }
-      if (wrong_scan_input && s.banner.kind == BannerKind::error && before != BannerKind::error) ++caught;
+      // A wrong scan is caught when the device buzzes and sends nothing.
+      if (std::holds_alternative<Scan>(e) && buzzed && !sent) ++caught;
       if (auto a = std::get_if<Answer>(&e)) {
         if (a->type == "pick.confirm" || a->type == "pick.short") {
           if (a->status == proto::Status::ok) ++acked;

@@ -1,0 +1,191 @@
+// Virtual terminals (wms-sim: the app's own screen state machines and device agent) against the real wmsd over
+// loopback: a released wave is worked to the end, wrong scans are caught on the device, and through a dead
+// server, a killed app and both restarts every confirmation arrives exactly once.
+#include <map>
+
+#include "harness.hpp"
+#include "wms/shared/outbox.hpp"
+
+using namespace wms;
+
+namespace {
+
+std::vector<proto::TaskView> all_tasks(client::Connection& c) {
+  return c.call(proto::TasksReq{}).as<proto::TasksRep>().tasks;
+}
+
+std::map<std::pair<std::string, std::string>, std::int64_t> on_hand(client::Connection& c) {
+  std::map<std::pair<std::string, std::string>, std::int64_t> m;
+  for (const auto& s : c.call(proto::StockReq{}).as<proto::StockRep>().stock) m[{s.sku, s.location}] = s.on_hand;
+  return m;
+}
+
+// Imports the demo orders, confirms them and releases one wave per mode; returns the released wave ids.
+std::vector<std::uint64_t> release_demo_waves(client::Connection& admin, std::vector<std::string> modes) {
+  REQUIRE(admin.call(proto::ImportReq{"orders", test::read_text(WMS_ASSETS_DIR "/demo/orders.csv")}).ok());
+  for (auto ref : {"SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005"}) {
+    proto::OrderConfirmReq q;
+    q.ref = ref;
+    REQUIRE(admin.call(q).ok());
+  }
+  std::vector<std::uint64_t> waves;
+  for (const auto& mode : modes) {
+    auto r = admin.call(proto::WaveCreateReq{mode, 0});
+    REQUIRE(r.ok());
+    const auto id = r.as<proto::WaveView>().id;
+    proto::WaveReleaseReq rel;
+    rel.wave = id;
+    REQUIRE(admin.call(rel).ok());
+    waves.push_back(id);
+  }
+  return waves;
+}
+
+// wms-sim as a child process whose output goes to a file, so a test can SIGKILL it like a dropped handheld.
+class Sim {
+ public:
+  Sim(const test::Wmsd& server, const std::string& dir, std::vector<std::string> extra) {
+    log_ = dir + "/sim-" + std::to_string(++runs_) + ".log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::FILE* f = std::fopen(log_.c_str(), "w");
+      if (f) {
+        ::dup2(::fileno(f), 1);
+        ::dup2(::fileno(f), 2);
+      }
+      std::vector<std::string> args = {WMS_SIM_PATH, "--server", server.endpoint(), "--events", server.pub_endpoint(),
+                                       "--data", dir + "/devices"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(WMS_SIM_PATH, argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Sim() {
+    if (pid_ > 0) kill9();
+  }
+  void kill9() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  // Waits for the exit; -1 on timeout (then kills it).
+  int wait(int timeout_s) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    while (std::chrono::steady_clock::now() < until) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill9();
+    return -1;
+  }
+  std::string output() const { return test::read_text(log_); }
+
+ private:
+  static inline int runs_ = 0;
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+std::size_t done_count(client::Connection& c) {
+  std::size_t n = 0;
+  for (const auto& t : all_tasks(c)) n += t.status == "done";
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("virtual pickers and a forklift work released waves to the end; wrong scans never leave the device") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  release_demo_waves(*admin, {"parcel", "pallet"});
+  const auto before = on_hand(*admin);
+
+  Sim sim(server, dir.str(), {"--pickers", "2", "--forklifts", "1", "--pace-ms", "20", "--wrong-rate", "0.2",
+                              "--until-idle", "2", "--seed", "7"});
+  const int rc = sim.wait(120);
+  const std::string out = sim.output();
+  INFO(out);
+  REQUIRE(rc == 0);
+  CHECK(out.find(" acknowledged, 0 refused") != std::string::npos);
+  // Every wrong scan was caught on the device (and so never reached the server).
+  auto pos = out.find("total:");
+  REQUIRE(pos != std::string::npos);
+  long wrong = -1, caught = -2;
+  std::sscanf(out.c_str() + out.find("wrong scans (", pos), "wrong scans (%ld", &caught);
+  std::sscanf(out.c_str() + out.rfind(", ", out.find(" wrong scans (", pos)) + 2, "%ld", &wrong);
+  CHECK(wrong > 0);
+  CHECK(caught == wrong);
+
+  auto tasks = all_tasks(*admin);
+  REQUIRE(tasks.size() == 15);
+  std::map<std::pair<std::string, std::string>, std::int64_t> taken;
+  for (const auto& t : tasks) {
+    INFO("task " << t.id << " " << t.location << " " << t.status);
+    CHECK(t.status == "done");
+    CHECK(t.picked == t.qty);
+    if (t.mode == "parcel") CHECK(t.tote.rfind("TOTE-", 0) == 0);
+    if (t.mode == "pallet") CHECK(t.sscc.size() == 18);
+    taken[{t.sku, t.location}] += t.picked;
+  }
+  const auto after = on_hand(*admin);
+  for (const auto& [k, n] : taken) CHECK(before.at(k) - after.at(k) == n);
+}
+
+TEST_CASE("through a dead server and a killed app, every confirmation arrives exactly once") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  release_demo_waves(*admin, {"parcel"});
+  const auto before = on_hand(*admin);
+  const auto planned = all_tasks(*admin);
+  REQUIRE(planned.size() == 12);
+  const std::vector<std::string> args = {"--pickers", "1", "--pace-ms", "120", "--until-idle", "2"};
+
+  auto sim = std::make_unique<Sim>(server, dir.str(), args);
+  // Let it confirm a couple of picks online.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (done_count(*admin) < 2 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(done_count(*admin) >= 2);
+  admin.reset();
+
+  server.kill9();  // the dead spot: the handheld keeps scanning the tasks it holds
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  sim->kill9();    // ... and the app is killed with confirmations queued
+  {
+    client::Outbox box(dir.str() + "/devices/sim-p1", "sim-p1");
+    CHECK(box.size() > 0);
+  }
+  sim = std::make_unique<Sim>(server, dir.str(), args);  // the app comes back, still offline
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  server.restart();
+
+  const int rc = sim->wait(120);
+  const std::string out = sim->output();
+  INFO(out);
+  CHECK(rc == 0);
+  admin = test::login(server, "admin", "1234", "office-2");
+  std::map<std::pair<std::string, std::string>, std::int64_t> taken;
+  for (const auto& t : all_tasks(*admin)) {
+    INFO("task " << t.id << " " << t.location << " " << t.status << " picked " << t.picked << "/" << t.qty);
+    CHECK(t.status == "done");
+    CHECK(t.picked == t.qty);
+    taken[{t.sku, t.location}] += t.picked;
+  }
+  // Exactly once: each bin lost exactly what its tasks asked for, not a unit more.
+  const auto after = on_hand(*admin);
+  for (const auto& [k, n] : taken) CHECK(before.at(k) - after.at(k) == n);
+  // One audit record per applied confirmation: none applied twice.
+  auto audit = admin->call(proto::AuditReq{1000}).as<proto::AuditRep>().entries;
+  std::size_t confirms = 0;
+  for (const auto& a : audit) confirms += a.type == "pick.confirm";
+  CHECK(confirms == planned.size());
+}
