@@ -39,8 +39,9 @@ constexpr const char* k_assets_font = "";
 // Glyph ranges live as long as the atlas (ImGui keeps the pointer until the atlas is built).
 // Text fonts: Latin-1, general punctuation (dashes, bullet, ellipsis), arrows, minus and check marks.
 constexpr ImWchar k_text_ranges[] = {0x0020, 0x00FF, 0x2010, 0x2027, 0x2190, 0x2193, 0x2212, 0x2212, 0x2713, 0x2717, 0};
-// The huge font only shows codes, numbers and one-word titles: Latin-1 keeps its atlas small.
-constexpr ImWchar k_huge_ranges[] = {0x0020, 0x00FF, 0};
+// The huge font only shows location codes, numbers and one-word titles: ASCII keeps its atlas small (at the
+// vehicle's 160 px, Latin-1 alone doubled the texture to 1024x4096).
+constexpr ImWchar k_huge_ranges[] = {0x0020, 0x007E, 0};
 
 bool readable(const std::string& path) {
   if (path.empty()) return false;
@@ -96,6 +97,7 @@ Ui load_ui(Profile profile, const std::string& font_file) {
   const Sizes& z = profile == Profile::vehicle ? k_vehicle : k_handheld;
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
+  io.Fonts->TexDesiredWidth = 2048;  // a squarer texture than the default 1024-wide one for the big sizes
 
   std::string path;
   if (font_file != "builtin") {
