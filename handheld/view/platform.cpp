@@ -9,7 +9,9 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -93,8 +95,20 @@ ImVec2 default_size(Profile profile) {
   return profile == Profile::vehicle ? ImVec2(1024, 768) : ImVec2(480, 800);
 }
 
-Ui load_ui(Profile profile, const std::string& font_file) {
-  const Sizes& z = profile == Profile::vehicle ? k_vehicle : k_handheld;
+float layout_scale(Profile profile, ImVec2 size) {
+  const ImVec2 base = default_size(profile);
+  const float scale = std::min(size.x / base.x, size.y / base.y);
+  return std::clamp(scale, 0.6f, 3.0f);
+}
+
+Ui load_ui(Profile profile, const std::string& font_file, float scale) {
+  const Sizes& base = profile == Profile::vehicle ? k_vehicle : k_handheld;
+  scale = std::clamp(scale, 0.6f, 3.0f);
+  // Every size scales together (fonts, padding, targets), so a 720x1280 handheld gets the 480x800 layout 1.5x.
+  const Sizes z{std::round(base.body * scale),  std::round(base.large * scale),
+                std::round(base.huge * scale),  std::round(base.pad * scale),
+                std::round(base.gap * scale),   std::round(base.button_h * scale),
+                std::round(base.key_h * scale), std::max(2.0f, std::round(base.border * scale))};
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
   io.Fonts->TexDesiredWidth = 2048;  // a squarer texture than the default 1024-wide one for the big sizes
@@ -205,7 +219,11 @@ Platform::Platform(const WindowOptions& options) : options_(options) {
   io.LogFilename = nullptr;
   // No keyboard/gamepad navigation: every key belongs to the scan wedge, ImGui must never take focus.
   io.ConfigFlags &= ~(ImGuiConfigFlags_NavEnableKeyboard | ImGuiConfigFlags_NavEnableGamepad);
-  ui_ = load_ui(options_.profile, options_.font_file);
+  int dw = 0, dh = 0;
+  SDL_GL_GetDrawableSize(window_, &dw, &dh);
+  const float scale = layout_scale(options_.profile, ImVec2(static_cast<float>(dw), static_cast<float>(dh)));
+  if (scale != 1.0f) SDL_Log("layout scaled %.2fx for a %dx%d screen", static_cast<double>(scale), dw, dh);
+  ui_ = load_ui(options_.profile, options_.font_file, scale);
   if (!ImGui_ImplSDL2_InitForOpenGL(window_, gl_) || !ImGui_ImplOpenGL3_Init("#version 130")) {
     ImGui::DestroyContext();
     SDL_GL_DeleteContext(gl_);

@@ -18,10 +18,14 @@ namespace wms::term::view {
 // the system (fonts-dejavu-core) in three sizes, or ImGui's built-in font scaled up when that file is missing
 // (logged either way). Needs no window: the headless tests call it too. `font_file`: "" = the system default,
 // "builtin" = ImGui's own font (what a device without DejaVu gets).
-Ui load_ui(Profile profile, const std::string& font_file = "");
+// `scale` multiplies every size (fonts, padding, touch targets): see layout_scale().
+Ui load_ui(Profile profile, const std::string& font_file = "", float scale = 1.0f);
 
-// The window size a profile gets when no size is given.
+// The window size a profile's layout is designed for, and the size it gets when no size is given.
 ImVec2 default_size(Profile profile);
+// How much to scale the layout for a screen of `size`: the profile's design fits whichever side is tighter
+// (a 720x1280 handheld gets 1.5x, a 360x640 one 0.75x), clamped to [0.6, 3].
+float layout_scale(Profile profile, ImVec2 size);
 
 struct WindowOptions {
   Profile profile = Profile::handheld;

@@ -185,13 +185,13 @@ std::vector<std::pair<std::string, State>> samples(Profile p) {
 struct Headless {
   Ui ui;
   Probe probe;
-  explicit Headless(Profile p, const std::string& font = "") {
+  explicit Headless(Profile p, const std::string& font = "", ImVec2 size = {0, 0}) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
-    io.DisplaySize = default_size(p);
+    io.DisplaySize = size.x > 0 ? size : default_size(p);
     io.DeltaTime = 1.0f / 60;
-    ui = load_ui(p, font);
+    ui = load_ui(p, font, layout_scale(p, io.DisplaySize));
     unsigned char* pixels = nullptr;
     int w = 0, h = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
@@ -247,12 +247,27 @@ const char* name(Profile p) {
 }  // namespace
 
 TEST_CASE("view: every screen and step draws for both profiles and emits nothing without input", "[view]") {
-  for (const auto& [p, font] : {std::pair{Profile::handheld, ""}, std::pair{Profile::vehicle, ""},
-                                std::pair{Profile::handheld, "builtin"}, std::pair{Profile::vehicle, "builtin"}}) {
-    Headless h(p, font);
+  struct Case {
+    Profile p;
+    const char* font;
+    ImVec2 size;
+  };
+  // Both profiles at their design size, with the built-in font, and on other screens (scaled layouts).
+  for (const Case& c : {Case{Profile::handheld, "", {480, 800}}, Case{Profile::vehicle, "", {1024, 768}},
+                        Case{Profile::handheld, "builtin", {480, 800}}, Case{Profile::vehicle, "builtin", {1024, 768}},
+                        Case{Profile::handheld, "", {720, 1280}}, Case{Profile::handheld, "", {400, 640}},
+                        Case{Profile::handheld, "", {480, 854}}, Case{Profile::vehicle, "", {1280, 800}},
+                        Case{Profile::vehicle, "", {800, 600}}}) {
+    const Profile p = c.p;
+    const char* font = c.font;
+    INFO(name(p) << " " << c.size.x << "x" << c.size.y);
+    Headless h(p, font, c.size);
     CHECK(h.ui.fallback_font == (std::string(font) == "builtin"));
-    const ImVec2 display = default_size(p);
-    const float min_target = p == Profile::vehicle ? 90.0f : 64.0f;
+    const ImVec2 display = c.size;
+    // Touch targets are at least what a gloved finger needs on the design screen; on a smaller screen they shrink
+    // with everything else (less 1 px of rounding), on a bigger one they grow.
+    const float min_target =
+        (p == Profile::vehicle ? 90.0f : 64.0f) * std::min(1.0f, layout_scale(p, c.size)) - (c.size.y < 700 ? 1 : 0);
     for (const auto& [what, s] : samples(p)) {
       INFO(name(p) << " " << what << " font " << font);
       // The first frame of a new window may differ (a list's scrollbar appears once its height is known); from
@@ -413,15 +428,26 @@ TEST_CASE("sound: the three sounds are synthesised, audible and short; no device
 TEST_CASE("view: screenshots of sample screens", "[.shots]") {
   const char* dir_env = std::getenv("WMS_VIEW_SHOTS");
   const std::string dir = dir_env ? dir_env : "/tmp";
-  for (const auto& [p, font] :
-       {std::pair{Profile::handheld, ""}, std::pair{Profile::vehicle, ""}, std::pair{Profile::handheld, "builtin"}}) {
+  struct Shot {
+    Profile p;
+    const char* font;
+    int w, h;  // 0 = the profile's size
+    const char* tag;
+  };
+  for (const Shot& c :
+       {Shot{Profile::handheld, "", 0, 0, ""}, Shot{Profile::vehicle, "", 0, 0, ""},
+        Shot{Profile::handheld, "builtin", 0, 0, "builtin-"}, Shot{Profile::handheld, "", 400, 640, "400x640-"},
+        Shot{Profile::vehicle, "", 1280, 800, "1280x800-"}}) {
+    const Profile p = c.p;
     WindowOptions o;
     o.profile = p;
-    o.font_file = font;
+    o.font_file = c.font;
+    o.width = c.w;
+    o.height = c.h;
     o.screenshot_dir.clear();
     Platform platform(o);
     for (const auto& [what, s] : samples(p)) {
-      const std::string path = dir + "/view-" + name(p) + (*font ? "-builtin-" : "-") + what + ".png";
+      const std::string path = dir + "/view-" + name(p) + "-" + c.tag + what + ".png";
       for (int i = 0; i < 3; ++i) {  // a few frames, as the wait loop draws after any event
         platform.wait(0);
         platform.begin_frame();
