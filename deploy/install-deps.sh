@@ -9,7 +9,7 @@ pkgs=(
   libcli11-dev libspdlog-dev libfmt-dev
   libzxing-dev libimgui-dev libstb-dev libsdl2-dev libgl-dev
   catch2
-  xvfb xauth imagemagick fonts-dejavu-core libgl1-mesa-dri
+  xvfb xauth xdotool imagemagick fonts-dejavu-core libgl1-mesa-dri
 )
 
 missing=()
