@@ -35,6 +35,21 @@ void text_in_box(ImDrawList* dl, const ImFont* font, std::string_view text, ImVe
   dl->AddText(font, size, pos, col, text.data(), text.data() + text.size());
 }
 
+// `text` cut at a UTF-8 character boundary, with "…" appended, so that it fits `width` at `size`.
+std::string ellipsize(const ImFont* font, float size, const std::string& text, float width) {
+  if (text_size(font, size, text).x <= width) return text;
+  const bool has_ellipsis = font->FindGlyphNoFallback(0x2026) != nullptr;
+  const std::string dots = has_ellipsis ? "\xE2\x80\xA6" : "...";
+  std::string cut = text;
+  while (!cut.empty() && text_size(font, size, cut + dots).x > width) {
+    cut.pop_back();
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
+    // a lead byte left without its continuation bytes is cut too
+    if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0xC0) cut.pop_back();
+  }
+  return cut + dots;
+}
+
 void record(const Ui& ui, const char* id, ImVec2 min, ImVec2 max, bool enabled) {
   if (ui.probe) ui.probe->hits.push_back({id, std::string(visible_label(id)), min, max, enabled});
 }
@@ -262,7 +277,12 @@ float status_bar(const Ui& ui, const StatusLine& line) {
     put(queued, right - w_link - spacing - w_queued, y0, queued_col);
     pill(right, y0);
   } else {
-    put(who, left, y0, colour::k_text);
+    // A long name shrinks a little, then is cut with an ellipsis, rather than run under the link pill.
+    const float who_room = width - w_link - spacing - 2 * inset;
+    const float who_size = w_who > who_room ? std::max(fs * 0.8f, fs * who_room / w_who) : fs;
+    const std::string shown = ellipsize(font, who_size, who, who_room);
+    dl->AddText(font, who_size, ImVec2(left, y0 + (fs - who_size) * 0.5f), colour::k_text, shown.data(),
+                shown.data() + shown.size());
     pill(right, y0);
     put(wave, left, y0 + row_h, colour::k_text);
     put(queued, right - w_queued, y0 + row_h, queued_col);

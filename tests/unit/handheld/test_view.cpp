@@ -175,6 +175,11 @@ std::vector<std::pair<std::string, State>> samples(Profile p) {
   v.emplace_back("notices", with_notices(p));
   v.emplace_back("offline-banner", offline_info(p));
   v.emplace_back("version", version_screen(p));
+  State long_name = picking(p, PickStep::location);
+  long_name.name = "Maria-Magdalena Papadopoulou-Schmidt";
+  long_name.online = false;
+  long_name.queued = 12345;
+  v.emplace_back("long-name-offline", long_name);
   State no_task = picking(p, PickStep::location);
   no_task.route.clear();
   v.emplace_back("pick-no-task", no_task);
