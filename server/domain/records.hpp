@@ -1,6 +1,7 @@
 // What the server keeps per table (msgpack maps by field name, so a field can be added in a later schema
-// with a default). Plain values: no LMDB, no sockets. Append-only records (exceptions, invoices, audit)
-// reuse the wire views from protocol/ since they are written once and shown as stored.
+// with a default: a record written before the field existed reads it as its default). Plain values: no LMDB,
+// no sockets. Append-only records (exceptions, invoices, audit) reuse the wire views from protocol/ since they
+// are written once and shown as stored.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -112,7 +113,18 @@ struct Order {
   std::int64_t confirmed_ms = 0;
   std::uint64_t confirm_seq = 0;    // backorders are served in this order
   std::vector<OrderLine> lines;
-  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, confirm_seq, lines)
+  // Pack station. Invariant: packed_ms != 0 means every unit picked and not yet shipped is packed in `cartons`
+  // cartons; a later pick clears it (pack again), a dispatch that leaves the order open clears it too.
+  std::int64_t packed_ms = 0;
+  std::uint32_t cartons = 0;
+  std::vector<std::string> totes;  // totes holding picked, not yet shipped units (cleared by dispatch)
+  std::int64_t picked_units() const {
+    std::int64_t s = 0;
+    for (const auto& l : lines) s += l.picked;
+    return s;
+  }
+  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, confirm_seq, lines, packed_ms, cartons,
+                     totes)
 };
 
 struct Wave {
@@ -139,8 +151,12 @@ struct Task {
   std::int64_t picked = 0;
   std::string status = "open";      // open | claimed | done | short | cancelled
   std::string claimed_by;
+  std::string drop_location;  // pallet: decided when the task is created (staging lane, else dock door)
+  std::string tote;           // parcel: the one tote this task's units went into
+  std::string sscc;           // pallet: the pallet picked
   bool finished() const { return status == "done" || status == "short" || status == "cancelled"; }
-  MSGPACK_DEFINE_MAP(id, wave, order, line, sku, location, walk_seq, qty, picked, status, claimed_by)
+  MSGPACK_DEFINE_MAP(id, wave, order, line, sku, location, walk_seq, qty, picked, status, claimed_by, drop_location,
+                     tote, sscc)
 };
 
 // First answer to an idempotency key, with what it answered (type + body hash) so reuse is detected.

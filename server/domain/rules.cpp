@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "wms/shared/decimal.hpp"
+#include "wms/shared/gtin.hpp"
 
 namespace wms::domain {
 using proto::Status;
@@ -21,9 +23,12 @@ bool role_allows(std::string_view role, std::string_view type) {
       "allocate", "waves",    "wave.create", "wave.release", "dispatch",     "receive",
       "adjust",   "stock",    "exceptions",  "invoices",     "invoice.show"};
   static constexpr std::array<std::string_view, 4> admin_only = {"import", "user.add", "backup", "audit"};
+  // The pack station: pickers pack what they picked; a forklift driver moves pallets and does not pack.
+  static constexpr std::array<std::string_view, 2> pack = {"pack.contents", "pack.close"};
   auto in = [&](const auto& set) { return std::find(set.begin(), set.end(), type) != set.end(); };
   if (!is_role(role)) return false;
   if (in(floor)) return true;
+  if (in(pack)) return role != "forklift";
   if (role == "picker" || role == "forklift") return type == "tasks";
   if (in(office)) return true;
   return role == "admin" && in(admin_only);
@@ -89,6 +94,83 @@ Verdict check_pick(const Task& task, const PickScan& scan) {
   if (scan.qty > left)
     return Verdict::no(Status::over_pick, "over-pick: " + std::to_string(left) + " left to pick at " + task.location +
                                               ", you confirmed " + std::to_string(scan.qty));
+  const std::string id = std::to_string(task.id);
+  if (scan.mode != "pallet") {
+    if (!scan.sscc.empty() || !scan.drop_scan.empty())
+      return Verdict::no(Status::invalid, "task " + id + " is a parcel pick: an SSCC or drop scan is only for pallets");
+    if (scan.tote.empty()) return Verdict::yes();
+    if (!is_tote_label(scan.tote))
+      return Verdict::no(Status::invalid,
+                         "'" + scan.tote + "' is not a tote label: scan the tote (TOTE- and 1-12 letters or digits)");
+    if (!task.tote.empty() && task.tote != scan.tote)
+      return Verdict::no(Status::conflict, "task " + id + " goes into " + task.tote + ", not " + scan.tote);
+    if (!scan.tote_holder.empty())
+      return Verdict::no(Status::conflict,
+                         scan.tote + " holds order " + scan.tote_holder + ", not packed yet: use another tote");
+    return Verdict::yes();
+  }
+  if (!scan.tote.empty())
+    return Verdict::no(Status::invalid, "task " + id + " is a pallet pick: totes are for parcels");
+  if (!scan.sscc.empty()) {
+    if (!is_sscc(scan.sscc))
+      return Verdict::no(Status::invalid, "'" + scan.sscc + "' is not an SSCC: 18 digits with a valid check digit");
+    if (!task.sscc.empty() && task.sscc != scan.sscc)
+      return Verdict::no(Status::conflict, "task " + id + " is pallet " + task.sscc + ", not " + scan.sscc);
+  }
+  if (task.drop_location.empty())
+    return Verdict::no(Status::invalid_state,
+                       "task " + id + " has no drop location: the site has no staging lane or dock door");
+  if (scan.drop_scan.empty())
+    return Verdict::no(Status::wrong_location,
+                       "take the pallet to " + task.drop_location + " and scan its label there");
+  if (!scan.drop)
+    return Verdict::no(Status::unknown_barcode, "'" + scan.drop_scan +
+                                                    "' is not a location barcode; take the pallet to " +
+                                                    task.drop_location + " and scan its label");
+  if (*scan.drop != task.drop_location)
+    return Verdict::no(Status::wrong_location,
+                       "take the pallet to " + task.drop_location + ", you scanned " + *scan.drop);
+  return Verdict::yes();
+}
+
+bool is_tote_label(std::string_view s) {
+  constexpr std::string_view prefix = "TOTE-";
+  if (s.size() <= prefix.size() || s.size() > prefix.size() + 12 || s.substr(0, prefix.size()) != prefix) return false;
+  return std::all_of(s.begin() + prefix.size(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
+}
+
+bool is_sscc(std::string_view s) {
+  return s.size() == 18 && gtin::check_digit_ok(s);
+}
+
+std::optional<std::string> choose_drop_location(const std::vector<Location>& locations) {
+  const Location* best = nullptr;
+  auto rank = [](const Location& l) { return l.kind == k_kind_staging ? 0 : 1; };
+  for (const auto& l : locations) {
+    if (l.kind != k_kind_staging && l.kind != k_kind_dock) continue;
+    if (!best || std::tuple(rank(l), l.walk_seq, l.code) < std::tuple(rank(*best), best->walk_seq, best->code))
+      best = &l;
+  }
+  if (!best) return std::nullopt;
+  return best->code;
+}
+
+bool holds_unpacked_picks(const Order& o) {
+  return o.status == "confirmed" && o.packed_ms == 0 && o.picked_units() > 0;
+}
+
+Verdict check_pack_close(const Order& o, std::uint32_t cartons) {
+  if (cartons < 1 || cartons > k_max_cartons)
+    return Verdict::no(Status::invalid,
+                       "cartons must be 1 to " + std::to_string(k_max_cartons) + ", got " + std::to_string(cartons));
+  if (o.status != "confirmed")
+    return Verdict::no(Status::invalid_state, "order " + o.ref + " is " + o.status + ", nothing to pack");
+  if (o.packed_ms != 0)
+    return Verdict::no(Status::invalid_state,
+                       "order " + o.ref + " is already packed in " + std::to_string(o.cartons) + " carton(s)");
+  if (o.picked_units() == 0)
+    return Verdict::no(Status::invalid_state, "order " + o.ref + " has nothing picked to pack");
   return Verdict::yes();
 }
 

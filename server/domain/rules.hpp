@@ -1,5 +1,6 @@
-// Pure business rules of the order-to-invoice spine: roles, pricing, allocation, pick checks, wave
-// planning, invoicing. Values in, values/decisions out: no clock, no storage, no sockets, no globals.
+// Pure business rules of the order-to-invoice spine: roles, pricing, allocation, pick checks (totes, SSCC,
+// drop locations), wave planning, packing, invoicing. Values in, values/decisions out: no clock, no storage, no
+// sockets, no globals.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -60,9 +61,33 @@ struct PickScan {
   std::string product_scan;
   std::int64_t qty = 0;
   std::string device;
+  // Per delivery mode; "" = not sent.
+  std::string mode;                 // the task's order mode: pallet | parcel ("" reads as parcel)
+  std::string tote;                 // parcel: tote label sent
+  std::string tote_holder;          // ref of another order whose unpacked picks are in `tote` ("" = free)
+  std::string sscc;                 // pallet: SSCC sent
+  std::string drop_scan;            // pallet: raw drop scan
+  std::optional<std::string> drop;  // location code drop_scan resolved to (nullopt: unknown or not sent)
 };
-// Checks a confirmation against its task; nothing changes unless this says ok.
+// Checks a confirmation against its task; nothing changes unless this says ok. After the scan, product and
+// quantity checks: parcel picks may name a tote (one per task, not shared with another order's unpacked
+// goods); pallet picks must scan the task's drop location and may name a valid SSCC.
 Verdict check_pick(const Task& task, const PickScan& scan);
+// "TOTE-" followed by 1 to 12 ASCII letters or digits.
+bool is_tote_label(std::string_view s);
+// Serial Shipping Container Code: 18 digits, the last one the GS1 mod-10 check digit (GS1 General
+// Specifications 2.2.1 / 7.9, the same algorithm as GTIN). The AI "(00)" prefix is not part of it.
+bool is_sscc(std::string_view s);
+// Where pallet picks are taken: the first staging lane by walk sequence (then code), else the first dock
+// door the same way; nullopt when the site has neither.
+std::optional<std::string> choose_drop_location(const std::vector<Location>& locations);
+
+// ---- packing -----------------------------------------------------------------------------------
+inline constexpr std::uint32_t k_max_cartons = 10000;
+// Whether an order's picks still sit in its totes waiting to be packed (so a tote cannot take another order).
+bool holds_unpacked_picks(const Order& o);
+// pack.close: cartons 1..k_max_cartons; the order confirmed, with units picked, not packed yet.
+Verdict check_pack_close(const Order& o, std::uint32_t cartons);
 // Checks a short-pick report: qty_found in 0..remaining-1 (a full quantity is a confirm, not a short).
 Verdict check_short(const Task& task, std::int64_t qty_found, std::string_view reason, std::string_view device);
 bool is_short_reason(std::string_view reason);

@@ -91,8 +91,15 @@ struct TaskView {
   std::int64_t picked = 0;
   std::string status;               // open | claimed | done | short | cancelled
   std::string claimed_by;           // device id
-  MSGPACK_DEFINE_MAP(id, wave, order_ref, line, sku, description, gtin, location, location_barcode, walk_seq,
-                     mode, qty, picked, status, claimed_by)
+  // Fields added after the first release carry "= {}" so positional aggregate initialisation that stops
+  // before them stays -Wmissing-field-initializers clean; old peers simply do not send or read them.
+  std::vector<std::string> barcodes = {};  // every barcode of the product as stored (GTIN-14): accept any locally
+  std::string drop_location = {};  // pallet tasks: where the pallet goes (staging lane, else dock door); parcel ""
+  std::string drop_barcode = {};   // the barcode label of drop_location
+  std::string tote = {};           // parcel: tote label the goods went into, once picked ("" before)
+  std::string sscc = {};           // pallet: SSCC of the pallet picked, once picked ("" before)
+  MSGPACK_DEFINE_MAP(id, wave, order_ref, line, sku, description, gtin, location, location_barcode, walk_seq, mode, qty,
+                     picked, status, claimed_by, barcodes, drop_location, drop_barcode, tote, sscc)
 };
 
 struct WaveView {
@@ -128,7 +135,9 @@ struct OrderView {
   std::int64_t created_ms = 0;
   std::int64_t confirmed_ms = 0;
   std::vector<OrderLineView> lines;
-  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines)
+  std::int64_t packed_ms = 0;  // pack.close time of the goods picked now; 0 = not packed
+  std::uint32_t cartons = 0;   // cartons given at pack.close (0 = not packed)
+  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines, packed_ms, cartons)
 };
 
 struct StockView {
@@ -321,7 +330,11 @@ struct PickConfirmReq {
   std::string location_scan;        // the scanned location barcode
   std::string product_scan;         // the scanned product barcode (GTIN-8/12/13/14)
   std::int64_t qty = 0;
-  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty)
+  // Optional, by delivery mode ("" = not sent). Parcel: `tote`. Pallet: `drop_scan` (required), `sscc`.
+  std::string tote = {};       // parcel: "TOTE-" + 1-12 letters/digits; a task goes into one tote only
+  std::string sscc = {};       // pallet: 18-digit SSCC with a valid GS1 mod-10 check digit
+  std::string drop_scan = {};  // pallet: scanned barcode of where the pallet was dropped (drop_location)
+  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty, tote, sscc, drop_scan)
 };
 struct PickRep {
   TaskView task;
@@ -343,6 +356,39 @@ struct PickShortRep {
   std::int64_t backordered = 0;
   std::uint64_t exception = 0;
   MSGPACK_DEFINE_MAP(task, outcome, new_tasks, backordered, exception)
+};
+
+// ---- pack station (parcel pack verification; picker, manager, admin) -------------------------------
+struct PackContentsReq {  // query: give `ref` or `tote` (both: the tote must hold that order)
+  WMS_REQ0("pack.contents", false);
+  std::string ref;   // order ref
+  std::string tote;  // tote label: resolves to the order whose unshipped picks went into it
+  MSGPACK_DEFINE_MAP(ref, tote)
+};
+struct PackLineView {
+  std::uint32_t line = 0;
+  std::string sku;
+  std::string description;
+  std::vector<std::string> barcodes;  // every barcode of the product (GTIN-14)
+  std::int64_t picked = 0;            // units picked, not yet shipped: what the packer should find
+  bool packed = false;                // the order is already packed
+  MSGPACK_DEFINE_MAP(line, sku, description, barcodes, picked, packed)
+};
+struct PackContentsRep {  // reply of pack.contents and pack.close
+  std::string ref;
+  std::string account;
+  std::string tote;                // the tote asked for; asked by ref: the first tote holding the order's picks
+  std::vector<std::string> totes;  // every tote holding the order's unshipped picks
+  std::int64_t packed_ms = 0;      // 0 = not packed
+  std::uint32_t cartons = 0;
+  std::vector<PackLineView> lines;  // lines with units picked, not yet shipped
+  MSGPACK_DEFINE_MAP(ref, account, tote, totes, packed_ms, cartons, lines)
+};
+struct PackCloseReq {
+  WMS_REQ("pack.close", true, "ref", "cartons");
+  std::string ref;
+  std::uint32_t cartons = 0;  // 1..10000
+  MSGPACK_DEFINE_MAP(ref, cartons)
 };
 
 struct ReceiveReq {
@@ -426,7 +472,7 @@ struct BackupRep {
 // ---- events (PUB payload bodies) ----------------------------------------------------------------
 // topic "task":  task.released / task.updated / task.cancelled  body TaskView
 // topic "wave":  wave.released / wave.done                      body WaveView
-// topic "order": order.updated                                  body {ref, status}
+// topic "order": order.updated                                  body {ref, status} (also on pack.close)
 // topic "exception": exception.raised                           body ExceptionView
 // topic "hb":    hb                                             body {seq}
 struct OrderEvent {
