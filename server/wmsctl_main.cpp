@@ -203,6 +203,7 @@ std::string read_file(const std::string& path) {
 
 void print_order(const msgpack::object& o) {
   fields(o, {"ref", "account", "status", "mode"});
+  if (text(o, "cartons") != "" && text(o, "cartons") != "0") fields(o, {"cartons", "packed_ms"});
   table(field(o, "lines"), {"line", "sku", "ordered", "allocated", "picked", "shipped", "backordered", "price_minor", "tax_bps"});
 }
 void print_invoice(const msgpack::object& inv) {
@@ -211,7 +212,22 @@ void print_invoice(const msgpack::object& inv) {
   fields(inv, {"net_minor", "tax_minor", "total_minor"});
 }
 void print_tasks(const msgpack::object* tasks) {
-  table(tasks, {"id", "wave", "order_ref", "location", "sku", "qty", "picked", "status", "claimed_by"});
+  // tote (parcel) and drop_location / sscc (pallet) say where the picked goods went.
+  table(tasks, {"id", "wave", "order_ref", "location", "sku", "qty", "picked", "status", "claimed_by", "tote",
+                "drop_location", "sscc"});
+}
+void print_pack(const msgpack::object& p) {
+  fields(p, {"ref", "account", "tote"});
+  std::string totes;
+  if (const auto* t = field(p, "totes"); t && t->type == msgpack::type::ARRAY)
+    for (std::uint32_t i = 0; i < t->via.array.size; ++i)
+      if (t->via.array.ptr[i].type == msgpack::type::STR)
+        totes +=
+            (totes.empty() ? "" : " ") + std::string(t->via.array.ptr[i].via.str.ptr, t->via.array.ptr[i].via.str.size);
+  std::cout << "totes: " << totes << "\n";
+  const std::string cartons = text(p, "cartons");
+  std::cout << "packed: " << (cartons.empty() || cartons == "0" ? "no" : "yes, " + cartons + " carton(s)") << "\n";
+  table(field(p, "lines"), {"line", "sku", "description", "picked"});
 }
 
 }  // namespace
@@ -231,9 +247,9 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", c.timeout_ms, "per-attempt timeout")->capture_default_str();
   app.set_version_flag("--version", "wmsctl " WMS_VERSION);
 
-  std::string kind, file, ref, status, mode, sku, location, reason, code, role, name, newpin;
+  std::string kind, file, ref, status, mode, sku, location, reason, code, role, name, newpin, tote;
   std::uint64_t id = 0;
-  std::uint32_t max_orders = 0, limit = 50;
+  std::uint32_t max_orders = 0, limit = 50, cartons = 0;
   std::int64_t qty = 0, delta = 0;
   bool all = false;
 
@@ -295,6 +311,14 @@ int main(int argc, char** argv) {
   audit->add_option("--limit", limit)->capture_default_str();
   auto* backup = app.add_subcommand("backup", "hot, consistent copy of the database to FILE on the server host");
   backup->add_option("file", file, "new file (must not exist)")->required();
+  auto* pack = app.add_subcommand("pack", "pack station: what to pack, and closing an order's packing");
+  pack->require_subcommand(1);
+  auto* pshow = pack->add_subcommand("show", "units picked and not shipped of an order, by ref or by tote");
+  pshow->add_option("ref", ref, "order ref");
+  pshow->add_option("--tote", tote, "tote label, e.g. TOTE-12");
+  auto* pclose = pack->add_subcommand("close", "mark an order packed");
+  pclose->add_option("ref", ref)->required();
+  pclose->add_option("--cartons", cartons, "cartons packed (1 or more)")->required();
   auto* ping = app.add_subcommand("ping", "check the server answers and the login works");
 
   CLI11_PARSE(app, argc, argv);
@@ -397,6 +421,12 @@ int main(int argc, char** argv) {
       std::string abs = std::filesystem::absolute(file).string();
       c.show(c.send(proto::BackupReq{abs}, "backup to " + abs), [](const msgpack::object& b) {
         std::cout << "backup written to " << text(b, "path") << " (" << text(b, "bytes") << " bytes)\n";
+      });
+    } else if (*pshow) {
+      c.show(c.send(proto::PackContentsReq{ref, tote}, "pack contents of " + (ref.empty() ? tote : ref)), print_pack);
+    } else if (*pclose) {
+      c.show(c.send(proto::PackCloseReq{ref, cartons}, "close packing of " + ref), [](const msgpack::object& b) {
+        std::cout << "packed " << text(b, "ref") << " in " << text(b, "cartons") << " carton(s)\n";
       });
     } else if (*ping) {
       c.show(c.send(proto::PingReq{}, "ping"), [&](const msgpack::object& b) {

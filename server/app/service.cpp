@@ -71,6 +71,18 @@ std::optional<Product> find_product(const Txn& t, std::string_view sku) {
 std::optional<Location> find_location(const Txn& t, std::string_view code) {
   return store::get_as<Location>(t, Table::locations, code);
 }
+// Where a pallet task takes its pallet, decided from the site's locations now ("" if it has no staging or dock).
+std::string drop_location_now(const Txn& t) {
+  std::vector<Location> all;
+  t.scan(Table::locations, "", [&](std::string_view, std::string_view v) {
+    all.push_back(store::unpack<Location>(v));
+    return true;
+  });
+  return choose_drop_location(all).value_or("");
+}
+bool has(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 StockRec stock_at(const Txn& t, std::string_view sku, std::string_view loc) {
   return store::get_as<StockRec>(t, Table::stock, store::key2(sku, loc)).value_or(StockRec{});
 }
@@ -129,8 +141,14 @@ proto::TaskView task_view(const Txn& t, const Task& k) {
   if (auto p = find_product(t, k.sku)) {
     v.description = p->description;
     if (!p->barcodes.empty()) v.gtin = p->barcodes.front();
+    v.barcodes = p->barcodes;
   }
   if (auto l = find_location(t, k.location)) v.location_barcode = l->barcode;
+  v.drop_location = k.drop_location;
+  if (!k.drop_location.empty())
+    if (auto l = find_location(t, k.drop_location)) v.drop_barcode = l->barcode;
+  v.tote = k.tote;
+  v.sscc = k.sscc;
   return v;
 }
 proto::WaveView wave_view(const Wave& w, std::uint32_t tasks_left) {
@@ -158,7 +176,34 @@ proto::OrderView order_view(const Order& o) {
     v.lines.push_back({l.line, l.sku, l.ordered, l.allocated(), l.picked, l.shipped, l.backordered, l.price_minor,
                        l.tax_bps});
   }
+  v.packed_ms = o.packed_ms;
+  v.cartons = o.cartons;
   return v;
+}
+// What a pack station checks: the order's units picked and not shipped, with every barcode of each product.
+// `tote` is the tote asked for; asked by ref it is the first tote holding the order's picks.
+proto::PackContentsRep pack_contents(const Txn& t, const Order& o, const std::string& tote) {
+  proto::PackContentsRep rep;
+  rep.ref = o.ref;
+  rep.account = o.account;
+  rep.totes = o.totes;
+  rep.tote = !tote.empty() || o.totes.empty() ? tote : o.totes.front();
+  rep.packed_ms = o.packed_ms;
+  rep.cartons = o.cartons;
+  for (const auto& l : o.lines) {
+    if (l.picked <= 0) continue;
+    proto::PackLineView v;
+    v.line = l.line;
+    v.sku = l.sku;
+    if (auto p = find_product(t, l.sku)) {
+      v.description = p->description;
+      v.barcodes = p->barcodes;
+    }
+    v.picked = l.picked;
+    v.packed = o.packed_ms != 0;
+    rep.lines.push_back(std::move(v));
+  }
+  return rep;
 }
 proto::StockView stock_view(std::string_view sku, std::string_view loc, const StockRec& s) {
   return {std::string(sku), std::string(loc), s.on_hand, s.reserved, s.on_hand - s.reserved};
@@ -377,6 +422,11 @@ Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, st
     if (any) orders.push_back(std::move(o));
   }
   if (picks.empty()) refuse(Status::invalid_state, "no allocated " + r.mode + " orders are waiting for a wave");
+  // Pallet tasks carry where the forklift takes the pallet, decided now so every device shows the same lane.
+  const std::string drop = r.mode == "pallet" ? drop_location_now(t) : std::string();
+  if (r.mode == "pallet" && drop.empty())
+    refuse(Status::invalid_state,
+           "no staging lane or dock door to take pallets to: import a location of kind staging or dock");
   order_by_walk(picks);
   Wave w;
   w.id = store::next_seq(t, "wave_seq");
@@ -397,6 +447,7 @@ Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, st
     k.location = p.location;
     k.walk_seq = p.walk_seq;
     k.qty = p.qty;
+    k.drop_location = drop;
     save_task(t, k);
     line_of(*by_id[p.order], p.line).allocs[p.alloc_index].task = k.id;
     w.tasks.push_back(k.id);
@@ -452,9 +503,12 @@ Outcome do_task_claim(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<PubE
   return Outcome::ok(task_view(t, k), "claimed task " + std::to_string(id));
 }
 
-// Moves `qty` of a task's reservation off the shelf and onto the order line as picked.
+// Moves `qty` of a task's reservation off the shelf and onto the order line as picked. Units picked after
+// pack.close are not in its cartons, so the order needs packing again.
 void take_picked(Txn& t, Task& k, Order& o, std::int64_t qty) {
   if (qty <= 0) return;
+  o.packed_ms = 0;
+  o.cartons = 0;
   adjust_stock(t, k.sku, k.location, -qty, -qty);
   OrderLine& l = line_of(o, k.line);
   Alloc& a = alloc_of_task(l, k.id);
@@ -465,11 +519,34 @@ void take_picked(Txn& t, Task& k, Order& o, std::int64_t qty) {
 
 Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, std::vector<PubEvent>& events) {
   Task k = claimable_task(t, r.task, ctx);
-  PickScan scan{resolve_location_scan(t, r.location_scan), resolve_product_scan(t, r.product_scan), r.location_scan,
-                r.product_scan, r.qty, ctx.device};
-  if (auto v = check_pick(k, scan); !v.ok()) refuse(v.status, v.message);
   Order o = order_by_id(t, k.order);
+  // A pallet task created before drop locations were decided at wave time gets its drop location now.
+  if (o.mode == "pallet" && k.drop_location.empty()) k.drop_location = drop_location_now(t);
+  PickScan scan;
+  scan.location = resolve_location_scan(t, r.location_scan);
+  scan.sku = resolve_product_scan(t, r.product_scan);
+  scan.location_scan = r.location_scan;
+  scan.product_scan = r.product_scan;
+  scan.qty = r.qty;
+  scan.device = ctx.device;
+  scan.mode = o.mode;
+  scan.tote = r.tote;
+  scan.sscc = r.sscc;
+  scan.drop_scan = r.drop_scan;
+  if (!r.drop_scan.empty()) scan.drop = resolve_location_scan(t, r.drop_scan);
+  if (!r.tote.empty() && is_tote_label(r.tote))
+    if (auto holder = t.get(Table::totes, r.tote); holder && store::from_be64(*holder) != o.id)
+      if (auto h = store::get_as<Order>(t, Table::orders, *holder);
+          h && holds_unpacked_picks(*h) && has(h->totes, r.tote))
+        scan.tote_holder = h->ref;
+  if (auto v = check_pick(k, scan); !v.ok()) refuse(v.status, v.message);
   take_picked(t, k, o, r.qty);
+  if (!r.tote.empty()) {
+    k.tote = r.tote;
+    if (!has(o.totes, r.tote)) o.totes.push_back(r.tote);
+    t.put(Table::totes, r.tote, order_key(o.id));
+  }
+  if (!r.sscc.empty()) k.sscc = r.sscc;
   k.claimed_by = ctx.device;
   k.status = k.picked == k.qty ? "done" : "claimed";
   if (k.status == "done") {
@@ -482,8 +559,11 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   rep.task = task_view(t, k);
   emit(t, events, "task", "task.updated", rep.task);
   rep.wave_tasks_left = k.status == "done" ? task_finished(t, k.wave, events).left : wave_by_id(t, k.wave).left;
+  std::string where;
+  if (!k.tote.empty()) where = " into " + k.tote;
+  if (!k.drop_location.empty()) where = (k.sscc.empty() ? "" : " pallet " + k.sscc) + " to " + k.drop_location;
   return Outcome::ok(rep, "picked " + std::to_string(r.qty) + " x " + k.sku + " at " + k.location + " for " + o.ref +
-                              " (task " + std::to_string(k.id) + ")");
+                              where + " (task " + std::to_string(k.id) + ")");
 }
 
 Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std::vector<PubEvent>& events) {
@@ -517,6 +597,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
     auto loc = find_location(t, n.location);
     n.walk_seq = loc ? loc->walk_seq : 0;
     n.qty = l.allocs[i].qty;
+    n.drop_location = k.drop_location;  // the same order's pallets go to the same lane
     l.allocs[i].task = n.id;
     w.tasks.push_back(n.id);
     save_task(t, n);
@@ -578,6 +659,13 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   }
   bool complete = std::all_of(o.lines.begin(), o.lines.end(), [](const OrderLine& l) { return l.shipped == l.ordered; });
   if (complete) o.status = "closed";
+  // The totes are empty now. A closed order keeps its last packing on record; an open one packs its next
+  // shipment afresh.
+  o.totes.clear();
+  if (!complete) {
+    o.packed_ms = 0;
+    o.cartons = 0;
+  }
   for (const auto& l : o.lines) sync_backorder_index(t, o, l);
   save_order(t, o);
 
@@ -594,6 +682,17 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   proto::DispatchRep rep{inv, backordered};
   return Outcome::ok(rep, "dispatched " + ref + ", invoice " + std::to_string(inv.number) + " total " +
                               std::to_string(inv.total_minor) + " minor");
+}
+
+Outcome do_pack_close(Txn& t, const Ctx& ctx, const proto::PackCloseReq& r, std::vector<PubEvent>& events) {
+  Order o = order_by_ref(t, r.ref);
+  if (auto v = check_pack_close(o, r.cartons); !v.ok()) refuse(v.status, v.message);
+  o.packed_ms = ctx.now_ms;
+  o.cartons = r.cartons;
+  save_order(t, o);
+  emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  return Outcome::ok(pack_contents(t, o, ""), "packed order " + o.ref + " (" + std::to_string(o.picked_units()) +
+                                                  " units) in " + std::to_string(r.cartons) + " carton(s)");
 }
 
 void check_sku_and_location(const Txn& t, std::string_view sku, std::string_view loc) {
@@ -794,6 +893,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
   if (type == PickConfirmReq::k_type) return do_pick_confirm(t, ctx, body_as<PickConfirmReq>(body), ev);
   if (type == PickShortReq::k_type) return do_pick_short(t, ctx, body_as<PickShortReq>(body), ev);
   if (type == DispatchReq::k_type) return do_dispatch(t, ctx, body_as<DispatchReq>(body).ref, ev);
+  if (type == PackCloseReq::k_type) return do_pack_close(t, ctx, body_as<PackCloseReq>(body), ev);
   if (type == ReceiveReq::k_type) return do_receive(t, body_as<ReceiveReq>(body), ev);
   if (type == AdjustReq::k_type) return do_adjust(t, body_as<AdjustReq>(body), ev);
   refuse(Status::unknown_type, "unknown mutation '" + std::string(type) + "'");
@@ -839,6 +939,23 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     return Outcome::ok(rep);
   }
   if (type == OrderShowReq::k_type) return Outcome::ok(order_view(order_by_ref(t, body_as<OrderShowReq>(body).ref)));
+  if (type == PackContentsReq::k_type) {
+    auto r = body_as<PackContentsReq>(body);
+    if (r.ref.empty() && r.tote.empty()) refuse(Status::invalid, "pack.contents needs the order ref or the tote label");
+    if (!r.tote.empty() && !is_tote_label(r.tote))
+      refuse(Status::invalid, "'" + r.tote + "' is not a tote label (TOTE- and 1-12 letters or digits)");
+    if (!r.ref.empty()) {
+      Order o = order_by_ref(t, r.ref);
+      if (!r.tote.empty() && !has(o.totes, r.tote))
+        refuse(Status::not_found, r.tote + " holds nothing of order " + o.ref);
+      return Outcome::ok(pack_contents(t, o, r.tote));
+    }
+    // The tote index names the last order that put goods into the tote; it holds them until dispatch.
+    std::optional<Order> o;
+    if (auto id = t.get(Table::totes, r.tote)) o = store::get_as<Order>(t, Table::orders, *id);
+    if (!o || !has(o->totes, r.tote)) refuse(Status::not_found, r.tote + " holds no picked goods");
+    return Outcome::ok(pack_contents(t, *o, r.tote));
+  }
   if (type == WavesReq::k_type) {
     WavesRep rep;
     for (const auto& w : scan_all<Wave>(t, Table::waves, all)) rep.waves.push_back(wave_view(w, tasks_left(t, w)));
@@ -884,7 +1001,7 @@ bool is_mutation(std::string_view type) {
   for (auto t : {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type,
                  OrderCancelReq::k_type, AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type,
                  TaskClaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type, DispatchReq::k_type,
-                 ReceiveReq::k_type, AdjustReq::k_type})
+                 ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
     if (t == type) return true;
   return false;
 }
@@ -892,8 +1009,8 @@ bool is_mutation(std::string_view type) {
 bool is_query(std::string_view type) {
   using namespace proto;
   for (auto t : {PingReq::k_type, SnapshotReq::k_type, OrdersReq::k_type, OrderShowReq::k_type, WavesReq::k_type,
-                 TasksReq::k_type, StockReq::k_type, ExceptionsReq::k_type, InvoicesReq::k_type,
-                 InvoiceShowReq::k_type, AuditReq::k_type})
+                 TasksReq::k_type, StockReq::k_type, ExceptionsReq::k_type, InvoicesReq::k_type, InvoiceShowReq::k_type,
+                 AuditReq::k_type, PackContentsReq::k_type})
     if (t == type) return true;
   return false;
 }

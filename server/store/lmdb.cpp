@@ -20,10 +20,10 @@ std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_
 }  // namespace
 
 const char* table_name(Table t) {
-  static const char* names[] = {"meta",   "users",      "sessions",   "products", "barcodes",  "locations",
-                                "loc_barcodes", "stock", "accounts",  "orders",   "order_refs", "backorders", "open_orders",
-                                "waves",  "tasks",      "exceptions", "invoices", "audit",     "events",
-                                "idem"};
+  static const char* names[] = {"meta",         "users", "sessions", "products",   "barcodes",   "locations",
+                                "loc_barcodes", "stock", "accounts", "orders",     "order_refs", "backorders",
+                                "open_orders",  "waves", "tasks",    "exceptions", "invoices",   "audit",
+                                "events",       "idem",  "totes"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
 }

@@ -1,11 +1,14 @@
 // wms-shift: a short simulated shift against a running wmsd, for the README's main job. It enters fresh orders,
 // confirms them, waves and releases them, lets virtual pickers work the pushed tasks (with some wrong scans and
-// short picks), dispatches and prints the invoices. Every step goes through the real protocol; nothing here
-// touches the database or decides anything the server should decide.
+// short picks), parcel goods into one tote per order, pallets to their drop location with a made-up SSCC,
+// packs the parcel orders by tote, dispatches and prints the invoices. Every step goes through the real protocol;
+// nothing here touches the database or decides anything the server should decide.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -14,6 +17,7 @@
 #include "wms/proto/messages.hpp"
 #include "wms/shared/client.hpp"
 #include "wms/shared/decimal.hpp"
+#include "wms/shared/gtin.hpp"
 
 namespace {
 using namespace wms;
@@ -33,9 +37,31 @@ struct Picker {
   std::string user, pin, mode;
 };
 
+// A made-up SSCC for a pallet: extension digit 0, the demo's GS1 company prefix 4006380, a 9-digit serial,
+// then the GS1 mod-10 check digit (the same algorithm as for GTINs).
+std::string make_sscc(std::uint64_t serial) {
+  std::string body = "04006380" + std::to_string(1000000000 + serial % 1000000000).substr(1);
+  return body + *gtin::compute_check_digit(body);
+}
+
+// The confirmation a device sends for the whole remaining quantity: parcel goods into the order's tote, a
+// pallet labelled with an SSCC and scanned at its drop location.
+proto::PickConfirmReq full_confirm(const proto::TaskView& t, const std::map<std::string, std::string>& totes,
+                                   std::uint64_t sscc_serial) {
+  proto::PickConfirmReq r{t.id, t.location_barcode, t.gtin, t.qty - t.picked};
+  if (t.mode == "pallet") {
+    r.sscc = t.sscc.empty() ? make_sscc(sscc_serial) : t.sscc;
+    r.drop_scan = t.drop_barcode;
+  } else if (auto it = totes.find(t.order_ref); it != totes.end()) {
+    r.tote = it->second;
+  }
+  return r;
+}
+
 // One virtual device: waits for pushed tasks of its mode (SUB), claims one, scans, confirms or shorts.
 void work(const std::string& server, const std::string& pub, const Picker& p, double wrong_rate, double short_rate,
-          std::atomic<bool>& done, unsigned seed) {
+          const std::map<std::string, std::string>& totes, std::uint64_t stamp, std::atomic<bool>& done,
+          unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> dice(0, 1);
   client::Connection c(server, "sim-" + p.user, {5000, 3});
@@ -63,8 +89,14 @@ void work(const std::string& server, const std::string& pub, const Picker& p, do
     }
     auto t = *next;
     if (!c.call(proto::TaskClaimReq{t.id}).ok()) continue;  // someone else was faster
+    const auto right = full_confirm(t, totes, stamp * 1000 + t.id);
     if (dice(rng) < wrong_rate) {
-      auto r = c.call(proto::PickConfirmReq{t.id, "LOC-DOOR-1", t.gtin, t.qty - t.picked});
+      auto wrong = right;
+      if (t.mode == "pallet")
+        wrong.drop_scan = t.location_barcode;  // dropped the pallet where it was picked
+      else
+        wrong.location_scan = "LOC-DOOR-1";
+      auto r = c.call(wrong);
       say(p.user, "wrong scan at " + t.location + " -> " + std::string(proto::to_string(r.status)) + ": " + r.error);
     }
     if (dice(rng) < short_rate && t.qty - t.picked > 1) {
@@ -75,10 +107,12 @@ void work(const std::string& server, const std::string& pub, const Picker& p, do
                       (r.backordered ? ", " + std::to_string(r.backordered) + " backordered" : ""));
       continue;
     }
-    auto r = must(c.call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, t.qty - t.picked}), "confirm");
-    say(p.user, "picked " + std::to_string(t.qty - t.picked) + " x " + t.sku + " at " + t.location + " for " + t.order_ref +
-                    " (" + std::to_string(r.as<proto::PickRep>().wave_tasks_left) + " left in wave " +
-                    std::to_string(t.wave) + ")");
+    auto r = must(c.call(right), "confirm");
+    const std::string where = t.mode == "pallet" ? ", pallet " + right.sscc + " to " + t.drop_location
+                                                 : (right.tote.empty() ? "" : " into " + right.tote);
+    say(p.user, "picked " + std::to_string(t.qty - t.picked) + " x " + t.sku + " at " + t.location + " for " +
+                    t.order_ref + where + " (" + std::to_string(r.as<proto::PickRep>().wave_tasks_left) +
+                    " left in wave " + std::to_string(t.wave) + ")");
   }
   c.call(proto::LogoutReq{});
 }
@@ -109,9 +143,11 @@ int main(int argc, char** argv) {
     const char* parcel_accounts[] = {"ACME", "BOLT", "DIYS"};
     const char* skus[] = {"SKU-1001", "SKU-1002", "SKU-1003", "SKU-2001", "SKU-2002", "SKU-3001",
                           "SKU-3002", "SKU-4001", "SKU-4002", "SKU-5001", "SKU-5002", "SKU-6001"};
-    const auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now().time_since_epoch()).count());
+    const auto stamp_s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto stamp = std::to_string(stamp_s);
     std::vector<std::string> refs;
+    std::map<std::string, std::string> totes;  // parcel order ref -> its tote ("TOTE-" + at most 12 digits)
     for (int i = 0; i < orders; ++i) {
       proto::OrderCreateReq o;
       o.ref = "SIM-" + stamp + "-" + std::to_string(i + 1);
@@ -127,6 +163,8 @@ int main(int argc, char** argv) {
       say("office", "order " + o.ref + " for " + o.account + " (" + v.mode + ", " + std::to_string(lines) + " lines) confirmed" +
                         (back ? ", " + std::to_string(back) + " units backordered" : ""));
       refs.push_back(o.ref);
+      if (v.mode != "pallet")
+        totes[o.ref] = "TOTE-" + std::to_string(stamp_s % 1000000) + std::to_string((i + 1) % 1000000);
     }
 
     std::atomic<bool> done{false};
@@ -135,7 +173,8 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < crew.size(); ++i)
       devices.emplace_back([&, i] {
         try {
-          work(server, pub, crew[i], wrong_rate, short_rate, done, seed + static_cast<unsigned>(i));
+          work(server, pub, crew[i], wrong_rate, short_rate, totes, static_cast<std::uint64_t>(stamp_s), done,
+               seed + static_cast<unsigned>(i));
         } catch (const std::exception& e) {
           say(crew[i].user, std::string("stopped: ") + e.what());
         }
@@ -166,6 +205,23 @@ int main(int argc, char** argv) {
     }
     done = true;
     for (auto& d : devices) d.join();
+
+    // Pack station: each parcel order is found by its tote, checked and closed (about 10 units a carton).
+    for (const auto& [ref, tote] : totes) {
+      auto r = office.call(proto::PackContentsReq{"", tote});
+      if (!r.ok()) {
+        say("pack", tote + ": " + r.error);
+        continue;
+      }
+      auto contents = r.as<proto::PackContentsRep>();
+      std::int64_t units = 0;
+      for (const auto& l : contents.lines) units += l.picked;
+      const auto cartons = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (units + 9) / 10));
+      auto closed = office.call(proto::PackCloseReq{ref, cartons});
+      say("pack", ref + " from " + tote + ": " + std::to_string(units) + " units on " +
+                      std::to_string(contents.lines.size()) + " lines -> " +
+                      (closed.ok() ? "packed in " + std::to_string(cartons) + " carton(s)" : closed.error));
+    }
 
     std::int64_t total = 0;
     for (const auto& ref : refs) {
