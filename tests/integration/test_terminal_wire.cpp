@@ -1,0 +1,368 @@
+// The wire additions the terminal app relies on, against the real wmsd over tcp loopback: task views carry every
+// product barcode and, for pallet waves, the drop location; pallet confirms need the drop scan (and a valid SSCC
+// when sent); parcel confirms record a tote; the pack station lists an order by tote or ref and closes it once,
+// idempotently by key; forklift drivers may not pack. Every refusal is checked to change nothing.
+#include <catch2/catch.hpp>
+#include <zmq.hpp>
+
+#include "harness.hpp"
+
+using namespace wms;
+using proto::Status;
+
+namespace {
+
+constexpr const char* k_case_gtin = "14006380010038";  // a second barcode given to SKU-2001 (case of 12)
+constexpr const char* k_good_sscc = "040063801234567896";
+constexpr const char* k_bad_sscc = "040063801234567890";  // check digit should be 6
+
+// The demo site plus three confirmed orders, waved and released: SO-P1 (CITY, pallet: 50 x SKU-1001 from the
+// bulk bin B01-01-1), SO-A (ACME, parcel: 3 x SKU-2001, 4 x SKU-2002), SO-B (BOLT, parcel: 2 x SKU-3001).
+struct Site {
+  test::TempDir dir;
+  test::Wmsd server{dir.str() + "/data", {"--demo"}};
+  std::unique_ptr<client::Connection> admin = test::login(server, "admin", "1234", "office-1");
+
+  Site() {
+    auto imp = admin->call(proto::ImportReq{
+        "products",
+        "sku,description,barcodes,uom,units_per_case,units_per_pallet,weight_kg,cost_price,list_price,tax_rate\n"
+        "SKU-2001,\"Wood screw 4x40 Torx, box of 200\",4006380010031|" +
+            std::string(k_case_gtin) + ",EA,12,480,0.700,3.30,6.80,20\n"});
+    REQUIRE(imp.ok());
+    REQUIRE(admin->call(proto::OrderCreateReq{"SO-P1", "CITY", {{"SKU-1001", 50}}}).ok());
+    REQUIRE(admin->call(proto::OrderCreateReq{"SO-A", "ACME", {{"SKU-2001", 3}, {"SKU-2002", 4}}}).ok());
+    REQUIRE(admin->call(proto::OrderCreateReq{"SO-B", "BOLT", {{"SKU-3001", 2}}}).ok());
+    for (auto ref : {"SO-P1", "SO-A", "SO-B"}) {
+      proto::OrderConfirmReq q;
+      q.ref = ref;
+      REQUIRE(admin->call(q).ok());
+    }
+    for (auto mode : {"parcel", "pallet"}) {
+      auto w = admin->call(proto::WaveCreateReq{mode, 0});
+      REQUIRE(w.ok());
+      proto::WaveReleaseReq rel;
+      rel.wave = w.as<proto::WaveView>().id;
+      REQUIRE(admin->call(rel).ok());
+    }
+  }
+
+  proto::TaskView task(const std::string& ref, const std::string& sku) {
+    for (const auto& t : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks)
+      if (t.order_ref == ref && t.sku == sku) return t;
+    FAIL("no task for " << ref << " " << sku);
+    return {};
+  }
+  proto::StockView stock(const std::string& sku, const std::string& loc) {
+    auto rows = admin->call(proto::StockReq{sku, loc}).as<proto::StockRep>().stock;
+    REQUIRE(rows.size() == 1);
+    return rows[0];
+  }
+  proto::OrderView order(const std::string& ref) {
+    proto::OrderShowReq q;
+    q.ref = ref;
+    auto r = admin->call(q);
+    REQUIRE(r.ok());
+    return r.as<proto::OrderView>();
+  }
+  std::size_t audit_count(const std::string& type) {
+    std::size_t n = 0;
+    for (const auto& a : admin->call(proto::AuditReq{10000}).as<proto::AuditRep>().entries) n += a.type == type;
+    return n;
+  }
+};
+
+proto::PickConfirmReq confirm(const proto::TaskView& t, std::int64_t qty) {
+  return {t.id, t.location_barcode, t.gtin, qty};
+}
+
+proto::PackCloseReq close_req(const std::string& ref, std::uint32_t cartons) {
+  return {ref, cartons};
+}
+
+}  // namespace
+
+TEST_CASE("task views carry every product barcode, and pallet tasks the staging lane they go to") {
+  Site s;
+  auto t = s.task("SO-A", "SKU-2001");
+  CHECK(t.gtin == "04006380010031");
+  CHECK(t.barcodes == std::vector<std::string>{"04006380010031", k_case_gtin});
+  CHECK(t.mode == "parcel");
+  CHECK(t.drop_location.empty());
+  CHECK(t.drop_barcode.empty());
+  CHECK(t.tote.empty());
+  CHECK(t.sscc.empty());
+
+  // The forklift sees the same in its snapshot (Clone pattern): the first staging lane by walk sequence.
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  auto snap = fork->call(proto::SnapshotReq{}).as<proto::SnapshotRep>();
+  const proto::TaskView* pallet = nullptr;
+  for (const auto& v : snap.tasks)
+    if (v.order_ref == "SO-P1") pallet = &v;
+  REQUIRE(pallet);
+  CHECK(pallet->mode == "pallet");
+  CHECK(pallet->location == "B01-01-1");
+  CHECK(pallet->drop_location == "STAGE-1");
+  CHECK(pallet->drop_barcode == "LOC-STAGE-1");
+  CHECK(pallet->barcodes == std::vector<std::string>{"04006380010000"});
+  CHECK(pallet->sscc.empty());
+}
+
+TEST_CASE("a pallet confirm needs the drop scan at the staging lane and a valid SSCC, and refusals change nothing") {
+  Site s;
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  auto t = s.task("SO-P1", "SKU-1001");
+  REQUIRE(t.qty == 50);
+  const auto before = s.stock("SKU-1001", "B01-01-1");
+  CHECK(before.on_hand == 200);
+  CHECK(before.reserved == 50);
+  const auto events_before = s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq;
+
+  auto no_drop = fork->call(confirm(t, 50));
+  CHECK(no_drop.status == Status::wrong_location);
+  CHECK_THAT(no_drop.error, Catch::Contains("take the pallet to STAGE-1"));
+
+  auto wrong = confirm(t, 50);
+  wrong.drop_scan = "LOC-DOOR-1";
+  auto wrong_drop = fork->call(wrong);
+  CHECK(wrong_drop.status == Status::wrong_location);
+  CHECK(wrong_drop.error == "take the pallet to STAGE-1, you scanned DOOR-1");
+
+  wrong.drop_scan = "NOT-A-LOCATION";
+  CHECK(fork->call(wrong).status == Status::unknown_barcode);
+
+  auto bad_sscc = confirm(t, 50);
+  bad_sscc.drop_scan = "LOC-STAGE-1";
+  bad_sscc.sscc = k_bad_sscc;
+  auto r = fork->call(bad_sscc);
+  CHECK(r.status == Status::invalid);
+  CHECK_THAT(r.error, Catch::Contains(k_bad_sscc));
+  bad_sscc.sscc = "12345";
+  CHECK(fork->call(bad_sscc).status == Status::invalid);
+
+  auto with_tote = confirm(t, 50);
+  with_tote.drop_scan = "LOC-STAGE-1";
+  with_tote.tote = "TOTE-1";
+  CHECK(fork->call(with_tote).status == Status::invalid);
+
+  // Nothing moved: stock, task, order, events.
+  const auto still = s.stock("SKU-1001", "B01-01-1");
+  CHECK(still.on_hand == before.on_hand);
+  CHECK(still.reserved == before.reserved);
+  const auto unchanged = s.task("SO-P1", "SKU-1001");
+  CHECK(unchanged.picked == 0);
+  CHECK(unchanged.status == "open");
+  CHECK(unchanged.claimed_by.empty());
+  CHECK(unchanged.sscc.empty());
+  CHECK(s.order("SO-P1").lines.at(0).picked == 0);
+  CHECK(s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq == events_before);
+
+  auto right = confirm(t, 50);
+  right.drop_scan = t.drop_barcode;
+  right.sscc = k_good_sscc;
+  auto ok = fork->call(right);
+  REQUIRE(ok.ok());
+  auto rep = ok.as<proto::PickRep>();
+  CHECK(rep.task.status == "done");
+  CHECK(rep.task.picked == 50);
+  CHECK(rep.task.sscc == k_good_sscc);
+  CHECK(rep.task.drop_location == "STAGE-1");
+  CHECK(s.task("SO-P1", "SKU-1001").sscc == k_good_sscc);
+  const auto after = s.stock("SKU-1001", "B01-01-1");
+  CHECK(after.on_hand == 150);
+  CHECK(after.reserved == 0);
+  CHECK(s.order("SO-P1").lines.at(0).picked == 50);
+}
+
+TEST_CASE("a parcel confirm records a valid tote, refuses a bad label, a second tote and another order's tote") {
+  Site s;
+  auto picker = test::login(s.server, "picker1", "1111", "hh-1");
+  auto t = s.task("SO-A", "SKU-2001");
+  const auto before = s.stock("SKU-2001", t.location);
+
+  for (const char* bad : {"BOX-1", "TOTE-", "TOTE-1234567890123", "tote-1", "TOTE-1 2"}) {
+    auto req = confirm(t, 1);
+    req.tote = bad;
+    auto r = picker->call(req);
+    INFO("tote '" << bad << "'");
+    CHECK(r.status == Status::invalid);
+    CHECK_THAT(r.error, Catch::Contains("not a tote label"));
+  }
+  auto pallet_fields = confirm(t, 1);
+  pallet_fields.drop_scan = "LOC-STAGE-1";
+  CHECK(picker->call(pallet_fields).status == Status::invalid);
+  CHECK(s.stock("SKU-2001", t.location).on_hand == before.on_hand);
+  CHECK(s.task("SO-A", "SKU-2001").picked == 0);
+  CHECK(s.task("SO-A", "SKU-2001").tote.empty());
+
+  // The case barcode is as good as the unit barcode (every barcode of the product resolves).
+  auto first = confirm(t, 1);
+  first.product_scan = k_case_gtin;
+  first.tote = "TOTE-A1";
+  auto r1 = picker->call(first);
+  REQUIRE(r1.ok());
+  CHECK(r1.as<proto::PickRep>().task.tote == "TOTE-A1");
+  CHECK(r1.as<proto::PickRep>().task.status == "claimed");
+
+  auto other_tote = confirm(t, 2);
+  other_tote.tote = "TOTE-A2";
+  auto r2 = picker->call(other_tote);
+  CHECK(r2.status == Status::conflict);
+  CHECK_THAT(r2.error, Catch::Contains("task " + std::to_string(t.id) + " goes into TOTE-A1"));
+  CHECK(s.task("SO-A", "SKU-2001").picked == 1);
+
+  auto rest = picker->call(confirm(t, 2));  // no tote: the task keeps its tote
+  REQUIRE(rest.ok());
+  CHECK(rest.as<proto::PickRep>().task.tote == "TOTE-A1");
+  CHECK(rest.as<proto::PickRep>().task.status == "done");
+
+  auto t2 = s.task("SO-A", "SKU-2002");
+  auto same_order = confirm(t2, 4);
+  same_order.tote = "TOTE-A1";
+  REQUIRE(picker->call(same_order).ok());
+
+  // A tote holds one order until it is packed or dispatched.
+  auto tb = s.task("SO-B", "SKU-3001");
+  auto taken = confirm(tb, 2);
+  taken.tote = "TOTE-A1";
+  auto r3 = picker->call(taken);
+  CHECK(r3.status == Status::conflict);
+  CHECK_THAT(r3.error, Catch::Contains("TOTE-A1") && Catch::Contains("SO-A"));
+  CHECK(s.order("SO-B").lines.at(0).picked == 0);
+  taken.tote = "TOTE-B1";
+  REQUIRE(picker->call(taken).ok());
+  CHECK(s.task("SO-B", "SKU-3001").tote == "TOTE-B1");
+}
+
+TEST_CASE("the pack station lists an order by tote or by ref and closes it once, also when the close is retried") {
+  Site s;
+  auto picker = test::login(s.server, "picker1", "1111", "hh-1");
+  for (auto [ref, sku, tote] : {std::tuple{"SO-A", "SKU-2001", "TOTE-A1"}, std::tuple{"SO-A", "SKU-2002", "TOTE-A1"},
+                                std::tuple{"SO-B", "SKU-3001", "TOTE-B1"}}) {
+    auto t = s.task(ref, sku);
+    auto req = confirm(t, t.qty);
+    req.tote = tote;
+    REQUIRE(picker->call(req).ok());
+  }
+
+  auto by_tote = picker->call(proto::PackContentsReq{"", "TOTE-A1"});
+  REQUIRE(by_tote.ok());
+  auto a = by_tote.as<proto::PackContentsRep>();
+  CHECK(a.ref == "SO-A");
+  CHECK(a.account == "ACME");
+  CHECK(a.tote == "TOTE-A1");
+  CHECK(a.totes == std::vector<std::string>{"TOTE-A1"});
+  CHECK(a.packed_ms == 0);
+  REQUIRE(a.lines.size() == 2);
+  CHECK(a.lines[0].sku == "SKU-2001");
+  CHECK(a.lines[0].picked == 3);
+  CHECK(a.lines[0].barcodes == std::vector<std::string>{"04006380010031", k_case_gtin});
+  CHECK_FALSE(a.lines[0].description.empty());
+  CHECK_FALSE(a.lines[0].packed);
+  CHECK(a.lines[1].sku == "SKU-2002");
+  CHECK(a.lines[1].picked == 4);
+
+  auto by_ref = picker->call(proto::PackContentsReq{"SO-B", ""});
+  REQUIRE(by_ref.ok());
+  auto b = by_ref.as<proto::PackContentsRep>();
+  CHECK(b.tote == "TOTE-B1");
+  REQUIRE(b.lines.size() == 1);
+  CHECK(b.lines[0].picked == 2);
+  CHECK(picker->call(proto::PackContentsReq{"SO-A", "TOTE-A1"}).ok());
+
+  CHECK(picker->call(proto::PackContentsReq{}).status == Status::invalid);
+  CHECK(picker->call(proto::PackContentsReq{"", "TOTE-ZZ"}).status == Status::not_found);
+  CHECK(picker->call(proto::PackContentsReq{"", "bin 4"}).status == Status::invalid);
+  CHECK(picker->call(proto::PackContentsReq{"SO-NOPE", ""}).status == Status::not_found);
+  CHECK(picker->call(proto::PackContentsReq{"SO-A", "TOTE-B1"}).status == Status::not_found);
+
+  // Refused closes change nothing.
+  CHECK(picker->call(close_req("SO-A", 0)).status == Status::invalid);
+  CHECK(picker->call(close_req("SO-NOPE", 1)).status == Status::not_found);
+  REQUIRE(s.admin->call(proto::OrderCreateReq{"SO-N", "DIYS", {{"SKU-4001", 1}}}).ok());
+  CHECK(picker->call(close_req("SO-N", 1)).status == Status::invalid_state);  // entered, nothing picked
+  CHECK(s.order("SO-A").packed_ms == 0);
+  CHECK(s.audit_count("pack.close") == 0);
+
+  zmq::context_t zctx;
+  zmq::socket_t sub(zctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "order");
+  sub.connect(s.server.pub_endpoint());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // slow joiner
+
+  const std::string key = picker->next_key();
+  auto first = picker->call_with_key(close_req("SO-A", 2), key);
+  REQUIRE(first.ok());
+  auto closed = first.as<proto::PackContentsRep>();
+  CHECK(closed.cartons == 2);
+  CHECK(closed.packed_ms > 0);
+  REQUIRE(closed.lines.size() == 2);
+  CHECK(closed.lines[0].packed);
+
+  bool saw_event = false;
+  for (int i = 0; i < 10 && !saw_event; ++i) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(2000)) != 1) break;
+    zmq::message_t topic, payload;
+    REQUIRE(sub.recv(topic));
+    REQUIRE(sub.recv(payload));
+    std::string err;
+    auto ev = proto::decode_event(payload.to_string_view(), &err);
+    REQUIRE(ev);
+    if (ev->type == "order.updated" && ev->body.as<proto::OrderEvent>().ref == "SO-A") {
+      saw_event = true;
+      CHECK(ev->body.as<proto::OrderEvent>().status == "confirmed");
+    }
+  }
+  CHECK(saw_event);
+
+  // The retry answers the stored reply and applies nothing again; a new key is refused.
+  const auto seq = s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq;
+  auto again = picker->call_with_key(close_req("SO-A", 2), key);
+  REQUIRE(again.ok());
+  CHECK(again.as<proto::PackContentsRep>().packed_ms == closed.packed_ms);
+  CHECK(s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq == seq);
+  CHECK(s.audit_count("pack.close") == 1);
+  auto twice = picker->call(close_req("SO-A", 3));
+  CHECK(twice.status == Status::invalid_state);
+  CHECK_THAT(twice.error, Catch::Contains("already packed"));
+
+  auto shown = s.order("SO-A");
+  CHECK(shown.packed_ms == closed.packed_ms);
+  CHECK(shown.cartons == 2);
+  CHECK(picker->call(proto::PackContentsReq{"", "TOTE-A1"}).as<proto::PackContentsRep>().lines.at(0).packed);
+
+  // Dispatch empties the order's totes.
+  proto::DispatchReq d;
+  d.ref = "SO-A";
+  REQUIRE(s.admin->call(d).ok());
+  CHECK(picker->call(proto::PackContentsReq{"", "TOTE-A1"}).status == Status::not_found);
+  auto done = s.order("SO-A");
+  CHECK(done.status == "closed");
+  CHECK(done.cartons == 2);  // a closed order keeps its packing on record
+  CHECK(picker->call(close_req("SO-A", 1)).status == Status::invalid_state);
+}
+
+TEST_CASE("a forklift driver may not use the pack station, a picker does the whole pick and pack flow") {
+  Site s;
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  auto picker = test::login(s.server, "picker1", "1111", "hh-1");
+  auto contents = fork->call(proto::PackContentsReq{"SO-B", ""});
+  CHECK(contents.status == Status::forbidden);
+  auto closing = fork->call(close_req("SO-B", 1));
+  CHECK(closing.status == Status::forbidden);
+  CHECK_THAT(closing.error, Catch::Contains("forklift") && Catch::Contains("pack.close"));
+
+  // A picker: tasks, snapshot, claim, confirm into a tote, pack contents, pack close. None of it is refused.
+  CHECK(picker->call(proto::TasksReq{}).ok());
+  CHECK(picker->call(proto::SnapshotReq{}).ok());
+  auto t = s.task("SO-B", "SKU-3001");
+  REQUIRE(picker->call(proto::TaskClaimReq{t.id}).ok());
+  auto req = confirm(t, 2);
+  req.tote = "TOTE-7";
+  REQUIRE(picker->call(req).ok());
+  REQUIRE(picker->call(proto::PackContentsReq{"", "TOTE-7"}).ok());
+  REQUIRE(picker->call(close_req("SO-B", 1)).ok());
+  CHECK(s.order("SO-B").cartons == 1);
+  CHECK(s.stock("SKU-3001", t.location).reserved == 0);
+}
