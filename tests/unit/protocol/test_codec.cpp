@@ -341,7 +341,7 @@ TEST_CASE("codec: a request without a type, or with an empty one, is a bad_reque
   CHECK(contains(err3.message, "'type'"));
 }
 
-TEST_CASE("codec: a request over k_max_request_bytes is too_large; one at the limit is accepted", "[codec][refuse]") {
+TEST_CASE("codec: a request over k_max_request_bytes is too_large, one at the limit is accepted", "[codec][refuse]") {
   std::string huge(k_max_request_bytes + 1, '\0');
   auto [req, err] = decode_request(huge);
   CHECK_FALSE(req.has_value());
@@ -392,7 +392,7 @@ TEST_CASE("codec: a header string over k_max_string_bytes is refused naming the 
   }
 }
 
-TEST_CASE("codec: a deeply nested body (depth 100) is refused; modest nesting is fine", "[codec][refuse]") {
+TEST_CASE("codec: a deeply nested body (depth 100) is refused, modest nesting is fine", "[codec][refuse]") {
   auto nested = [](int depth) {
     return map_of(4, [&](Packer& pk) {
       key(pk, "v"); pk.pack(1u);
