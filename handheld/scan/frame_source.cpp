@@ -88,9 +88,10 @@ std::optional<Frame> FileFrameSource::next() {
   std::sort(files.begin(), files.end());
 
   for (const auto& p : files) {
-    std::error_code fec;
-    Stamp stamp{fs::file_size(p, fec), fs::last_write_time(p, fec)};
-    if (fec) continue;  // vanished between listing and now
+    std::error_code size_ec;
+    std::error_code time_ec;
+    const Stamp stamp{fs::file_size(p, size_ec), fs::last_write_time(p, time_ec)};
+    if (size_ec || time_ec) continue;  // vanished between listing and now
     const std::string name = p.filename().string();
     const auto it = seen_.find(name);
     if (it != seen_.end() && it->second == stamp) continue;
