@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The two set-up commands of the README:
-#   deploy/wms.sh demo   install what is missing, build, start wmsd on ./data with the demo warehouse and run a
-#                        short simulated shift through it (wmsd keeps running in an interactive terminal)
+#   deploy/wms.sh demo   install what is missing, build, start wmsd on ./data with the demo warehouse, bring in
+#                        the demo orders, release waves, let virtual terminals (wms-sim) pick them, dispatch
+#                        and print the invoices (wmsd, and the terminal app where a display exists, keep
+#                        running in an interactive terminal)
 #   deploy/wms.sh test   install what is missing, build, run every test (plus a sanitizer build of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,13 +50,38 @@ case "${1:-}" in
     sleep 0.3
     kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:"; tail -5 "$data/wmsd.log"; exit 1; }
     [ $up = 1 ] || { echo "wmsd did not answer on $ep; see $data/wmsd.log"; exit 1; }
-    echo "== a short simulated shift"
-    build/server/wms-shift --server "$ep" --pub "$pub"
+    ctl() { WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager "$@"; }
+    echo "== the office: the demo orders come in (refs made unique for this run), are confirmed, waves released"
+    run=$(date +%H%M%S)
+    sed "1!s/^SO-/SO-$run-/" assets/demo/orders.csv >"$data/orders-$run.csv"
+    WMS_PIN=1234 build/server/wmsctl --server "$ep" --user admin import orders "$data/orders-$run.csv"
+    refs=$(tail -n +2 "$data/orders-$run.csv" | cut -d, -f1 | sort -u)
+    for ref in $refs; do ctl order confirm "$ref"; done
+    for mode in parcel pallet; do
+      if out=$(ctl wave create --mode "$mode" 2>&1); then
+        echo "$out"
+        ctl wave release "$(echo "$out" | sed -n 's/^created wave \([0-9]*\).*/\1/p')"
+      else
+        echo "$out"
+      fi
+    done
+    echo "== the floor: 2 virtual handhelds and 1 forklift terminal (wms-sim, the app's own screen logic) work the"
+    echo "   pushed tasks, with some wrong scans (caught on the device) and short picks"
+    build/handheld/wms-sim --server "$ep" --events "$pub" --pickers 2 --forklifts 1 --wrong-rate 0.05 \
+      --short-rate 0.05 --until-idle 3 --data "$data/devices"
+    echo "== dispatch: each order ships what was picked and is invoiced for exactly that"
+    for ref in $refs; do ctl dispatch "$ref" || true; done
     echo "== invoices so far"
-    WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager invoices
+    ctl invoices
     if [ -t 0 ] && [ -z "${CI:-}" ]; then
+      if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        echo "== starting the terminal app (handheld profile): sign in as picker1 / 1111"
+        build/handheld/wms-terminal --server "$ep" --events "$pub" --profile handheld --device demo-handheld \
+          --data "$data/devices/demo-handheld" >>"$data/terminal.log" 2>&1 &
+      fi
       echo "== wmsd keeps running. In another terminal try:"
       echo "     WMS_PIN=2468 build/server/wmsctl --user manager --server $ep orders"
+      echo "     build/handheld/wms-terminal --server $ep --profile handheld   (needs a display)"
       echo "   Ctrl-C stops it."
       wait $pid
     fi
