@@ -68,13 +68,16 @@ struct Row {
 };
 
 // Runs every row once per round, round after round, so that load from other processes on a shared machine falls on
-// all rows alike; each round starts at another row so no row always runs in the cache state another one leaves.
-// 20 warm-up rounds are not timed.
+// all rows alike; the order is shuffled each round so no row always runs in the cache state one other row leaves
+// (a fixed cycle made the floor look slower than our wrapper around it). 20 warm-up rounds are not timed.
 void measure(std::vector<Row>& rows, int runs, int* wrong) {
-  const int n = static_cast<int>(rows.size());
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::mt19937 rng(12345);
   for (int i = -20; i < runs; ++i) {
-    for (int k = 0; k < n; ++k) {
-      Row& row = rows[static_cast<std::size_t>(((i + 20) + k) % n)];
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t k : order) {
+      Row& row = rows[k];
       const auto a = Clock::now();
       const bool ok = row.fn();
       const auto b = Clock::now();
