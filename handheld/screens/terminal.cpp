@@ -697,12 +697,9 @@ class Machine {
       if (a.status == proto::Status::ok && a.claimed) {
         upsert(*a.claimed);
       } else if (a.status != proto::Status::ok) {
+        // Someone else has it. If nothing was picked here, quietly leave it; if something was, the pick's own
+        // refusal (queued right behind the claim) tells the picker what was not recorded.
         if (auto it = s_.tasks.find(a.task); it != s_.tasks.end() && it->second.claimed_by == s_.device) it->second.claimed_by = "?";
-        if (s_.confirmed.count(a.task) == 0) {
-          // Nobody picked it here yet: quietly leave it to the device that has it.
-        } else {
-          refused(a, "your claim");
-        }
       }
     } else if (a.type == "pack.contents") {
       if (a.status != proto::Status::ok || !a.pack) {

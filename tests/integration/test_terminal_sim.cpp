@@ -3,6 +3,7 @@
 // server, a killed app and both restarts every confirmation arrives exactly once.
 #include <map>
 
+#include "bridge.hpp"
 #include "harness.hpp"
 #include "wms/shared/outbox.hpp"
 
@@ -188,4 +189,99 @@ TEST_CASE("through a dead server and a killed app, every confirmation arrives ex
   std::size_t confirms = 0;
   for (const auto& a : audit) confirms += a.type == "pick.confirm";
   CHECK(confirms == planned.size());
+}
+
+namespace {
+
+// Feeds everything the agent has delivered within `ms` into the machine, forwarding its commands.
+void pump(term::State& s, client::Agent& agent, int ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    agent.wait(20);
+    for (const auto& e : term::translate(agent.take())) term::dispatch(agent, term::next(s, e));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a pick the server refuses on replay (the task went to another device meanwhile) is shown, not swallowed") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  release_demo_waves(*admin, {"parcel"});
+  const std::string dev_dir = dir.str() + "/hh-a";
+  std::filesystem::create_directories(dev_dir);
+  auto agent_opts = [&](const std::string& endpoint) {
+    client::AgentOptions o;
+    o.endpoint = endpoint;
+    o.events = server.pub_endpoint();
+    o.device = "hh-a";
+    o.dir = dev_dir;
+    o.timeout_ms = 300;
+    return o;
+  };
+  term::State s;
+  s.device = "hh-a";
+  {
+    // Online: sign in and receive the released tasks; then the device goes out of range before any claim lands.
+    client::Agent online(agent_opts(server.endpoint()));
+    term::dispatch(online, term::next(s, term::TextInput{"picker1"}));
+    term::dispatch(online, term::next(s, term::Tap{term::Button::next_field}));
+    term::dispatch(online, term::next(s, term::TextInput{"1111"}));
+    term::dispatch(online, term::next(s, term::Tap{term::Button::login}));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (s.tasks.empty() && std::chrono::steady_clock::now() < until) {
+      online.wait(50);
+      for (const auto& e : term::translate(online.take())) {
+        auto cmds = term::next(s, e);
+        // Keep the claims from reaching the server: they are sent later, from the dead spot.
+        std::vector<term::Command> keep;
+        for (auto& c : cmds)
+          if (!std::holds_alternative<term::SendClaim>(c)) keep.push_back(c);
+        term::dispatch(online, keep);
+      }
+    }
+    REQUIRE(s.current());
+  }
+  const proto::TaskView t = *s.current();
+  {
+    // In the dead spot (nothing listens on this port) the picker picks the task: claim and pick are queued.
+    client::Agent offline(agent_opts("tcp://127.0.0.1:" + std::to_string(test::free_port())));
+    term::dispatch(offline, {term::SendClaim{1, proto::TaskClaimReq{t.id}}});
+    term::dispatch(offline, term::next(s, term::Scan{t.location_barcode}));
+    term::dispatch(offline, term::next(s, term::Scan{t.gtin}));
+    if (s.step == term::PickStep::quantity) term::dispatch(offline, term::next(s, term::Press{term::Key::enter}));
+    if (s.step == term::PickStep::tote) term::dispatch(offline, term::next(s, term::Scan{"TOTE-A1"}));
+    pump(s, offline, 500);
+    CHECK(s.confirmed[t.id] == t.qty);
+  }
+  {
+    client::Outbox box(dev_dir, "hh-a");
+    REQUIRE(box.size() >= 2);  // the claim and the pick wait on the device
+  }
+  // Meanwhile another handheld takes the same task and picks it.
+  auto other = test::login(server, "picker2", "2222", "hh-b");
+  REQUIRE(other->call(proto::TaskClaimReq{t.id}).ok());
+  proto::PickConfirmReq pick{t.id, t.location_barcode, t.gtin, t.qty};
+  pick.tote = "TOTE-B1";
+  REQUIRE(other->call(pick).ok());
+
+  // Back in range: the replay is refused by the server, and the picker is told.
+  client::Agent back(agent_opts(server.endpoint()));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (s.notices.empty() && std::chrono::steady_clock::now() < until) pump(s, back, 100);
+  REQUIRE(!s.notices.empty());
+  CHECK(s.notices.front().task == t.id);
+  CHECK(s.notices.front().text.find("NOT recorded") != std::string::npos);
+  INFO(s.notices.front().text);
+  CHECK(s.notices.front().text.find("your pick of " + std::to_string(t.qty)) != std::string::npos);
+  CHECK(s.notices.size() == 1);  // one notice for the one pick, not one per queued request
+  CHECK(s.banner.kind == term::BannerKind::error);
+  // Applied once, by the device that had the task.
+  for (const auto& u : all_tasks(*admin))
+    if (u.id == t.id) {
+      CHECK(u.picked == t.qty);
+      CHECK(u.claimed_by == "hh-b");
+      CHECK(u.tote == "TOTE-B1");
+    }
 }
