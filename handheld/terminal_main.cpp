@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
 
     bool first_frame = true;
     for (;;) {
-      view::Input in = platform.wait(-1);
+      view::Input in = platform.wait(speaker.settle());  // the only deadline: a sound still playing
       if (in.quit) break;
       for (const SDL_Event& ev : in.events) {
         if (ev.type == SDL_TEXTINPUT) {

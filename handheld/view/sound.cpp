@@ -52,12 +52,30 @@ std::vector<std::int16_t> Speaker::synthesise(wms::term::Sound sound) {
   return s;
 }
 
+// The device is open only while a sound plays: an open SDL2 device keeps its audio thread waking (tens of times
+// a second, playing silence even when paused), which an idle handheld's battery must not pay for.
 Speaker::Speaker() : error_(synthesise(Sound::error)), ok_(synthesise(Sound::ok)), done_(synthesise(Sound::done)) {
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
     SDL_LogWarn(SDL_LOG_CATEGORY_AUDIO, "sound off: no audio (%s)", SDL_GetError());
     return;
   }
   subsystem_ = true;
+  if (!open()) {
+    SDL_LogWarn(SDL_LOG_CATEGORY_AUDIO, "sound off: no audio device (%s)", SDL_GetError());
+    return;
+  }
+  available_ = true;
+  SDL_Log("sound: %s", SDL_GetCurrentAudioDriver());
+  close();
+}
+
+Speaker::~Speaker() {
+  close();
+  if (subsystem_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
+}
+
+bool Speaker::open() {
+  if (device_) return true;
   SDL_AudioSpec want{};
   want.freq = k_rate;
   want.format = AUDIO_S16SYS;
@@ -66,26 +84,36 @@ Speaker::Speaker() : error_(synthesise(Sound::error)), ok_(synthesise(Sound::ok)
   want.callback = nullptr;  // push mode: SDL_QueueAudio
   SDL_AudioSpec have{};
   device_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);  // 0 allowed changes: SDL converts for us
-  if (device_ == 0) {
-    SDL_LogWarn(SDL_LOG_CATEGORY_AUDIO, "sound off: no audio device (%s)", SDL_GetError());
-    return;
-  }
-  SDL_PauseAudioDevice(device_, 0);  // an empty queue plays silence
-  SDL_Log("sound: %s", SDL_GetCurrentAudioDriver());
+  return device_ != 0;
 }
 
-Speaker::~Speaker() {
+void Speaker::close() {
   if (device_) SDL_CloseAudioDevice(device_);
-  if (subsystem_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
+  device_ = 0;
 }
 
 void Speaker::play(wms::term::Sound sound) {
-  if (!device_) return;
+  if (!available_ || !open()) return;
   const std::vector<std::int16_t>& s = sound == Sound::error ? error_ : sound == Sound::ok ? ok_ : done_;
   SDL_ClearQueuedAudio(device_);
   if (SDL_QueueAudio(device_, s.data(), static_cast<Uint32>(s.size() * sizeof(std::int16_t))) != 0) {
     SDL_LogWarn(SDL_LOG_CATEGORY_AUDIO, "sound: %s", SDL_GetError());
   }
+  SDL_PauseAudioDevice(device_, 0);
+}
+
+int Speaker::settle() {
+  if (!device_) return -1;
+  const Uint32 bytes = SDL_GetQueuedAudioSize(device_);
+  if (bytes == 0) {
+    // The last samples are in the device's own buffer: give them one period before closing.
+    if (++drained_ < 2) return 1000 * 1024 / k_rate;
+    drained_ = 0;
+    close();
+    return -1;
+  }
+  drained_ = 0;
+  return static_cast<int>(bytes / sizeof(std::int16_t) * 1000 / k_rate) + 1;
 }
 
 }  // namespace wms::term::view

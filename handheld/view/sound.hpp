@@ -22,14 +22,21 @@ class Speaker {
   // Starts `sound` now, cutting off whatever was still playing (the newest news wins: an error after an ok beep
   // must not wait for the beep to finish).
   void play(wms::term::Sound sound);
-  bool available() const { return device_ != 0; }
+  bool available() const { return available_; }
+  // Call once per loop turn: closes the device once the sound has played, so nothing wakes while idle. Returns
+  // the ms until it wants to be called again (-1 = nothing playing): a deadline for the wait-for-work loop.
+  int settle();
 
   // The generated samples (mono, signed 16-bit, k_rate Hz): tests check their length and that they are not silent.
   static std::vector<std::int16_t> synthesise(wms::term::Sound sound);
   static constexpr int k_rate = 44100;
 
  private:
+  bool open();
+  void close();
   SDL_AudioDeviceID device_ = 0;
+  bool available_ = false;
+  int drained_ = 0;
   bool subsystem_ = false;
   std::vector<std::int16_t> error_, ok_, done_;
 };

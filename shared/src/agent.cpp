@@ -142,6 +142,8 @@ struct Agent::Impl {
   void connect_req() {
     req = std::make_unique<zmq::socket_t>(*ctx, zmq::socket_type::dealer);
     req->set(zmq::sockopt::linger, 0);
+    // libzmq retries a lost TCP connection every 100 ms by default; back off like the outbox does (battery).
+    req->set(zmq::sockopt::reconnect_ivl_max, opts.backoff_max_ms);
     req->connect(opts.endpoint);
   }
 
@@ -412,6 +414,7 @@ struct Agent::Impl {
     connect_req();
     sub = std::make_unique<zmq::socket_t>(*ctx, zmq::socket_type::sub);
     sub->set(zmq::sockopt::linger, 0);
+    sub->set(zmq::sockopt::reconnect_ivl_max, opts.backoff_max_ms);
     sub->set(zmq::sockopt::subscribe, "");
     sub->connect(opts.events);
     auto now = Clock::now();
