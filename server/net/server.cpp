@@ -119,6 +119,7 @@ struct Server::Impl {
   std::thread writer, slow;
   std::uint64_t last_seq = 0;
   std::string dummy_hash;
+  store::IdemStore idem;  // writer thread only (after the constructor)
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync}) {
@@ -144,6 +145,7 @@ struct Server::Impl {
     {
       store::Txn t(env, store::Txn::Mode::read);
       last_seq = store::meta_u64(t, "event_seq");
+      idem.load(t);
     }
     dummy_hash = app::hash_pin("000000");
     writer = std::thread([this] { writer_loop(); });
@@ -170,17 +172,37 @@ struct Server::Impl {
   }
 
   void process_batch(std::deque<Cmd>& batch, zmq::socket_t& out) {
+    // A batch of one mutation is applied straight into the write transaction: LMDB's nested transaction costs
+    // two large allocations and a merge of dirty pages. If that one mutation is refused or fails, its partial
+    // writes must go, so the batch is done again the general way (each command in its own child transaction).
+    bool direct = batch.size() == 1 && batch.front().kind == Kind::mutation;
+    std::vector<std::string> replies;
+    std::vector<app::PubEvent> events;
     for (;;) {
-      std::vector<std::pair<std::string*, std::string>> replies;
-      std::vector<app::PubEvent> events;
+      replies.clear();
+      events.clear();
+      std::uint64_t seq = 0;
       try {
         store::Txn parent(env, store::Txn::Mode::write);
+        idem.begin(parent);
         const std::int64_t now = now_ms();
+        bool redo = false;
         for (auto& c : batch) {
           c.ctx.now_ms = now;
-          replies.emplace_back(&c.peer, apply_one(parent, c, events));
+          auto r = apply_one(parent, c, events, direct);
+          if (!r) {
+            redo = true;
+            break;
+          }
+          replies.push_back(std::move(*r));
         }
+        if (redo) {
+          direct = false;
+          continue;  // the parent aborts on scope exit
+        }
+        if (!events.empty()) seq = store::meta_u64(parent, "event_seq");
         parent.commit();
+        idem.committed();
       } catch (const store::MapFull&) {
         std::unique_lock lk(map_mu);
         env.grow();
@@ -193,13 +215,21 @@ struct Server::Impl {
                                                                    std::string("storage failure, nothing applied: ") + e.what())});
         return;
       }
-      for (auto& [peer, reply] : replies) send_frames(out, {"R", *peer, reply});
+      // Replies first: the clients wait on them; subscribers get the events right after.
+      for (std::size_t i = 0; i < replies.size(); ++i) send_frames(out, {"R", batch[i].peer, replies[i]});
       for (auto& e : events) send_frames(out, {"E", e.topic, e.payload});
+      if (seq) {
+        const std::string s = store::be64(seq);
+        send_frames(out, {"S", "", s});
+      }
       return;
     }
   }
 
-  std::string apply_one(store::Txn& parent, Cmd& c, std::vector<app::PubEvent>& events) {
+  // Applies one command inside `parent`. direct: the mutation writes into `parent` itself (no child transaction);
+  // gives nullopt instead of an answer when that mutation is refused or fails, as `parent` then holds partial
+  // writes and must be aborted.
+  std::optional<std::string> apply_one(store::Txn& parent, Cmd& c, std::vector<app::PubEvent>& events, bool direct) {
     switch (c.kind) {
       case Kind::login_ok:
       case Kind::login_fail: return apply_login(parent, c);
@@ -209,8 +239,7 @@ struct Server::Impl {
       }
       case Kind::mutation: break;
     }
-    const std::string idem_key = store::key2(c.ctx.device, c.h.key);
-    if (auto prior = store::get_as<domain::IdemRec>(parent, store::Table::idem, idem_key)) {
+    if (auto prior = idem.get(parent, c.ctx.device, c.h.key)) {
       if (prior->type != c.h.type || prior->body_hash != c.body_hash)
         return proto::encode_error_reply(c.h.id, Status::conflict,
                                          "idempotency key " + c.h.key + " was already used for another request");
@@ -219,7 +248,17 @@ struct Server::Impl {
       return proto::encode_reply_raw(c.h.id, static_cast<Status>(prior->status), prior->error, body);
     }
     app::Outcome o;
-    {
+    if (direct) {
+      try {
+        o = app::apply_mutation(parent, c.ctx, c.h.type, c.body, events);
+      } catch (const store::Error&) {
+        throw;
+      } catch (const std::exception&) {
+        return std::nullopt;  // logged when the general way meets it again
+      }
+      if (o.status != Status::ok) return std::nullopt;
+      app::write_audit(parent, c.ctx, c.h.type, o.audit);
+    } else {
       store::Txn child(env, store::Txn::Mode::write, &parent);
       std::vector<app::PubEvent> local;
       try {
@@ -236,9 +275,9 @@ struct Server::Impl {
         for (auto& e : local) events.push_back(std::move(e));
       }
     }
-    domain::IdemRec rec{c.h.type, c.body_hash, static_cast<std::uint32_t>(o.status), o.error,
-                        std::string(o.body.data(), o.body.size())};
-    store::put_as(parent, store::Table::idem, idem_key, rec);
+    store::IdemAnswer rec{c.h.type, c.body_hash, static_cast<std::uint32_t>(o.status), o.error,
+                          std::string(o.body.data(), o.body.size())};
+    idem.put(parent, c.ctx.device, c.h.key, rec);
     return proto::encode_reply_raw(c.h.id, o.status, o.error, o.body);
   }
 
@@ -413,12 +452,13 @@ struct Server::Impl {
       auto r = zmq::recv_multipart(pull, std::back_inserter(parts), zmq::recv_flags::dontwait);
       if (!r) return;
       if (parts.size() != 3) continue;
-      if (parts[0].to_string_view() == "R") {
+      const auto tag = parts[0].to_string_view();
+      if (tag == "R") {
         router.send(parts[1], zmq::send_flags::sndmore);
         router.send(parts[2], zmq::send_flags::none);
+      } else if (tag == "S") {
+        last_seq = store::from_be64(parts[2].to_string_view());  // the writer's last event seq, after its events
       } else {
-        std::string err;
-        if (auto ev = proto::decode_event(parts[2].to_string_view(), &err)) last_seq = ev->seq;
         pub.send(parts[1], zmq::send_flags::sndmore);
         pub.send(parts[2], zmq::send_flags::none);
       }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,7 +24,7 @@ const char* table_name(Table t) {
   static const char* names[] = {"meta",         "users", "sessions", "products",   "barcodes",   "locations",
                                 "loc_barcodes", "stock", "accounts", "orders",     "order_refs", "backorders",
                                 "open_orders",  "waves", "tasks",    "exceptions", "invoices",   "audit",
-                                "events",       "idem",  "totes"};
+                                "events",       "idem",  "totes",    "idem_replies"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
 }
@@ -193,6 +194,140 @@ std::string key2(std::string_view a, std::string_view b) {
   k.push_back('\0');
   k.append(b);
   return k;
+}
+
+namespace {
+// Layout of the earlier single-part record, still read.
+struct IdemLegacy {
+  std::string type;
+  std::uint64_t body_hash = 0;
+  std::uint32_t status = 0;
+  std::string error;
+  std::string body;
+  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
+};
+// First byte of a two-part record. A legacy record is a msgpack map, whose first byte is 0x80-0x8f or 0xde-0xdf.
+constexpr char k_idem_v2 = '\x02';
+
+void put_be32(std::string& s, std::uint32_t v) {
+  for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+std::uint32_t get_be32(std::string_view s) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+}  // namespace
+
+// idem value (v2): 0x02, be64 body hash, be64 log number, type bytes.
+// idem_replies value: be32 status, be32 error length, error, be32 device length, device, be32 key length, key,
+// be32 type length, type, be64 body hash, reply body (the rest).
+namespace {
+struct LogEntry {
+  std::string_view device, key;
+  IdemAnswer a;
+};
+std::string_view take(std::string_view& s, std::size_t n) {
+  if (s.size() < n) throw std::runtime_error("an idempotency log entry is truncated");
+  auto r = s.substr(0, n);
+  s.remove_prefix(n);
+  return r;
+}
+std::string_view take_str(std::string_view& s) { return take(s, get_be32(take(s, 4))); }
+LogEntry parse_log(std::string_view s) {
+  LogEntry e;
+  e.a.status = get_be32(take(s, 4));
+  e.a.error = std::string(take_str(s));
+  e.device = take_str(s);
+  e.key = take_str(s);
+  e.a.type = std::string(take_str(s));
+  e.a.body_hash = from_be64(take(s, 8));
+  e.a.body = std::string(s);
+  return e;
+}
+void put_str(std::string& s, std::string_view v) {
+  put_be32(s, static_cast<std::uint32_t>(v.size()));
+  s.append(v);
+}
+std::string index_value(std::uint64_t n, const IdemAnswer& a) {
+  std::string v;
+  v.reserve(17 + a.type.size());
+  v.push_back(k_idem_v2);
+  v.append(be64(a.body_hash));
+  v.append(be64(n));
+  v.append(a.type);
+  return v;
+}
+IdemAnswer from_log(const Txn& txn, std::uint64_t n) {
+  auto r = txn.get(Table::idem_replies, be64(n));
+  if (!r) throw std::runtime_error("the stored answer " + std::to_string(n) + " of an idempotency record is missing");
+  return parse_log(*r).a;
+}
+constexpr std::string_view k_merged = "idem_merged";
+constexpr std::string_view k_log_seq = "idem_reply_seq";
+}  // namespace
+
+void IdemStore::load(const Txn& txn) {
+  tail_.clear();
+  const std::uint64_t merged = meta_u64(txn, k_merged);
+  const std::uint64_t last = meta_u64(txn, k_log_seq);
+  for (std::uint64_t n = merged + 1; n <= last; ++n) {
+    auto r = txn.get(Table::idem_replies, be64(n));
+    if (!r) continue;
+    auto e = parse_log(*r);
+    tail_[key2(e.device, e.key)] = n;
+  }
+}
+
+void IdemStore::begin(Txn& txn) {
+  staged_.clear();
+  staged_merge_upto_ = 0;
+  if (tail_.size() < k_merge_every) return;
+  std::uint64_t upto = 0;
+  for (const auto& [k, n] : tail_) {  // std::map: key order, so each device's run is written in one place
+    auto r = txn.get(Table::idem_replies, be64(n));
+    if (!r) throw std::runtime_error("idempotency log entry " + std::to_string(n) + " is missing");
+    txn.put(Table::idem, k, index_value(n, parse_log(*r).a));
+    upto = std::max(upto, n);
+  }
+  set_meta_u64(txn, k_merged, upto);
+  staged_merge_upto_ = upto;
+}
+
+std::optional<IdemAnswer> IdemStore::get(const Txn& txn, std::string_view device, std::string_view key) const {
+  const std::string k = key2(device, key);
+  if (auto it = staged_.find(k); it != staged_.end()) return from_log(txn, it->second);
+  if (auto it = tail_.find(k); it != tail_.end()) return from_log(txn, it->second);
+  auto v = txn.get(Table::idem, k);
+  if (!v) return std::nullopt;
+  if (v->empty() || (*v)[0] != k_idem_v2) {
+    auto old = unpack<IdemLegacy>(*v);
+    return IdemAnswer{std::move(old.type), old.body_hash, old.status, std::move(old.error), std::move(old.body)};
+  }
+  if (v->size() < 17) throw std::runtime_error("idempotency record of " + std::string(device) + " is truncated");
+  return from_log(txn, from_be64(v->substr(9, 8)));
+}
+
+void IdemStore::put(Txn& txn, std::string_view device, std::string_view key, const IdemAnswer& a) {
+  const std::uint64_t n = next_seq(txn, k_log_seq);
+  std::string r;
+  r.reserve(40 + a.error.size() + device.size() + key.size() + a.type.size() + a.body.size());
+  put_be32(r, a.status);
+  put_str(r, a.error);
+  put_str(r, device);
+  put_str(r, key);
+  put_str(r, a.type);
+  r.append(be64(a.body_hash));
+  r.append(a.body);
+  txn.put(Table::idem_replies, be64(n), r);
+  staged_[key2(device, key)] = n;
+}
+
+void IdemStore::committed() {
+  if (staged_merge_upto_) std::erase_if(tail_, [&](const auto& kv) { return kv.second <= staged_merge_upto_; });
+  for (auto& [k, n] : staged_) tail_[k] = n;
+  staged_.clear();
+  staged_merge_upto_ = 0;
 }
 
 std::uint64_t meta_u64(const Txn& txn, std::string_view name) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,7 +29,7 @@ struct MapFull : Error {
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
-  backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, count_
+  backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, idem_replies, count_
 };
 // clang-format on
 const char* table_name(Table t);
@@ -119,6 +120,41 @@ template <class T>
 void put_as(Txn& txn, Table t, std::string_view key, const T& v) {
   txn.put(t, key, pack(v));
 }
+
+// ---- idempotency records: the first answer to (device, key) ----
+struct IdemAnswer {
+  std::string type;
+  std::uint64_t body_hash = 0;
+  std::uint32_t status = 0;
+  std::string error;
+  std::string body;  // packed reply body
+};
+
+// Stores answers so that a commit of many devices' requests stays small. The keys of one device sort together,
+// so an index keyed by (device, key) dirties a page per device per commit (a B-tree insert in 32 places). New
+// answers are therefore appended to a log (`idem_replies`, keyed by an increasing number: one end of one tree)
+// and found through an in-memory map of the log's tail; every k_idem_merge_every answers the tail is written
+// into the (device, key) index (`idem`) in one transaction, sorted, where it costs a few pages per device.
+// Everything durable is in LMDB, in the transaction of the change it answers: after a restart load() rebuilds
+// the tail from the log entries above the merged mark. Index records of the earlier layout (a msgpack map with
+// the answer inside) are still read.
+// Not thread-safe: used by the one writer thread. Call begin() before each write transaction, committed()
+// after it committed; a transaction that aborts needs nothing else (begin() drops what it staged).
+class IdemStore {
+ public:
+  static constexpr std::size_t k_merge_every = 4096;
+  void load(const Txn& txn);  // reads the log tail; call once, before any write
+  void begin(Txn& txn);       // merges the tail into the index when it is long enough
+  std::optional<IdemAnswer> get(const Txn& txn, std::string_view device, std::string_view key) const;
+  void put(Txn& txn, std::string_view device, std::string_view key, const IdemAnswer& a);
+  void committed();
+  std::size_t tail_size() const { return tail_.size(); }
+
+ private:
+  std::map<std::string, std::uint64_t> tail_;    // key2(device, key) -> log number, committed, not yet merged
+  std::map<std::string, std::uint64_t> staged_;  // written in the open transaction
+  std::uint64_t staged_merge_upto_ = 0;          // the open transaction merged the tail up to this number
+};
 
 // Meta counters (sequences): read, and increment-and-return.
 std::uint64_t meta_u64(const Txn& txn, std::string_view name);

@@ -227,20 +227,12 @@ Pct floor_echo(int n) {
 // ---------------------------------------------------------------------------------------------------------
 // Floors b and c: bare LMDB commits of the writes of one pick confirmation.
 
-// Same shape as the server's idempotency record (type, body hash, status, error, packed reply body).
-struct IdemLike {
-  std::string type;
-  std::uint64_t body_hash = 0;
-  std::uint32_t status = 0;
-  std::string error;
-  std::string body;
-  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
-};
-
 struct PickWrites {
-  std::string task, stock, order, event, audit, idem;
+  std::string task, stock, order, event, audit;
+  store::IdemAnswer idem;  // written the server's way (store::IdemStore: appended to a log, merged later)
+  std::size_t idem_bytes() const { return idem.type.size() + 32 + 12 + 30 + idem.error.size() + idem.body.size(); }
   std::size_t bytes() const {
-    return task.size() + stock.size() + order.size() + event.size() + audit.size() + idem.size();
+    return task.size() + stock.size() + order.size() + event.size() + audit.size() + idem_bytes();
   }
 };
 
@@ -305,7 +297,7 @@ PickWrites sample_pick_writes() {
   w.order = store::pack(o);
   w.event = proto::encode_event(123456, "task.updated", full);
   w.audit = store::pack(a);
-  w.idem = store::pack(IdemLike{"pick.confirm", 0x9e3779b97f4a7c15ull, 0, "", std::string(rep_body.data(), rep_body.size())});
+  w.idem = store::IdemAnswer{"pick.confirm", 0x9e3779b97f4a7c15ull, 0, "", std::string(rep_body.data(), rep_body.size())};
   return w;
 }
 
@@ -316,17 +308,20 @@ struct CommitFloor {
   double kib_per_commit = 0;  // storage writes (durable floor only; no_sync leaves them to the kernel)
 };
 
-// One commit = task, stock row, order, event, audit record, idempotency record, plus the two sequence counters
-// (event_seq, audit_seq) the server bumps in the meta table. Stops after n commits or max_s seconds.
+// One commit = task, stock row, order, event, audit record, idempotency log entry (and every k_merge_every
+// commits the merge of the log into the index, as the server does), plus the three sequence counters (event_seq,
+// audit_seq, idem_reply_seq) the server bumps in the meta table. Stops after n commits or max_s seconds.
 CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s, const PickWrites& w) {
   fs::create_directories(dir);
   CommitFloor out;
   {
     store::Env env(dir.string(), store::EnvOptions{512ull << 20, no_sync});
+    store::IdemStore idem;
     std::vector<std::string> stock_keys;
     for (int i = 0; i < 12; ++i) stock_keys.push_back(store::key2("SKU-" + std::to_string(1001 + i), "A01-01-A"));
     auto one = [&](int i) {
       store::Txn t(env, store::Txn::Mode::write);
+      idem.begin(t);
       const auto slot = static_cast<std::uint64_t>(i % 32);
       t.put(store::Table::tasks, store::be64(1 + slot), w.task);
       t.put(store::Table::stock, stock_keys[static_cast<std::size_t>(i % 12)], w.stock);
@@ -334,8 +329,9 @@ CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s
       t.put(store::Table::events, store::be64(store::next_seq(t, "event_seq")), w.event);
       t.put(store::Table::audit, store::be64(store::next_seq(t, "audit_seq")), w.audit);
       const std::string dev = "bench-dev-" + std::to_string(slot);
-      t.put(store::Table::idem, store::key2(dev, dev + ":1700000000000." + std::to_string(i)), w.idem);
+      idem.put(t, dev, dev + ":1700000000000." + std::to_string(i), w.idem);
       t.commit();
+      idem.committed();
     };
     const int warm = std::min(50, n / 10 + 1);
     for (int i = 0; i < warm; ++i) one(1000000000 + i);
@@ -787,8 +783,8 @@ int run(const Config& cfg) {
   std::printf("       p50 %8.1f us   p99 %8.1f us\n", echo.p50, echo.p99);
   std::printf("  b) bare durable LMDB commit of a pick's writes, n=%d: task %zu B, stock %zu B, order %zu B,\n",
               durable.commits, writes.task.size(), writes.stock.size(), writes.order.size());
-  std::printf("     event %zu B, audit %zu B, idempotency %zu B (%zu B in 6 tables) + 2 sequence counters\n",
-              writes.event.size(), writes.audit.size(), writes.idem.size(), writes.bytes());
+  std::printf("     event %zu B, audit %zu B, idempotency %zu B (%zu B in 7 tables) + 3 sequence counters\n",
+              writes.event.size(), writes.audit.size(), writes.idem_bytes(), writes.bytes());
   std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s   (%.1f KiB written to storage per commit)\n",
               durable.lat.p50, durable.lat.p99, durable.per_s, durable.kib_per_commit);
   std::printf("  c) the same commits with EnvOptions.no_sync (CPU ceiling), n=%d\n", nosync.commits);

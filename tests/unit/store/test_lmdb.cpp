@@ -1,4 +1,5 @@
-// The LMDB layer: key order, prefix scans both ways, RAII abort, nested transactions, map growth, schema guard.
+// The LMDB layer: key order, prefix scans both ways, RAII abort, nested transactions, map growth, schema guard,
+// idempotency answers.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -137,4 +138,86 @@ TEST_CASE("a data folder of another schema version is refused with advice") {
   } catch (const std::runtime_error& e) {
     CHECK_THAT(e.what(), Catch::Contains("schema version") && Catch::Contains("backup"));
   }
+}
+
+namespace {
+// An idempotency index record of the earlier layout: a msgpack map with the answer inside.
+struct OldIdemRec {
+  std::string type = "receive";
+  std::uint64_t body_hash = 7;
+  std::uint32_t status = 4;
+  std::string error = "old error";
+  std::string body = "old body";
+  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
+};
+// Built with append: g++ 12 warns (-Wrestrict, falsely) on "literal" + std::to_string(...).
+std::string num(const char* prefix, int i) {
+  std::string s(prefix);
+  s.append(std::to_string(i));
+  return s;
+}
+}  // namespace
+
+TEST_CASE("idempotency answers are found in the log tail, after a merge, after a reopen, and in the old layout") {
+  Dir d;
+  auto answer = [](int i) {
+    return IdemAnswer{"pick.confirm", 1000u + static_cast<unsigned>(i), static_cast<std::uint32_t>(i % 3),
+                      i % 3 ? num("refused ", i) : "", num("body-", i)};
+  };
+  auto same = [](const IdemAnswer& a, const IdemAnswer& b) {
+    return a.type == b.type && a.body_hash == b.body_hash && a.status == b.status && a.error == b.error &&
+           a.body == b.body;
+  };
+  const int n = static_cast<int>(IdemStore::k_merge_every) + 500;  // one merge, then a tail
+  {
+    Env env(d.p.string());
+    {
+      Txn t(env, Txn::Mode::write);
+      put_as(t, Table::idem, key2("dev-old", "k1"), OldIdemRec{});
+      t.commit();
+    }
+    IdemStore idem;
+    {
+      Txn t(env, Txn::Mode::read);
+      idem.load(t);
+    }
+    for (int i = 0; i < n; i += 8) {
+      Txn t(env, Txn::Mode::write);
+      idem.begin(t);
+      for (int j = i; j < i + 8 && j < n; ++j) {
+        const std::string dev = num("dev-", j % 32);
+        CHECK_FALSE(idem.get(t, dev, num("k", j)));
+        idem.put(t, dev, num("k", j), answer(j));
+        auto same_txn = idem.get(t, dev, num("k", j));  // a repeat inside one batch
+        REQUIRE(same_txn);
+        CHECK(same(*same_txn, answer(j)));
+      }
+      t.commit();
+      idem.committed();
+    }
+    CHECK(idem.tail_size() < IdemStore::k_merge_every);
+    {
+      // An aborted transaction leaves no answer behind, in LMDB or in memory.
+      Txn t(env, Txn::Mode::write);
+      idem.begin(t);
+      idem.put(t, "dev-x", "aborted", answer(1));
+      CHECK(idem.get(t, "dev-x", "aborted"));
+    }
+    Txn t(env, Txn::Mode::write);
+    idem.begin(t);
+    CHECK_FALSE(idem.get(t, "dev-x", "aborted"));
+  }
+  Env env(d.p.string());
+  IdemStore idem;
+  Txn t(env, Txn::Mode::read);
+  idem.load(t);
+  for (int j = 0; j < n; ++j) {
+    auto a = idem.get(t, num("dev-", j % 32), num("k", j));
+    REQUIRE(a);
+    CHECK(same(*a, answer(j)));
+    CHECK_FALSE(idem.get(t, num("dev-", (j + 1) % 32), num("k", j)));
+  }
+  auto old = idem.get(t, "dev-old", "k1");
+  REQUIRE(old);
+  CHECK(same(*old, IdemAnswer{"receive", 7, 4, "old error", "old body"}));
 }
