@@ -91,7 +91,7 @@ bool eventually(F&& ok, int seconds) {
 
 }  // namespace
 
-TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key events; the pick reaches the server") {
+TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key events - the pick reaches the server") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   auto admin = test::login(server, "admin", "1234", "office-1");

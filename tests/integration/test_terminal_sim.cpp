@@ -102,7 +102,7 @@ std::size_t done_count(client::Connection& c) {
 
 }  // namespace
 
-TEST_CASE("virtual pickers and a forklift work released waves to the end; wrong scans never leave the device") {
+TEST_CASE("virtual pickers and a forklift work released waves to the end - wrong scans never leave the device") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   auto admin = test::login(server, "admin", "1234", "office-1");

@@ -576,7 +576,7 @@ TEST_CASE("wedge: the GS key and the typed substitutes ^] and ~ become 0x1D, and
   }
 }
 
-TEST_CASE("wedge: location and tote labels pass unchanged; '-' and other label characters are not substitutes",
+TEST_CASE("wedge: location and tote labels pass unchanged - '-' and other label characters are not substitutes",
           "[scan][wedge]") {
   WedgeAssembler w;
   for (const char* label : {"LOC-A01-01-A", "TOTE-07", "SKU_12/3.5", "4006381333931", "(01)04006381333931"}) {

@@ -130,7 +130,7 @@ TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on 
   CHECK(s.tasks.count(2) == 1);
 }
 
-TEST_CASE("a task claimed by another device is not taken; one this device claimed comes first", "[terminal]") {
+TEST_CASE("a task claimed by another device is not taken - one this device claimed comes first", "[terminal]") {
   auto other = task(1, "A01-01", 10, "SKU-1", "4006380010000", 1);
   other.claimed_by = "hh-9";
   auto mine = task(3, "A03-01", 30, "SKU-3", "4006380010024", 1);
@@ -220,7 +220,7 @@ TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is 
   CHECK(s.route.empty());
 }
 
-TEST_CASE("a GS1 count on the product label is the quantity; more than is left is an over-pick", "[terminal]") {
+TEST_CASE("a GS1 count on the product label is the quantity - more than is left is an over-pick", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 12)});
   next(s, Scan{"LOC-A01-01"});
   auto cmds = next(s, Scan{"]C1010400638001000030" "20"});
@@ -291,7 +291,7 @@ TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm",
   CHECK(picks[0]->req.product_scan == "04006380010000");
 }
 
-TEST_CASE("short pick: one button, a reason, the quantity found; the server's decision is shown", "[terminal]") {
+TEST_CASE("short pick: one button, a reason, the quantity found - the server's decision is shown", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   next(s, Tap{Button::short_pick});
   REQUIRE(s.screen == Screen::short_pick);

@@ -382,7 +382,7 @@ TEST_CASE("view: pack closes a carton only when every line is complete", "[view]
   }
 }
 
-TEST_CASE("view: an error banner covers the screen and a tap dismisses it; notices stay until seen", "[view]") {
+TEST_CASE("view: an error banner covers the screen and a tap dismisses it - notices stay until seen", "[view]") {
   for (Profile p : {Profile::handheld, Profile::vehicle}) {
     INFO(name(p));
     Headless h(p);
@@ -414,7 +414,7 @@ TEST_CASE("view: status bar values and pick instructions", "[view]") {
   CHECK(instruction(signed_in(Profile::handheld)).empty());
 }
 
-TEST_CASE("sound: the three sounds are synthesised, audible and short; no device is not an error", "[view]") {
+TEST_CASE("sound: the three sounds are synthesised, audible and short - no device is not an error", "[view][sdl]") {
   const auto error = Speaker::synthesise(Sound::error);
   const auto ok = Speaker::synthesise(Sound::ok);
   const auto done = Speaker::synthesise(Sound::done);
@@ -465,7 +465,7 @@ TEST_CASE("view: screenshots of sample screens", "[.shots]") {
 }
 
 TEST_CASE("platform: wait sleeps until the deadline, wake() from another thread ends it early, events settle",
-          "[view][window]") {
+          "[view][window][sdl]") {
   // With no display (CI), SDL's offscreen driver still gives a GL context through EGL. If neither works there is
   // nothing to open: say so instead of failing.
   if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) setenv("SDL_VIDEODRIVER", "offscreen", 0);

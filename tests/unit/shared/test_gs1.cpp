@@ -249,7 +249,7 @@ TEST_CASE("gs1: dates need a real month and a day of that month, 00 meaning end 
   }
 }
 
-TEST_CASE("gs1: AIs that contradict each other are conflicting_ai; an exact repeat is fine", "[gs1]") {
+TEST_CASE("gs1: AIs that contradict each other are conflicting_ai - an exact repeat is fine", "[gs1]") {
   CHECK(error_of("01" + k_gtin + "02" + k_gtin_case + "371") == Error::conflicting_ai);
   CHECK(message_of("01" + k_gtin + "02" + k_gtin_case) == "AI (01) and AI (02) cannot be in the same scan");
   CHECK(error_of("305" + GS + "376") == Error::conflicting_ai);
