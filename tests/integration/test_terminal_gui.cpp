@@ -108,16 +108,18 @@ TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key event
   Xvfb x;
   const std::string env = "DISPLAY=" + x.display() + " ";
   Terminal term(x.display(), server, dir.str());
-  std::string window;
-  REQUIRE(eventually(
+  std::string window, last;
+  const bool shown = eventually(
       [&] {
         auto r = test::run(env + "xdotool search --name 'WMS handheld'");
+        last = std::to_string(r.status) + ": " + r.output;
         if (r.status != 0 || r.output.empty()) return false;
         window = r.output.substr(0, r.output.find('\n'));
         return true;
       },
-      30));
-  INFO(term.log());
+      30);
+  INFO("display " << x.display() << ", xdotool " << last << ", terminal log:\n" << term.log());
+  REQUIRE(shown);
   auto type = [&](const std::string& text) {
     REQUIRE(test::run(env + "xdotool windowfocus --sync " + window + " type --delay 15 '" + text + "'").status == 0);
     REQUIRE(test::run(env + "xdotool key --window " + window + " Return").status == 0);
