@@ -203,16 +203,6 @@ struct Device {
   }
 };
 
-std::string events_for(const std::string& server) {
-  const auto colon = server.rfind(':');
-  if (colon == std::string::npos) return server;
-  try {
-    return server.substr(0, colon + 1) + std::to_string(std::stoi(server.substr(colon + 1)) + 1);
-  } catch (const std::exception&) {
-    return server;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,7 +224,7 @@ int main(int argc, char** argv) {
   app.add_option("--duration", o.duration_s, "stop after this many seconds (0 = no limit)");
   app.add_option("--seed", o.seed, "random seed for wrong scans and shorts");
   CLI11_PARSE(app, argc, argv);
-  if (o.events.empty()) o.events = events_for(o.server);
+  if (o.events.empty()) o.events = default_events_endpoint(o.server);
   if (o.pickers + o.forklifts == 0) {
     std::fprintf(stderr, "wms-sim: nothing to run: give --pickers and/or --forklifts\n");
     return 2;

@@ -44,16 +44,6 @@ std::string default_data(const std::string& device) {
   return "wms-terminal-" + device;
 }
 
-std::string events_for(const std::string& server) {
-  const auto colon = server.rfind(':');
-  if (colon == std::string::npos) return server;
-  try {
-    return server.substr(0, colon + 1) + std::to_string(std::stoi(server.substr(colon + 1)) + 1);
-  } catch (const std::exception&) {
-    return server;
-  }
-}
-
 // Camera-style scanning off the UI thread: frames from a folder/file or a V4L2 device, decoded with the site's
 // formats; each new code becomes a scan (the same code seen in consecutive frames counts once, as an aimed
 // scanner beeps once).
@@ -150,7 +140,7 @@ int main(int argc, char** argv) {
   const Profile profile = profile_name == "vehicle" ? Profile::vehicle : Profile::handheld;
   if (device.empty()) device = default_device(profile);
   if (data.empty()) data = default_data(device);
-  if (events.empty()) events = events_for(server);
+  if (events.empty()) events = default_events_endpoint(server);
   try {
     std::filesystem::create_directories(data);
   } catch (const std::exception& e) {
