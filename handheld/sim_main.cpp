@@ -2,7 +2,9 @@
 // the very agent (durable outbox, Clone events, heartbeats); only the picker is synthetic: it reads the screen
 // state and produces the scans, key presses and taps a person would, optionally with wrong scans and short picks.
 // It must never talk to the server except through the machine's commands, or it would test something else.
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -40,6 +42,7 @@ struct Options {
 struct Totals {
   std::mutex mu;
   long picks = 0, units = 0, shorts = 0, wrong_scans = 0, wrong_caught = 0, refused = 0, acked = 0, packs = 0;
+  std::vector<double> ack_ms;       // confirm sent by the machine -> the server's answer back in the machine
   std::vector<std::string> problems;
 };
 
@@ -51,6 +54,8 @@ struct Device {
   int number;
   std::mt19937 rng;
   long picks = 0, units = 0, shorts = 0, wrong = 0, caught = 0, refused = 0, acked = 0;
+  std::map<std::uint64_t, Clock::time_point> sent_at;  // command tag -> when the machine asked to send it
+  std::vector<double> ack_ms;
   int tote_counter = 0, sscc_counter = 0, login_attempts = 0;
 
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; }
@@ -154,6 +159,7 @@ struct Device {
         if (auto p = std::get_if<SendPick>(&c)) {
           ++picks;
           units += p->req.qty;
+          sent_at[p->tag] = Clock::now();
         }
         if (auto p = std::get_if<Play>(&c)) buzzed |= p->sound == Sound::error;
         sent |= !std::holds_alternative<Play>(c);
@@ -164,6 +170,10 @@ struct Device {
         if (a->type == "pick.confirm" || a->type == "pick.short") {
           if (a->status == proto::Status::ok) ++acked;
           else if (!a->error.empty()) ++refused;
+          if (auto it = sent_at.find(a->tag); it != sent_at.end()) {
+            ack_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+            sent_at.erase(it);
+          }
         }
       }
       dispatch(agent, cmds);
@@ -198,6 +208,7 @@ struct Device {
     totals->wrong_scans += wrong;
     totals->wrong_caught += caught;
     totals->acked += acked;
+    totals->ack_ms.insert(totals->ack_ms.end(), ack_ms.begin(), ack_ms.end());
     totals->refused += refused;
     if (s.queued > 0) totals->problems.push_back(id + ": " + std::to_string(s.queued) + " confirmation(s) still queued");
   }
@@ -260,6 +271,7 @@ int main(int argc, char** argv) {
   std::printf("wms-sim: %d picker(s), %d forklift(s) against %s (events %s)\n", o.pickers, o.forklifts,
               o.server.c_str(), o.events.c_str());
   std::fflush(stdout);
+  const auto started = Clock::now();
   std::vector<std::thread> threads;
   for (auto& d : devices) threads.emplace_back([&d] {
     try {
@@ -270,6 +282,14 @@ int main(int argc, char** argv) {
     }
   });
   for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!totals.ack_ms.empty()) {
+    // Includes the durable outbox append on the device, the agent's queue and the server's group commit.
+    std::sort(totals.ack_ms.begin(), totals.ack_ms.end());
+    auto pct = [&](double q) { return totals.ack_ms[static_cast<std::size_t>(q * (totals.ack_ms.size() - 1))]; };
+    std::printf("confirm to acknowledgement on the device: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu confirms, %.1f s run)\n",
+                pct(0.5), pct(0.99), totals.ack_ms.back(), totals.ack_ms.size(), secs);
+  }
   std::printf("total: %ld picks, %ld units, %ld shorts, %ld wrong scans (%ld caught on the device), %ld acknowledged, "
               "%ld refused\n",
               totals.picks, totals.units, totals.shorts, totals.wrong_scans, totals.wrong_caught, totals.acked,
