@@ -11,28 +11,42 @@ using namespace wms;
 
 namespace {
 
-// Xvfb on the first free display number it finds itself (-displayfd), killed at the end.
+// Xvfb on a free display number of its own, killed at the end. Numbers start high (and away from :0, which a
+// desktop or another tool on the machine may hold) and skip any display whose lock file exists.
 class Xvfb {
  public:
   Xvfb() {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::close(fds[0]);
-      int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 2);
-      const std::string fd = std::to_string(fds[1]);
-      ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1024x1024x24", "-nolisten", "tcp",
-               static_cast<char*>(nullptr));
-      ::_exit(127);
+    for (int n = 100 + static_cast<int>(::getpid() % 400); n < 1000 && pid_ < 0; n += 7) {
+      if (std::filesystem::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
+      display_ = ":" + std::to_string(n);
+      pid_ = ::fork();
+      if (pid_ == 0) {
+        int devnull = ::open("/dev/null", O_WRONLY);
+        ::dup2(devnull, 1);
+        ::dup2(devnull, 2);
+        ::execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "1024x1024x24", "-nolisten", "tcp",
+                 static_cast<char*>(nullptr));
+        ::_exit(127);
+      }
+      // Ready when its socket is there; gone (display taken after all, or no Xvfb) means try the next number.
+      const std::string sock = "/tmp/.X11-unix/X" + std::to_string(n);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      bool ready = false;
+      while (std::chrono::steady_clock::now() < until) {
+        if (std::filesystem::exists(sock)) {
+          ready = true;
+          break;
+        }
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (!ready) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+      }
     }
-    ::close(fds[1]);
-    char buf[32] = {0};
-    const auto n = ::read(fds[0], buf, sizeof buf - 1);
-    ::close(fds[0]);
-    REQUIRE(n > 0);  // Xvfb missing? deploy/install-deps.sh installs xvfb
-    display_ = ":" + std::string(buf, static_cast<std::size_t>(n - (buf[n - 1] == '\n' ? 1 : 0)));
+    REQUIRE(pid_ > 0);  // Xvfb missing? deploy/install-deps.sh installs xvfb
   }
   ~Xvfb() {
     ::kill(pid_, SIGTERM);
@@ -120,23 +134,29 @@ TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key event
       30);
   INFO("display " << x.display() << ", xdotool " << last << ", terminal log:\n" << term.log());
   REQUIRE(shown);
+  // A wedge scanner types the code and presses Enter; xdotool does the same into the focused window.
+  auto key = [&](const std::string& name) {
+    REQUIRE(test::run(env + "xdotool key --window " + window + " " + name).status == 0);
+  };
   auto type = [&](const std::string& text) {
     REQUIRE(test::run(env + "xdotool windowfocus --sync " + window + " type --delay 15 '" + text + "'").status == 0);
-    REQUIRE(test::run(env + "xdotool key --window " + window + " Return").status == 0);
+    key("Return");
   };
-  type("picker1");
-  type("1111");
-
   // Tasks arrive by push and the terminal claims its route: the first one in walk order is on screen.
   std::vector<proto::TaskView> mine;
-  REQUIRE(eventually(
-      [&] {
-        mine.clear();
-        for (const auto& t : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks)
-          if (t.claimed_by == "gui-1") mine.push_back(t);
-        return !mine.empty();
-      },
-      30));
+  auto claimed = [&] {
+    mine.clear();
+    for (const auto& t : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks)
+      if (t.claimed_by == "gui-1") mine.push_back(t);
+    return !mine.empty();
+  };
+  bool signed_in = false;
+  for (int attempt = 0; attempt < 3 && !signed_in; ++attempt) {  // see the note on dropped keystrokes below
+    type("picker1");
+    type("1111");
+    signed_in = eventually(claimed, 15);
+  }
+  REQUIRE(signed_in);
   std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.walk_seq < b.walk_seq; });
   const proto::TaskView t = mine.front();
   const auto before = admin->call(proto::StockReq{t.sku, t.location}).as<proto::StockRep>().stock.at(0).on_hand;
@@ -144,14 +164,26 @@ TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key event
   type("LOC-NOT-HERE");  // a wrong scan: red screen, nothing sent
   type(t.location_barcode);
   type(t.gtin);
-  if (t.qty > 1) REQUIRE(test::run(env + "xdotool key --window " + window + " Return").status == 0);  // confirm qty
+  auto enter = [&] { key("Return"); };
+  if (t.qty > 1) enter();  // confirm the quantity the keypad shows
 
   auto task_now = [&] {
     for (const auto& u : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks)
       if (u.id == t.id) return u;
     return proto::TaskView{};
   };
-  REQUIRE(eventually([&] { return task_now().status == "done"; }, 30));
+  // An X server under load can drop a synthetic keystroke now and then (seen about once in 15 runs); a picker
+  // whose scan did not register scans again, and so does the test (a repeated scan is harmless: it is checked
+  // on the device and a confirmed task is not offered again). The pick must still arrive exactly once.
+  bool done_ok = eventually([&] { return task_now().status == "done"; }, 10);
+  for (int again = 0; again < 2 && !done_ok; ++again) {
+    key("Escape");
+    type(t.location_barcode);
+    type(t.gtin);
+    if (t.qty > 1) enter();
+    done_ok = eventually([&] { return task_now().status == "done"; }, 10);
+  }
+  REQUIRE(done_ok);
   const auto done = task_now();
   CHECK(done.picked == t.qty);
   const auto after = admin->call(proto::StockReq{t.sku, t.location}).as<proto::StockRep>().stock.at(0).on_hand;
