@@ -321,7 +321,13 @@ int main(int argc, char** argv) {
   pclose->add_option("--cartons", cartons, "cartons packed (1 or more)")->required();
   auto* ping = app.add_subcommand("ping", "check the server answers and the login works");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help/--version print and succeed; any other command-line mistake is usage: exit 2, as documented.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
 
   try {
     c.connect();

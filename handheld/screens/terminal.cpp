@@ -174,16 +174,17 @@ class Machine {
           s_.tasks[t->id].claimed_by = s_.device;  // optimistic: a refused claim drops it again
           out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
         }
-        s_.route.push_back(t->id);
-      }
-      // Keep the route in walk order behind the current task, so re-allocated work slots into the walk.
-      if (s_.route.size() > 2) {
-        std::stable_sort(s_.route.begin() + 1, s_.route.end(), [&](std::uint64_t a, std::uint64_t b) {
-          const auto& ta = s_.tasks[a];
-          const auto& tb = s_.tasks[b];
-          if (ta.wave != tb.wave) return ta.wave < tb.wave;
-          return ta.walk_seq < tb.walk_seq;
-        });
+        // New work slots into the walk behind the current task (re-allocations land where the picker passes);
+        // what is already on the route keeps its order, so a skipped task stays at the end.
+        auto at = s_.route.end();
+        for (auto it = s_.route.empty() ? s_.route.end() : s_.route.begin() + 1; it != s_.route.end(); ++it) {
+          const auto& o = s_.tasks[*it];
+          if (o.wave > t->wave || (o.wave == t->wave && o.walk_seq > t->walk_seq)) {
+            at = it;
+            break;
+          }
+        }
+        s_.route.insert(at, t->id);
       }
     }
     const auto after = s_.route.empty() ? 0 : s_.route.front();
@@ -664,8 +665,10 @@ class Machine {
   void on(const Answer& a) {
     if (a.status == proto::Status::unauthenticated) {
       // The session ended (expired, or signed out elsewhere) while scans wait: sign in again and they go out.
-      s_.user.clear();
+      // The user stays known (not signed in), so signing in again as the same person keeps the route and totes.
       s_.screen = Screen::login;
+      s_.login_user = s_.user;
+      s_.login_field = 1;
       return error("SIGN IN AGAIN", "Your session has ended. " + std::to_string(s_.queued) + " scan(s) wait and are sent after you sign in.");
     }
     if (a.type == "pick.confirm") {

@@ -379,9 +379,41 @@ TEST_CASE("an ended session sends the picker to sign in again, keeping the held 
   CHECK(s.screen == Screen::login);
   CHECK(s.banner.title == "SIGN IN AGAIN");
   CHECK(s.route.size() == 1);
+  CHECK(s.login_user == "picker1");  // only the PIN is asked for
   next(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
   CHECK(s.screen == Screen::pick);
   CHECK(s.route.size() == 1);
+}
+
+TEST_CASE("tote bindings survive an ended session and signing in again as the same picker", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2, "SO-1"),
+                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
+                      "picker", Profile::handheld, 2);
+  next(s, Scan{"LOC-A01-01"});
+  next(s, Scan{"4006380010000"});
+  next(s, Press{Key::d1});
+  next(s, Press{Key::enter});
+  next(s, Scan{"TOTE-1"});
+  REQUIRE(s.totes.at("SO-1") == "TOTE-1");
+  Answer a;
+  a.type = "ping";
+  a.status = proto::Status::unauthenticated;
+  next(s, a);
+  next(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
+  CHECK(s.totes.at("SO-1") == "TOTE-1");
+}
+
+TEST_CASE("skip puts the current task at the end of the route and it stays there", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1),
+                       task(3, "A01-03", 30, "SKU-3", "4006380010024", 1)});
+  REQUIRE(s.route == std::vector<std::uint64_t>{1, 2, 3});
+  next(s, Tap{Button::skip});
+  CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1});
+  // New work is placed by walk order among what follows; the skipped task is not pulled back to its old place.
+  next(s, TaskPushed{11, "task.released", task(4, "A01-04", 40, "SKU-4", "4006380010031", 1)});
+  CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1, 4});
+  next(s, TaskPushed{12, "task.released", task(5, "A01-02", 25, "SKU-5", "4006380010048", 1)});
+  CHECK(s.route == std::vector<std::uint64_t>{2, 5, 3, 1, 4});
 }
 
 TEST_CASE("pack verification: every item scanned into the carton before it can be closed", "[terminal]") {
