@@ -26,6 +26,9 @@
 #include "view/screens_view.hpp"
 #include "view/sound.hpp"
 
+// x11_window.cpp: kept apart because <SDL_syswm.h> pulls in Xlib's macros (Status, Screen, None, ...).
+unsigned long x11_window_id(SDL_Window* window);
+
 namespace {
 
 using namespace wms;
@@ -161,6 +164,9 @@ int main(int argc, char** argv) {
     }
     view::Platform platform(wo);
     view::Speaker speaker;
+    // The X11 window id, for tools that type into this window (the Xvfb test, kiosk scripts).
+    if (const unsigned long id = x11_window_id(platform.window()))
+      std::fprintf(stderr, "wms-terminal: x11 window %lu\n", id);
 
     State state;
     state.profile = profile;

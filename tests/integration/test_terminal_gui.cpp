@@ -122,9 +122,19 @@ TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key event
   Xvfb x;
   const std::string env = "DISPLAY=" + x.display() + " ";
   Terminal term(x.display(), server, dir.str());
+  // The terminal logs its X11 window id; xdotool's search by name is the fallback (it came back empty in one CI
+  // run although the window was up).
   std::string window, last;
   const bool shown = eventually(
       [&] {
+        const std::string log = term.log();
+        if (auto at = log.find("x11 window "); at != std::string::npos) {
+          const auto end = log.find('\n', at);
+          if (end != std::string::npos) {
+            window = log.substr(at + 11, end - at - 11);
+            return true;
+          }
+        }
         auto r = test::run(env + "xdotool search --name 'WMS handheld'");
         last = std::to_string(r.status) + ": " + r.output;
         if (r.status != 0 || r.output.empty()) return false;
