@@ -299,7 +299,7 @@ TEST_CASE("scan: an EAN-13 of a GTIN read from a PNG file gives the 13 digits an
   CHECK_FALSE(wms::gs1::looks_like_gs1(results[0].text));
 }
 
-TEST_CASE("scan: a GS1-128 pallet label (00)(02)(37) decodes to ]C1 text that parses to SSCC, content GTIN and count",
+TEST_CASE("scan: a GS1-128 pallet label (00)(02)(37) decodes to GS1 text (symbology id C1) that parses to SSCC, content GTIN and count",
           "[scan]") {
   TempDir dir;
   const auto path = write_png(dir.path / "sscc.png", zxing_image(ZXing::BarcodeFormat::Code128,
@@ -334,7 +334,7 @@ TEST_CASE("scan: a GS1-128 item label (01)(10)(17) keeps the GS after the batch 
   CHECK(p.parsed->elements.size() == 3);
 }
 
-TEST_CASE("scan: a GS1 DataMatrix decodes to ]d2 text with GS separators that parses exactly", "[scan]") {
+TEST_CASE("scan: a GS1 DataMatrix decodes to GS1 text (symbology id d2) with GS separators that parses exactly", "[scan]") {
   TempDir dir;
   const std::string data = GS + "01" + k_gtin + "21SN-0042" + GS + "10L7" + GS + "3103001250" + "17260200";
   const auto path = write_png(dir.path / "dm.png", gs1_datamatrix_image(data));
@@ -554,7 +554,7 @@ TEST_CASE("wedge: keys typed one by one become a scan when Enter comes", "[scan]
   CHECK_FALSE(w.typing());
 }
 
-TEST_CASE("wedge: the GS key and the typed substitutes ^] and ~ become 0x1D, and the scan parses as GS1",
+TEST_CASE("wedge: the GS key and the typed substitutes caret-bracket and tilde become 0x1D, and the scan parses as GS1",
           "[scan][wedge]") {
   WedgeAssembler w;
   type(w, "]C101" + k_gtin + "10ABC");
