@@ -168,11 +168,14 @@ class Machine {
         if (a->walk_seq != b->walk_seq) return a->walk_seq < b->walk_seq;
         return a->id < b->id;
       });
+      std::size_t waiting = 0;  // claims out whose task is not on the route (online: not yet confirmed)
+      for (auto id : s_.claiming) waiting += std::find(s_.route.begin(), s_.route.end(), id) == s_.route.end();
       for (const TaskView* t : cand) {
-        if (s_.route.size() >= k_route_ahead && !mine(*t)) break;
         if (!mine(*t)) {
-          s_.tasks[t->id].claimed_by = s_.device;  // optimistic: a refused claim drops it again
-          out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
+          if (s_.route.size() + waiting >= k_route_ahead && !s_.claiming.count(t->id)) break;
+          waiting += !s_.claiming.count(t->id) && s_.online;
+          if (s_.claiming.insert(t->id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
+          if (s_.online) continue;  // joins the route when the server confirms the claim
         }
         // New work slots into the walk behind the current task (re-allocations land where the picker passes);
         // what is already on the route keeps its order, so a skipped task stays at the end.
@@ -697,12 +700,13 @@ class Machine {
         refused(a, "your short pick");
       }
     } else if (a.type == "task.claim") {
+      s_.claiming.erase(a.task);
       if (a.status == proto::Status::ok && a.claimed) {
         upsert(*a.claimed);
       } else if (a.status != proto::Status::ok) {
-        // Someone else has it. If nothing was picked here, quietly leave it; if something was, the pick's own
-        // refusal (queued right behind the claim) tells the picker what was not recorded.
-        if (auto it = s_.tasks.find(a.task); it != s_.tasks.end() && it->second.claimed_by == s_.device) it->second.claimed_by = "?";
+        // Someone else has it. If nothing was picked here, quietly leave it; if something was (offline), the
+        // pick's own refusal (queued right behind the claim) tells the picker what was not recorded.
+        if (auto it = s_.tasks.find(a.task); it != s_.tasks.end() && it->second.claimed_by.empty()) it->second.claimed_by = "?";
       }
     } else if (a.type == "pack.contents") {
       if (a.status != proto::Status::ok || !a.pack) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <variant>
@@ -84,6 +85,10 @@ struct State {
   // task -> units this device confirmed (acknowledged or still queued). A claimed task is picked only by its
   // device, so the server's `picked` never exceeds this; remaining = qty - max(picked, confirmed).
   std::map<std::uint64_t, std::int64_t> confirmed;
+  // Claims sent and not answered yet. Online, such a task joins the route only once the server says it is ours
+  // (two devices never walk to the same bin on one task); offline it joins at once, so a dead spot does not stop
+  // the picker (a conflict then comes back as a notice on reconnect).
+  std::set<std::uint64_t> claiming;
 
   // Current pick.
   PickStep step = PickStep::location;

@@ -57,6 +57,27 @@ bool plays(const std::vector<Command>& cmds, Sound s) {
   return false;
 }
 
+// The server's side of claims, as a stand-in for these tests: every claim the machine sends is granted at once
+// (the claim protocol itself is checked in its own cases below, with `next`).
+std::vector<Command> step(State& s, const Event& e) {
+  auto cmds = next(s, e);
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    auto* c = std::get_if<SendClaim>(&cmds[i]);
+    if (!c || !s.tasks.count(c->req.task)) continue;
+    Answer a;
+    a.tag = c->tag;
+    a.type = "task.claim";
+    a.task = c->req.task;
+    proto::TaskView t = s.tasks.at(a.task);
+    t.claimed_by = s.device;
+    t.status = "claimed";
+    a.claimed = t;
+    auto more = next(s, a);
+    cmds.insert(cmds.end(), more.begin(), more.end());
+  }
+  return cmds;
+}
+
 // A signed-in picker on device "hh-1" that has received a snapshot with `tasks` (wave 1, `orders` orders).
 State signed_in(std::vector<proto::TaskView> tasks, std::string role = "picker", Profile profile = Profile::handheld,
                 std::uint32_t orders = 1) {
@@ -81,7 +102,7 @@ State signed_in(std::vector<proto::TaskView> tasks, std::string role = "picker",
   w.status = "released";
   w.orders = orders;
   snap.waves = {w};
-  next(s, Snapshot{snap});
+  step(s, Snapshot{snap});
   return s;
 }
 
@@ -90,21 +111,21 @@ State signed_in(std::vector<proto::TaskView> tasks, std::string role = "picker",
 TEST_CASE("sign-in needs user and PIN, and a failed sign-in says why and clears the PIN", "[terminal]") {
   State s;
   s.device = "hh-1";
-  auto cmds = next(s, Tap{Button::login});
+  auto cmds = step(s, Tap{Button::login});
   CHECK(find_all<SendLogin>(cmds).empty());
   CHECK(s.banner.kind == BannerKind::error);
-  next(s, TextInput{"picker1"});
-  next(s, Press{Key::enter});  // Enter moves to the PIN
+  step(s, TextInput{"picker1"});
+  step(s, Press{Key::enter});  // Enter moves to the PIN
   CHECK(s.login_field == 1);
-  next(s, Press{Key::d1});
-  next(s, Press{Key::d2});
-  cmds = next(s, Press{Key::enter});
+  step(s, Press{Key::d1});
+  step(s, Press{Key::d2});
+  cmds = step(s, Press{Key::enter});
   auto logins = find_all<SendLogin>(cmds);
   REQUIRE(logins.size() == 1);
   CHECK(logins[0]->user == "picker1");
   CHECK(logins[0]->pin == "12");
   CHECK(s.login_busy);
-  cmds = next(s, LoginResult{proto::Status::unauthenticated, "wrong user or PIN", {}});
+  cmds = step(s, LoginResult{proto::Status::unauthenticated, "wrong user or PIN", {}});
   CHECK(s.screen == Screen::login);
   CHECK(s.banner.detail == "wrong user or PIN");
   CHECK(s.login_pin.empty());
@@ -114,8 +135,8 @@ TEST_CASE("sign-in needs user and PIN, and a failed sign-in says why and clears 
 TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on screen without a refresh", "[terminal]") {
   State s = signed_in({});
   CHECK(s.screen == Screen::idle);
-  auto cmds = next(s, TaskPushed{11, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 3)});
-  cmds = next(s, TaskPushed{12, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  auto cmds = step(s, TaskPushed{11, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 3)});
+  cmds = step(s, TaskPushed{12, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
   REQUIRE(find_all<SendClaim>(cmds).size() == 1);
   CHECK(find_all<SendClaim>(cmds)[0]->req.task == 1);
   CHECK(s.screen == Screen::pick);
@@ -126,8 +147,50 @@ TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on 
   // An event at or below what we have is dropped (Clone pattern).
   auto stale = task(2, "A01-02", 20, "SKU-2", "4006380010017", 3);
   stale.status = "cancelled";
-  next(s, TaskPushed{12, "task.cancelled", stale});
+  step(s, TaskPushed{12, "task.cancelled", stale});
   CHECK(s.tasks.count(2) == 1);
+}
+
+TEST_CASE("online a claimed-ahead task is shown only once the server grants it - offline it is worked at once", "[terminal]") {
+  // Signed in with nothing to do, online: two tasks are pushed; the device claims both, shows neither yet.
+  State s = signed_in({});
+  auto cmds = next(s, TaskPushed{11, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  cmds = next(s, TaskPushed{12, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
+  CHECK(s.claiming == std::set<std::uint64_t>{1, 2});
+  CHECK(s.route.empty());
+  CHECK(s.screen == Screen::idle);
+  cmds = next(s, Scan{"LOC-A01-01"});  // a scan with nothing granted changes nothing and sends nothing
+  CHECK_FALSE(sends_anything(cmds));
+  // Task 1 went to another device: it never reaches the route. Task 2 is granted: it is current.
+  Answer no;
+  no.type = "task.claim";
+  no.task = 1;
+  no.status = proto::Status::conflict;
+  no.error = "task 1 is claimed by device hh-2";
+  next(s, no);
+  CHECK(s.route.empty());
+  Answer yes;
+  yes.type = "task.claim";
+  yes.task = 2;
+  auto granted = s.tasks.at(2);
+  granted.claimed_by = "hh-1";
+  yes.claimed = granted;
+  next(s, yes);
+  CHECK(s.claiming.empty());
+  CHECK(s.route == std::vector<std::uint64_t>{2});
+  CHECK(s.screen == Screen::pick);
+
+  // Offline (a dead spot), a pushed task held in the snapshot is claimed and worked at once; the claim and the
+  // pick wait in the outbox, claim first.
+  State d = signed_in({});
+  next(d, Link{false, 0});
+  cmds = next(d, TaskPushed{11, "task.released", task(3, "A03-01", 30, "SKU-3", "4006380010024", 1)});
+  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
+  CHECK(d.route == std::vector<std::uint64_t>{3});
+  next(d, Scan{"LOC-A03-01"});
+  cmds = next(d, Scan{"4006380010024"});
+  CHECK(find_all<SendPick>(cmds).size() == 1);
 }
 
 TEST_CASE("a task claimed by another device is not taken - one this device claimed comes first", "[terminal]") {
@@ -143,10 +206,10 @@ TEST_CASE("a task claimed by another device is not taken - one this device claim
 
 TEST_CASE("a one-unit pick takes two scans and no taps", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
-  auto cmds = next(s, Scan{"LOC-A01-01"});
+  auto cmds = step(s, Scan{"LOC-A01-01"});
   CHECK_FALSE(sends_anything(cmds));
   CHECK(s.step == PickStep::product);
-  cmds = next(s, Scan{"4006380010000"});
+  cmds = step(s, Scan{"4006380010000"});
   auto picks = find_all<SendPick>(cmds);
   REQUIRE(picks.size() == 1);
   CHECK(picks[0]->req.task == 1);
@@ -161,7 +224,7 @@ TEST_CASE("a one-unit pick takes two scans and no taps", "[terminal]") {
 
 TEST_CASE("wrong location, product scanned first, wrong product and unknown codes turn red and send nothing", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
-  auto cmds = next(s, Scan{"LOC-A01-02"});
+  auto cmds = step(s, Scan{"LOC-A01-02"});
   CHECK_FALSE(sends_anything(cmds));
   CHECK(plays(cmds, Sound::error));
   CHECK(s.banner.kind == BannerKind::error);
@@ -169,25 +232,25 @@ TEST_CASE("wrong location, product scanned first, wrong product and unknown code
   CHECK(s.banner.detail.find("A01-01") != std::string::npos);
   CHECK(s.step == PickStep::location);
 
-  cmds = next(s, Scan{"4006380010000"});
+  cmds = step(s, Scan{"4006380010000"});
   CHECK(s.banner.title == "SCAN THE BIN FIRST");
   CHECK_FALSE(sends_anything(cmds));
 
-  cmds = next(s, Scan{"NOT-A-LABEL"});
+  cmds = step(s, Scan{"NOT-A-LABEL"});
   CHECK(s.banner.title == "UNKNOWN CODE");
 
   // The right scan clears the red screen.
-  next(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"LOC-A01-01"});
   CHECK(s.banner.kind == BannerKind::none);
   CHECK(s.step == PickStep::product);
 
-  cmds = next(s, Scan{"4006380010017"});
+  cmds = step(s, Scan{"4006380010017"});
   CHECK(s.banner.title == "WRONG PRODUCT");
   CHECK(s.banner.detail.find("SKU-2") != std::string::npos);
   CHECK_FALSE(sends_anything(cmds));
-  cmds = next(s, Scan{"4006380010001"});  // bad check digit
+  cmds = step(s, Scan{"4006380010001"});  // bad check digit
   CHECK(s.banner.title == "UNKNOWN CODE");
-  cmds = next(s, Scan{"]C101040063800100"});  // GS1 with a truncated GTIN
+  cmds = step(s, Scan{"]C101040063800100"});  // GS1 with a truncated GTIN
   CHECK(s.banner.title == "UNKNOWN CODE");
   CHECK_FALSE(sends_anything(cmds));
   CHECK(s.step == PickStep::product);
@@ -196,25 +259,25 @@ TEST_CASE("wrong location, product scanned first, wrong product and unknown code
 
 TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is refused locally", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5)});
-  next(s, Scan{"LOC-A01-01"});
-  next(s, Scan{"]C10104006380010000"});  // GS1-128 form of the same GTIN
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"]C10104006380010000"});  // GS1-128 form of the same GTIN
   REQUIRE(s.step == PickStep::quantity);
   CHECK(s.qty == 5);
-  next(s, Press{Key::d7});
-  auto cmds = next(s, Press{Key::enter});
+  step(s, Press{Key::d7});
+  auto cmds = step(s, Press{Key::enter});
   CHECK(s.banner.title == "OVER-PICK");
   CHECK_FALSE(sends_anything(cmds));
-  next(s, Press{Key::back});
-  next(s, Press{Key::d3});
-  cmds = next(s, Tap{Button::confirm});
+  step(s, Press{Key::back});
+  step(s, Press{Key::d3});
+  cmds = step(s, Tap{Button::confirm});
   auto picks = find_all<SendPick>(cmds);
   REQUIRE(picks.size() == 1);
   CHECK(picks[0]->req.qty == 3);
   // Two left, still at this bin: back to the product scan, and the status counts them.
   CHECK(s.remaining(*s.current()) == 2);
   CHECK(s.step == PickStep::product);
-  next(s, Scan{"4006380010000"});
-  cmds = next(s, Press{Key::enter});
+  step(s, Scan{"4006380010000"});
+  cmds = step(s, Press{Key::enter});
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
   CHECK(find_all<SendPick>(cmds)[0]->req.qty == 2);
   CHECK(s.route.empty());
@@ -222,11 +285,11 @@ TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is 
 
 TEST_CASE("a GS1 count on the product label is the quantity - more than is left is an over-pick", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 12)});
-  next(s, Scan{"LOC-A01-01"});
-  auto cmds = next(s, Scan{"]C1010400638001000030" "20"});
+  step(s, Scan{"LOC-A01-01"});
+  auto cmds = step(s, Scan{"]C1010400638001000030" "20"});
   CHECK(s.banner.title == "OVER-PICK");
   CHECK_FALSE(sends_anything(cmds));
-  cmds = next(s, Scan{"]C10104006380010000306"});
+  cmds = step(s, Scan{"]C10104006380010000306"});
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
   CHECK(find_all<SendPick>(cmds)[0]->req.qty == 6);
 }
@@ -236,28 +299,28 @@ TEST_CASE("batch picking puts each line into its order's tote and refuses the wr
                        task(2, "A01-01", 11, "SKU-1", "4006380010000", 1, "SO-2"),
                        task(3, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-1")},
                       "picker", Profile::handheld, 2);
-  next(s, Scan{"LOC-A01-01"});
-  auto cmds = next(s, Scan{"4006380010000"});
+  step(s, Scan{"LOC-A01-01"});
+  auto cmds = step(s, Scan{"4006380010000"});
   CHECK_FALSE(sends_anything(cmds));
   REQUIRE(s.step == PickStep::tote);
-  cmds = next(s, Scan{"TOTE-7"});
+  cmds = step(s, Scan{"TOTE-7"});
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
   CHECK(find_all<SendPick>(cmds)[0]->req.tote == "TOTE-7");
   // Same bin for the next order: the bin scan is skipped, the tote of SO-1 cannot take SO-2's goods.
   REQUIRE(s.current()->id == 2);
   CHECK(s.step == PickStep::product);
-  next(s, Scan{"4006380010000"});
-  cmds = next(s, Scan{"TOTE-7"});
+  step(s, Scan{"4006380010000"});
+  cmds = step(s, Scan{"TOTE-7"});
   CHECK(s.banner.title == "WRONG TOTE");
   CHECK_FALSE(sends_anything(cmds));
-  cmds = next(s, Scan{"TOTE-8"});
+  cmds = step(s, Scan{"TOTE-8"});
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
   // Back to SO-1: only TOTE-7 is right.
-  next(s, Scan{"LOC-A01-02"});
-  next(s, Scan{"4006380010017"});
-  cmds = next(s, Scan{"TOTE-8"});
+  step(s, Scan{"LOC-A01-02"});
+  step(s, Scan{"4006380010017"});
+  cmds = step(s, Scan{"TOTE-8"});
   CHECK(s.banner.title == "WRONG TOTE");
-  cmds = next(s, Scan{"TOTE-7"});
+  cmds = step(s, Scan{"TOTE-7"});
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
 }
 
@@ -265,24 +328,24 @@ TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm",
   State s = signed_in({task(1, "B01-01", 100, "SKU-1", "4006380010000", 40, "SO-9", "pallet")}, "forklift",
                       Profile::vehicle);
   REQUIRE(s.current());
-  next(s, Scan{"LOC-B01-01"});
+  step(s, Scan{"LOC-B01-01"});
   REQUIRE(s.step == PickStep::product);
-  auto cmds = next(s, Scan{"4006380010000"});
+  auto cmds = step(s, Scan{"4006380010000"});
   CHECK(s.banner.title == "SCAN THE PALLET LABEL");
   const std::string sscc = std::string("34006380000000000") + *gtin::compute_check_digit("34006380000000000");
   // A pallet label of another product, then one counting more than asked.
-  cmds = next(s, Scan{"]C100" + sscc + "020400638001001737" "40"});
+  cmds = step(s, Scan{"]C100" + sscc + "020400638001001737" "40"});
   CHECK(s.banner.title == "WRONG PALLET");
-  cmds = next(s, Scan{"]C100" + sscc + "020400638001000037" "50"});
+  cmds = step(s, Scan{"]C100" + sscc + "020400638001000037" "50"});
   CHECK(s.banner.title == "OVER-PICK");
   CHECK_FALSE(sends_anything(cmds));
-  cmds = next(s, Scan{"]C100" + sscc + "020400638001000037" "40"});
+  cmds = step(s, Scan{"]C100" + sscc + "020400638001000037" "40"});
   REQUIRE(s.step == PickStep::drop);
   CHECK(s.sscc == sscc);
-  cmds = next(s, Scan{"LOC-B01-01"});
+  cmds = step(s, Scan{"LOC-B01-01"});
   CHECK(s.banner.title == "WRONG LOCATION");
   CHECK_FALSE(sends_anything(cmds));
-  cmds = next(s, Scan{"LOC-STAGE-1"});
+  cmds = step(s, Scan{"LOC-STAGE-1"});
   auto picks = find_all<SendPick>(cmds);
   REQUIRE(picks.size() == 1);
   CHECK(picks[0]->req.sscc == sscc);
@@ -293,19 +356,19 @@ TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm",
 
 TEST_CASE("short pick: one button, a reason, the quantity found - the server's decision is shown", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
-  next(s, Tap{Button::short_pick});
+  step(s, Tap{Button::short_pick});
   REQUIRE(s.screen == Screen::short_pick);
-  auto cmds = next(s, Tap{Button::confirm});
+  auto cmds = step(s, Tap{Button::confirm});
   CHECK(s.banner.title == "WHY SHORT?");
   CHECK_FALSE(sends_anything(cmds));
-  next(s, Tap{Button::reason_damaged});
-  next(s, Press{Key::d5});
-  cmds = next(s, Tap{Button::confirm});
+  step(s, Tap{Button::reason_damaged});
+  step(s, Press{Key::d5});
+  cmds = step(s, Tap{Button::confirm});
   CHECK(s.banner.title == "NOT SHORT");
   CHECK_FALSE(sends_anything(cmds));
-  next(s, Press{Key::clear});
-  next(s, Press{Key::d2});
-  cmds = next(s, Tap{Button::confirm});
+  step(s, Press{Key::clear});
+  step(s, Press{Key::d2});
+  cmds = step(s, Tap{Button::confirm});
   auto shorts = find_all<SendShort>(cmds);
   REQUIRE(shorts.size() == 1);
   CHECK(shorts[0]->req.qty_found == 2);
@@ -327,7 +390,7 @@ TEST_CASE("short pick: one button, a reason, the quantity found - the server's d
   auto n = task(9, "B01-02", 200, "SKU-1", "4006380010000", 3);
   rep.new_tasks = {n};
   a.short_pick = rep;
-  cmds = next(s, a);
+  cmds = step(s, a);
   CHECK(s.banner.title == "RE-ALLOCATED");
   CHECK(s.banner.detail.find("B01-02") != std::string::npos);
   CHECK(s.route == std::vector<std::uint64_t>{2, 9});
@@ -336,8 +399,8 @@ TEST_CASE("short pick: one button, a reason, the quantity found - the server's d
 
 TEST_CASE("a confirmation the server refuses on replay is shown to the picker, not swallowed", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
-  next(s, Scan{"LOC-A01-01"});
-  auto cmds = next(s, Scan{"4006380010000"});
+  step(s, Scan{"LOC-A01-01"});
+  auto cmds = step(s, Scan{"4006380010000"});
   const auto tag = find_all<SendPick>(cmds).at(0)->tag;
   Answer a;
   a.tag = tag;
@@ -346,24 +409,24 @@ TEST_CASE("a confirmation the server refuses on replay is shown to the picker, n
   a.qty = 1;
   a.status = proto::Status::conflict;
   a.error = "task 1 is claimed by device hh-2";
-  cmds = next(s, a);
+  cmds = step(s, a);
   REQUIRE(s.notices.size() == 1);
   CHECK(s.notices[0].text.find("NOT recorded") != std::string::npos);
   CHECK(s.notices[0].text.find("hh-2") != std::string::npos);
   CHECK(plays(cmds, Sound::error));
   CHECK(s.confirmed[1] == 0);
-  next(s, Tap{Button::dismiss});
+  step(s, Tap{Button::dismiss});
   CHECK(s.notices.empty());
 }
 
 TEST_CASE("sign-out waits until every queued scan has reached the server", "[terminal]") {
   State s = signed_in({});
-  next(s, Link{false, 3});
-  auto cmds = next(s, Tap{Button::logout});
+  step(s, Link{false, 3});
+  auto cmds = step(s, Tap{Button::logout});
   CHECK(find_all<SendLogout>(cmds).empty());
   CHECK(s.banner.title == "NOT YET");
-  next(s, Link{true, 0});
-  cmds = next(s, Tap{Button::logout});
+  step(s, Link{true, 0});
+  cmds = step(s, Tap{Button::logout});
   CHECK(find_all<SendLogout>(cmds).size() == 1);
   CHECK(s.screen == Screen::login);
   CHECK(s.user.empty());
@@ -375,12 +438,12 @@ TEST_CASE("an ended session sends the picker to sign in again, keeping the held 
   a.type = "pick.confirm";
   a.status = proto::Status::unauthenticated;
   a.error = "session expired";
-  next(s, a);
+  step(s, a);
   CHECK(s.screen == Screen::login);
   CHECK(s.banner.title == "SIGN IN AGAIN");
   CHECK(s.route.size() == 1);
   CHECK(s.login_user == "picker1");  // only the PIN is asked for
-  next(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
+  step(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
   CHECK(s.screen == Screen::pick);
   CHECK(s.route.size() == 1);
 }
@@ -389,17 +452,17 @@ TEST_CASE("tote bindings survive an ended session and signing in again as the sa
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2, "SO-1"),
                        task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
                       "picker", Profile::handheld, 2);
-  next(s, Scan{"LOC-A01-01"});
-  next(s, Scan{"4006380010000"});
-  next(s, Press{Key::d1});
-  next(s, Press{Key::enter});
-  next(s, Scan{"TOTE-1"});
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"4006380010000"});
+  step(s, Press{Key::d1});
+  step(s, Press{Key::enter});
+  step(s, Scan{"TOTE-1"});
   REQUIRE(s.totes.at("SO-1") == "TOTE-1");
   Answer a;
   a.type = "ping";
   a.status = proto::Status::unauthenticated;
-  next(s, a);
-  next(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
+  step(s, a);
+  step(s, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t2", "picker1", "Pat", "picker"}});
   CHECK(s.totes.at("SO-1") == "TOTE-1");
 }
 
@@ -407,20 +470,20 @@ TEST_CASE("skip puts the current task at the end of the route and it stays there
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1),
                        task(3, "A01-03", 30, "SKU-3", "4006380010024", 1)});
   REQUIRE(s.route == std::vector<std::uint64_t>{1, 2, 3});
-  next(s, Tap{Button::skip});
+  step(s, Tap{Button::skip});
   CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1});
   // New work is placed by walk order among what follows; the skipped task is not pulled back to its old place.
-  next(s, TaskPushed{11, "task.released", task(4, "A01-04", 40, "SKU-4", "4006380010031", 1)});
+  step(s, TaskPushed{11, "task.released", task(4, "A01-04", 40, "SKU-4", "4006380010031", 1)});
   CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1, 4});
-  next(s, TaskPushed{12, "task.released", task(5, "A01-02", 25, "SKU-5", "4006380010048", 1)});
+  step(s, TaskPushed{12, "task.released", task(5, "A01-02", 25, "SKU-5", "4006380010048", 1)});
   CHECK(s.route == std::vector<std::uint64_t>{2, 5, 3, 1, 4});
 }
 
 TEST_CASE("pack verification: every item scanned into the carton before it can be closed", "[terminal]") {
   State s = signed_in({});
-  next(s, Tap{Button::pack_mode});
+  step(s, Tap{Button::pack_mode});
   REQUIRE(s.screen == Screen::pack);
-  auto cmds = next(s, Scan{"TOTE-7"});
+  auto cmds = step(s, Scan{"TOTE-7"});
   auto q = find_all<SendPackQuery>(cmds);
   REQUIRE(q.size() == 1);
   CHECK(q[0]->req.tote == "TOTE-7");
@@ -433,20 +496,20 @@ TEST_CASE("pack verification: every item scanned into the carton before it can b
   rep.lines = {proto::PackLineView{1, "SKU-1", "Item", {"04006380010000"}, 2, false},
                proto::PackLineView{2, "SKU-2", "Item", {"04006380010017"}, 1, false}};
   a.pack = rep;
-  next(s, a);
+  step(s, a);
   REQUIRE(s.pack_lines.size() == 2);
-  cmds = next(s, Tap{Button::confirm});
+  cmds = step(s, Tap{Button::confirm});
   CHECK(s.banner.title == "NOT COMPLETE");
   CHECK(find_all<SendPackClose>(cmds).empty());
-  next(s, Scan{"4006380010000"});
-  next(s, Scan{"4006380010017"});
-  cmds = next(s, Scan{"4006380010017"});
+  step(s, Scan{"4006380010000"});
+  step(s, Scan{"4006380010017"});
+  cmds = step(s, Scan{"4006380010017"});
   CHECK(s.banner.title == "TOO MANY");
-  cmds = next(s, Scan{"4006380010024"});
+  cmds = step(s, Scan{"4006380010024"});
   CHECK(s.banner.title == "NOT IN THIS ORDER");
-  next(s, Scan{"4006380010000"});
-  next(s, Tap{Button::cartons_more});
-  cmds = next(s, Tap{Button::confirm});
+  step(s, Scan{"4006380010000"});
+  step(s, Tap{Button::cartons_more});
+  cmds = step(s, Tap{Button::confirm});
   auto close = find_all<SendPackClose>(cmds);
   REQUIRE(close.size() == 1);
   CHECK(close[0]->req.ref == "SO-1");
@@ -455,7 +518,7 @@ TEST_CASE("pack verification: every item scanned into the carton before it can b
 
 TEST_CASE("a server of another protocol version gets its own screen", "[terminal]") {
   State s;
-  next(s, VersionMismatch{"server speaks protocol 2, this app 1"});
+  step(s, VersionMismatch{"server speaks protocol 2, this app 1"});
   CHECK(s.screen == Screen::version);
   CHECK(s.banner.detail.find("protocol 2") != std::string::npos);
 }
@@ -466,11 +529,11 @@ TEST_CASE("held work survives the app being restarted", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 4, "SO-1"),
                        task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
                       "picker", Profile::handheld, 2);
-  next(s, Scan{"LOC-A01-01"});
-  next(s, Scan{"4006380010000"});
-  next(s, Press{Key::d1});
-  next(s, Press{Key::enter});
-  next(s, Scan{"TOTE-1"});
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"4006380010000"});
+  step(s, Press{Key::d1});
+  step(s, Press{Key::enter});
+  step(s, Scan{"TOTE-1"});
   save_held(dir.string(), s);
 
   State r;
@@ -480,7 +543,7 @@ TEST_CASE("held work survives the app being restarted", "[terminal]") {
   CHECK(r.route == s.route);
   CHECK(r.totes == s.totes);
   CHECK(r.confirmed == s.confirmed);
-  next(r, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t", "picker1", "Pat", "picker"}});
+  step(r, LoginResult{proto::Status::ok, {}, proto::LoginRep{"t", "picker1", "Pat", "picker"}});
   CHECK(r.screen == Screen::pick);
   CHECK(r.remaining(*r.current()) == 3);
   std::filesystem::remove_all(dir);
