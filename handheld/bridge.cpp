@@ -1,6 +1,7 @@
 // Screen <-> agent translation and the device's held work on disk; see bridge.hpp.
 #include "bridge.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -171,7 +172,10 @@ void save_held(const std::string& dir, const State& s) {
   h.user = s.user;
   h.name = s.name;
   h.role = s.role;
-  for (const auto& [id, t] : s.tasks) h.tasks.push_back(t);
+  // Only the work this device holds: its route and what it claimed. Every open task of every released wave would be
+  // rewritten on each event (160 KB for an 800-task wave) and comes back with the next snapshot anyway.
+  for (const auto& [id, t] : s.tasks)
+    if (t.claimed_by == s.device || std::find(s.route.begin(), s.route.end(), id) != s.route.end()) h.tasks.push_back(t);
   h.route = s.route;
   h.confirmed = s.confirmed;
   h.totes = s.totes;

@@ -43,6 +43,7 @@ struct Totals {
   std::mutex mu;
   long picks = 0, units = 0, shorts = 0, wrong_scans = 0, wrong_caught = 0, refused = 0, acked = 0, packs = 0;
   std::vector<double> ack_ms;       // confirm sent by the machine -> the server's answer back in the machine
+  Clock::time_point first_sent{}, last_ack{};  // the span the confirmations took, for a rate without log-in/idle
   std::vector<std::string> problems;
 };
 
@@ -56,6 +57,7 @@ struct Device {
   long picks = 0, units = 0, shorts = 0, wrong = 0, caught = 0, refused = 0, acked = 0;
   std::map<std::uint64_t, Clock::time_point> sent_at;  // command tag -> when the machine asked to send it
   std::vector<double> ack_ms;
+  Clock::time_point first_sent{}, last_ack{};
   int tote_counter = 0, sscc_counter = 0, login_attempts = 0;
 
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; }
@@ -160,6 +162,7 @@ struct Device {
           ++picks;
           units += p->req.qty;
           sent_at[p->tag] = Clock::now();
+          if (first_sent == Clock::time_point{}) first_sent = sent_at[p->tag];
         }
         if (auto p = std::get_if<Play>(&c)) buzzed |= p->sound == Sound::error;
         sent |= !std::holds_alternative<Play>(c);
@@ -171,7 +174,8 @@ struct Device {
           if (a->status == proto::Status::ok) ++acked;
           else if (!a->error.empty()) ++refused;
           if (auto it = sent_at.find(a->tag); it != sent_at.end()) {
-            ack_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+            last_ack = Clock::now();
+            ack_ms.push_back(std::chrono::duration<double, std::milli>(last_ack - it->second).count());
             sent_at.erase(it);
           }
         }
@@ -182,15 +186,28 @@ struct Device {
     const auto start = Clock::now();
     auto idle_since = Clock::now();
     auto next_act = Clock::now();
+    const auto pace = std::chrono::milliseconds(opt->pace_ms);
+    const auto nothing_to_do = std::chrono::milliseconds(std::max(opt->pace_ms, 100));
     while (!g_stop.load()) {
-      agent.wait(std::max(1, opt->pace_ms));
-      for (const auto& e : translate(agent.take())) feed(e);
-      const auto now = Clock::now();
-      if (now >= next_act) {
-        for (const auto& e : act(s)) feed(e);
-        next_act = now + std::chrono::milliseconds(opt->pace_ms);
-        save_held(dir, s);
+      // Sleep until the person's next move or until the device has news (the agent wakes us), never spin: at
+      // --pace-ms 0 the person acts as soon as the screen changes.
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_act - Clock::now()).count();
+      if (wait > 0) agent.wait(static_cast<int>(wait));
+      bool changed = false;
+      for (const auto& e : translate(agent.take())) {
+        feed(e);
+        changed = true;
       }
+      const auto now = Clock::now();
+      if (changed) next_act = std::min(next_act, now + pace);
+      if (now >= next_act) {
+        const auto moves = act(s);
+        for (const auto& e : moves) feed(e);
+        changed |= !moves.empty();
+        next_act = now + (moves.empty() ? nothing_to_do : pace);
+      }
+      if (changed) save_held(dir, s);  // as the app does after input; not once per loop, which at --pace-ms 0 is
+                                       // a file write per millisecond per device
       const bool busy = !s.route.empty() || s.queued > 0 || s.screen != Screen::idle || !s.online;
       if (busy) idle_since = now;
       if (opt->until_idle_s > 0 && now - idle_since > std::chrono::duration<double>(opt->until_idle_s)) break;
@@ -209,6 +226,9 @@ struct Device {
     totals->wrong_caught += caught;
     totals->acked += acked;
     totals->ack_ms.insert(totals->ack_ms.end(), ack_ms.begin(), ack_ms.end());
+    if (first_sent != Clock::time_point{} && (totals->first_sent == Clock::time_point{} || first_sent < totals->first_sent))
+      totals->first_sent = first_sent;
+    if (last_ack > totals->last_ack) totals->last_ack = last_ack;
     totals->refused += refused;
     if (s.queued > 0) totals->problems.push_back(id + ": " + std::to_string(s.queued) + " confirmation(s) still queued");
   }
@@ -289,6 +309,10 @@ int main(int argc, char** argv) {
     auto pct = [&](double q) { return totals.ack_ms[static_cast<std::size_t>(q * (totals.ack_ms.size() - 1))]; };
     std::printf("confirm to acknowledgement on the device: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu confirms, %.1f s run)\n",
                 pct(0.5), pct(0.99), totals.ack_ms.back(), totals.ack_ms.size(), secs);
+    const double span = std::chrono::duration<double>(totals.last_ack - totals.first_sent).count();
+    if (span > 0)
+      std::printf("throughput: %.0f answered confirms/s (%ld in %.2f s from the first confirm sent to the last answer)\n",
+                  static_cast<double>(totals.ack_ms.size()) / span, static_cast<long>(totals.ack_ms.size()), span);
   }
   std::printf("total: %ld picks, %ld units, %ld shorts, %ld wrong scans (%ld caught on the device), %ld acknowledged, "
               "%ld refused\n",

@@ -654,8 +654,10 @@ class Machine {
   }
 
   void on(const Link& e) {
+    const bool changed = s_.online != e.online;
     s_.online = e.online;
     s_.queued = e.queued;
+    if (changed) refresh_route();  // into a dead spot: tasks whose claim is still out join the route
   }
 
   void refused(const Answer& a, const std::string& what) {

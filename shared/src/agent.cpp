@@ -191,7 +191,7 @@ struct Agent::Impl {
     f.body = std::move(body);
     f.tag = tag;
     f.internal = internal;
-    f.deadline = now + ms(opts.timeout_ms);
+    f.deadline = now + ms(kind == ToAgent::Kind::login ? std::max(opts.timeout_ms, opts.login_timeout_ms) : opts.timeout_ms);
     req->send(zmq::buffer(f.bytes), zmq::send_flags::dontwait);
     last_sent = now;
     inflight = std::move(f);

@@ -356,6 +356,26 @@ CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s
   return out;
 }
 
+// Floor d: what a device's durable outbox costs per record at least: append ~150 B to a file and fdatasync it.
+Pct floor_append_sync(const fs::path& file, int n, double max_s) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
+  const std::string record(150, 'r');
+  std::vector<double> lat;
+  const auto stop = Clock::now() + std::chrono::duration<double>(max_s);
+  for (int i = 0; i < n && Clock::now() < stop; ++i) {
+    auto t0 = Clock::now();
+    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()) || ::fdatasync(fd) != 0) {
+      ::close(fd);
+      throw std::runtime_error("append+fdatasync failed on " + file.string());
+    }
+    lat.push_back(us_between(t0, Clock::now()));
+  }
+  ::close(fd);
+  fs::remove(file);
+  return percentiles(std::move(lat));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The wmsd child process
 
@@ -462,6 +482,7 @@ class Wmsd {
 
   pid_t pid() const { return pid_; }
   const std::string& endpoint() const { return ep_; }
+  const std::string& events() const { return pub_; }
   const std::string& data_dir() const { return data_; }
 
  private:
@@ -557,8 +578,10 @@ constexpr std::int64_t k_stock_per_bin = 10'000'000;
 constexpr std::int64_t k_order_qty = 1'000'000;
 constexpr const char* k_picker_pin = "7391";
 
+std::string sim_user(int i) { return "sim-bench-" + std::to_string(i); }
+
 Setup set_up_warehouse(client::Connection& admin, const std::string& admin_pin, std::vector<Picker>& pickers,
-                       const std::string& endpoint) {
+                       int sim_devices, const std::string& endpoint) {
   const fs::path demo = fs::path(WMS_BENCH_ASSETS_DIR) / "demo";
   Setup s;
   s.stock_per_bin = k_stock_per_bin;
@@ -573,6 +596,7 @@ Setup set_up_warehouse(client::Connection& admin, const std::string& admin_pin, 
   must(admin.login("admin", admin_pin), "admin login after the demo users import");
   std::string users = "code,name,role,pin\n";
   for (const auto& p : pickers) users += p.user + ",Bench " + p.user + ",picker," + k_picker_pin + "\n";
+  for (int i = 0; i < sim_devices; ++i) users += sim_user(i) + ",Virtual picker " + std::to_string(i) + ",picker," + k_picker_pin + "\n";
   must(admin.call(proto::ImportReq{"users", users}), "import bench pickers");
   must(admin.login("admin", admin_pin), "admin login after users import");
 
@@ -741,6 +765,132 @@ Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int c
   return ph;
 }
 
+struct Config {
+  bool quick = false;
+  int echo_n = 5000, commit_n = 3000, nosync_n = 20000, single_warm = 100, single_n = 2000;
+  double commit_max_s = 6, nosync_max_s = 3, warm_s = 1.0, phase_s = 6.0, single_max_s = 15;
+  int pickers = 32;
+  int sim_devices = 32, sim_tasks_each = 25;  // wms-sim: virtual handhelds, one-unit one-line orders per device
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Virtual terminals: wms-sim devices (the app's own screen state machines, device agent and durable outbox) work a
+// released wave of one-unit, one-line orders as fast as they can (--pace-ms 0). Each confirm on a device costs at
+// least: outbox append + fdatasync, a round trip, the server's durable commit, and the outbox's "done" record.
+
+struct SimRun {
+  int devices = 0;
+  std::uint64_t wave = 0;
+  std::size_t tasks = 0;
+  int exit_status = -1;
+  double throughput = 0, span_s = 0, p50_ms = 0, p99_ms = 0, wall_s = 0;
+  long answered = 0, acked = -1, refused = -1;
+  double server_cpu_s = 0, sim_cpu_s = 0;
+  std::optional<std::uint64_t> server_commits;
+  std::int64_t picked = 0, taken = 0;  // on the server after the run: units picked in the wave, off the shelves
+  std::string log;
+};
+
+std::map<std::string, std::int64_t> on_hand(client::Connection& admin) {
+  std::map<std::string, std::int64_t> m;
+  for (const auto& st : must(admin.call(proto::StockReq{}), "stock").as<proto::StockRep>().stock)
+    m[st.sku + "|" + st.location] += st.on_hand;
+  return m;
+}
+
+SimRun run_sim(const Config& cfg, const fs::path& root, Wmsd& server, client::Connection& admin,
+               const CommitCounter& commits) {
+  SimRun r;
+  r.devices = cfg.sim_devices;
+  const fs::path demo = fs::path(WMS_BENCH_ASSETS_DIR) / "demo";
+  // One-line orders of one unit each, spread over the pick faces that have stock, for a parcel account.
+  std::vector<std::string> skus;
+  for (const auto& st : must(admin.call(proto::StockReq{}), "stock").as<proto::StockRep>().stock)
+    if (st.on_hand - st.reserved > 1000 && std::find(skus.begin(), skus.end(), st.sku) == skus.end()) skus.push_back(st.sku);
+  const auto accounts = parse_csv(demo / "accounts.csv");
+  std::string account;
+  for (const auto& row : accounts.rows)
+    if (cell(accounts, row, "delivery") == "parcel") account = cell(accounts, row, "code");
+  if (skus.empty() || account.empty()) throw std::runtime_error("no stock or parcel account for the wms-sim wave");
+  const int n = cfg.sim_devices * cfg.sim_tasks_each;
+  std::string orders = "order_ref,account,sku,qty\n";
+  std::vector<std::string> refs;
+  for (int i = 0; i < n; ++i) {
+    char ref[32];
+    std::snprintf(ref, sizeof ref, "SIM-%05d", i);
+    refs.emplace_back(ref);
+    orders += std::string(ref) + "," + account + "," + skus[static_cast<std::size_t>(i) % skus.size()] + ",1\n";
+  }
+  must(admin.call(proto::ImportReq{"orders", orders}), "import wms-sim orders");
+  for (const auto& ref : refs) {
+    proto::OrderConfirmReq c;
+    c.ref = ref;
+    must(admin.call(c), "confirm " + ref);
+  }
+  auto wave = must(admin.call(proto::WaveCreateReq{"parcel", 0}), "wave.create (wms-sim)").as<proto::WaveView>();
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.id;
+  must(admin.call(rel), "wave.release (wms-sim)");
+  r.wave = wave.id;
+  r.tasks = must(admin.call(proto::TasksReq{wave.id, ""}), "tasks").as<proto::TasksRep>().tasks.size();
+  const auto before = on_hand(admin);
+
+  std::string logins;
+  for (int i = 0; i < cfg.sim_devices; ++i) logins += (i ? "," : "") + sim_user(i) + ":" + k_picker_pin;
+  const std::string log = (root / "wms-sim.log").string();
+  const double cpu_srv0 = proc_cpu_s(server.pid());
+  const auto txn0 = commits.txnid();
+  const auto t0 = Clock::now();
+  const pid_t sim = spawn({WMS_SIM_PATH, "--server", server.endpoint(), "--events", server.events(), "--pickers",
+                           std::to_string(cfg.sim_devices), "--picker-login", logins, "--pace-ms", "0", "--until-idle",
+                           "1", "--data", (root / "sim-devices").string()},
+                          log, {}, true);
+  // The children's CPU (wms-sim) is read from this process's rusage of waited-for children.
+  rusage ru0{}, ru1{};
+  ::getrusage(RUSAGE_CHILDREN, &ru0);
+  int st = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(180);
+  for (;;) {
+    const pid_t w = ::waitpid(sim, &st, WNOHANG);
+    if (w == sim) break;
+    if (Clock::now() > deadline) {
+      ::kill(sim, SIGKILL);
+      ::waitpid(sim, &st, 0);
+      throw std::runtime_error("wms-sim did not finish within 180 s; see " + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  r.wall_s = s_between(t0, Clock::now());
+  ::getrusage(RUSAGE_CHILDREN, &ru1);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  r.sim_cpu_s = tv(ru1.ru_utime) + tv(ru1.ru_stime) - tv(ru0.ru_utime) - tv(ru0.ru_stime);
+  r.server_cpu_s = proc_cpu_s(server.pid()) - cpu_srv0;
+  if (auto txn1 = commits.txnid(); txn0 && txn1) r.server_commits = *txn1 - *txn0;
+  r.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.log = slurp(log);
+  // wms-sim's summary lines (handheld/sim_main.cpp prints them in these formats).
+  auto line = [&](const std::string& start) {
+    auto at = r.log.find("\n" + start);
+    return at == std::string::npos ? std::string() : r.log.substr(at + 1, r.log.find('\n', at + 1) - at - 1);
+  };
+  long shorts = 0, wrong = 0, caught = 0, picks = 0, units = 0;
+  std::sscanf(line("confirm to acknowledgement").c_str(),
+              "confirm to acknowledgement on the device: p50 %lf ms, p99 %lf ms", &r.p50_ms, &r.p99_ms);
+  std::sscanf(line("throughput:").c_str(), "throughput: %lf answered confirms/s (%ld in %lf s", &r.throughput,
+              &r.answered, &r.span_s);
+  std::sscanf(line("total:").c_str(),
+              "total: %ld picks, %ld units, %ld shorts, %ld wrong scans (%ld caught on the device), %ld acknowledged, "
+              "%ld refused",
+              &picks, &units, &shorts, &wrong, &caught, &r.acked, &r.refused);
+  for (const auto& t : must(admin.call(proto::TasksReq{wave.id, ""}), "tasks").as<proto::TasksRep>().tasks) r.picked += t.picked;
+  const auto after = on_hand(admin);
+  for (const auto& [k, q] : before) {
+    auto it = after.find(k);
+    r.taken += q - (it == after.end() ? 0 : it->second);
+  }
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Report
 
@@ -750,12 +900,6 @@ void row(const std::string& what, const std::string& figure, const std::string& 
               met ? (*met ? "met" : "MISSED") : "");
 }
 
-struct Config {
-  bool quick = false;
-  int echo_n = 5000, commit_n = 3000, nosync_n = 20000, single_warm = 100, single_n = 2000;
-  double commit_max_s = 6, nosync_max_s = 3, warm_s = 1.0, phase_s = 6.0, single_max_s = 15;
-  int pickers = 32;
-};
 
 int run(const Config& cfg) {
   std::printf("wms_bench_pick (%s run)\n", cfg.quick ? "--quick" : "default");
@@ -778,6 +922,7 @@ int run(const Config& cfg) {
   const auto writes = sample_pick_writes();
   const auto durable = floor_commits(root / "floor-sync", false, cfg.commit_n, cfg.commit_max_s, writes);
   const auto nosync = floor_commits(root / "floor-nosync", true, cfg.nosync_n, cfg.nosync_max_s, writes);
+  const auto append = floor_append_sync(root / "floor-append", cfg.commit_n, cfg.commit_max_s);
   std::printf("FLOORS (measured in this run; /tmp, same disk as the server's data folder)\n");
   std::printf("  a) ZeroMQ DEALER/ROUTER echo, 100 B, tcp loopback, in-process echo thread, n=%zu\n", echo.n);
   std::printf("       p50 %8.1f us   p99 %8.1f us\n", echo.p50, echo.p99);
@@ -788,7 +933,9 @@ int run(const Config& cfg) {
   std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s   (%.1f KiB written to storage per commit)\n",
               durable.lat.p50, durable.lat.p99, durable.per_s, durable.kib_per_commit);
   std::printf("  c) the same commits with EnvOptions.no_sync (CPU ceiling), n=%d\n", nosync.commits);
-  std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s\n\n", nosync.lat.p50, nosync.lat.p99, nosync.per_s);
+  std::printf("       p50 %8.1f us   p99 %8.1f us   %8.0f commits/s\n", nosync.lat.p50, nosync.lat.p99, nosync.per_s);
+  std::printf("  d) append 150 B to a file + fdatasync (a device outbox record), n=%zu\n", append.n);
+  std::printf("       p50 %8.1f us   p99 %8.1f us\n\n", append.p50, append.p99);
   std::fflush(stdout);
 
   // ---- server and setup ----
@@ -806,7 +953,7 @@ int run(const Config& cfg) {
     pickers[i].device = "bench-dev-" + std::to_string(i);
   }
   client::Connection admin(server.endpoint(), "bench-admin", client::Options{60000, 1});
-  const auto setup = set_up_warehouse(admin, admin_pin, pickers, server.endpoint());
+  const auto setup = set_up_warehouse(admin, admin_pin, pickers, cfg.sim_devices, server.endpoint());
   const double setup_s = s_between(setup_start, Clock::now());
   std::printf("SETUP through the protocol: %.1f s (demo products/locations/accounts/users, %zu bench pickers, stock %lld\n"
               "  per pick face, %zu one-line orders of %lld units confirmed, wave %llu created and released, %zu tasks\n"
@@ -891,10 +1038,45 @@ int run(const Config& cfg) {
               static_cast<unsigned long long>(acked), static_cast<long long>(picked), static_cast<long long>(taken),
               ok ? "match" : "MISMATCH");
   for (auto& p : pickers) p.conn.reset();
+  std::fflush(stdout);
+
+  // ---- virtual terminals (wms-sim) on the same server ----
+  bool sim_ok = true;
+  if (cfg.sim_devices > 0) {
+    const auto sim = run_sim(cfg, root, server, admin, commits);
+    const double floor_p50_ms = (2 * append.p50 + echo.p50 + durable.lat.p50) / 1000.0;
+    const double floor_p99_ms = (2 * append.p99 + echo.p99 + durable.lat.p99) / 1000.0;
+    std::printf("VIRTUAL TERMINALS: wms-sim --pickers %d --pace-ms 0 (the app's screen state machine, device agent and\n"
+                "         durable outbox per device; location, product and tote scans per one-unit pick) on wave %llu,\n"
+                "         %zu one-line orders; %.1f s wall incl. sign-in and 1 s idle at the end\n",
+                sim.devices, static_cast<unsigned long long>(sim.wave), sim.tasks, sim.wall_s);
+    std::printf("  %-32s %-20s %-30s %8s\n", "figure", "value", "floor", "ratio");
+    row("throughput", fmt("%.0f confirms/s", sim.throughput), "1/b.p50 = " + fmt("%.0f commits/s", one_commit_rate),
+        sim.throughput / one_commit_rate, "", std::nullopt);
+    row("confirm -> answer on device p50", fmt("%.2f ms", sim.p50_ms), "2d + a + b p50 = " + fmt("%.2f ms", floor_p50_ms),
+        sim.p50_ms / floor_p50_ms, "", std::nullopt);
+    row("confirm -> answer on device p99", fmt("%.2f ms", sim.p99_ms), "2d + a + b p99 = " + fmt("%.2f ms", floor_p99_ms),
+        sim.p99_ms / floor_p99_ms, "", std::nullopt);
+    const double nconf = static_cast<double>(std::max<long>(sim.answered, 1));
+    std::printf("  diagnosis: %s server commits (%s confirms/commit), wmsd CPU %.1f us/confirm, wms-sim CPU %.1f us/confirm\n"
+                "  (CPU over the whole wms-sim run, sign-in with its slow PIN checks included; 2d: the outbox record on the\n"
+                "  device before sending, and its done record after the answer)\n",
+                sim.server_commits ? std::to_string(*sim.server_commits).c_str() : "n/a",
+                sim.server_commits ? fmt("%.2f", nconf / static_cast<double>(std::max<std::uint64_t>(*sim.server_commits, 1))).c_str() : "n/a",
+                sim.server_cpu_s * 1e6 / nconf, sim.sim_cpu_s * 1e6 / nconf);
+    sim_ok = sim.exit_status == 0 && sim.refused == 0 && sim.acked == static_cast<long>(sim.tasks) &&
+             sim.picked == static_cast<std::int64_t>(sim.tasks) && sim.taken == static_cast<std::int64_t>(sim.tasks);
+    std::printf("CHECK: wms-sim exit %d, %ld confirmations acknowledged, %ld refused; server: %lld of %zu one-unit tasks\n"
+                "       picked, %lld units off the shelves: %s\n\n",
+                sim.exit_status, sim.acked, sim.refused, static_cast<long long>(sim.picked), sim.tasks,
+                static_cast<long long>(sim.taken), sim_ok ? "match" : "MISMATCH");
+    if (!sim_ok) std::printf("wms-sim output:\n%s\n", sim.log.c_str());
+  }
+
   const int st = server.stop();
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     std::printf("note: wmsd did not exit cleanly on SIGTERM (status %d)\n", st);
-  return ok ? 0 : 1;
+  return ok && sim_ok ? 0 : 1;
 }
 
 }  // namespace
@@ -915,6 +1097,8 @@ int main(int argc, char** argv) {
       cfg.single_max_s = 3;
       cfg.warm_s = 0.3;
       cfg.phase_s = 1.5;
+      cfg.sim_devices = 8;
+      cfg.sim_tasks_each = 10;
     } else if (a == "--help" || a == "-h") {
       std::printf("usage: wms_bench_pick [--quick]\n"
                   "  Starts its own wmsd (" WMSD_PATH ") on a temp folder and prints pick-confirm figures next to\n"

@@ -33,6 +33,9 @@ struct AgentOptions {
   std::string device;               // this device's id (sessions are bound to it)
   std::string dir;                  // device folder: outbox, session
   int timeout_ms = 2000;            // per request attempt
+  // A sign-in waits longer: the server checks PINs with a deliberately slow hash, one after another, and a shift
+  // starts with everyone signing in at once (32 handhelds queue ~3 s of PIN checks on 2 cores).
+  int login_timeout_ms = 10000;
   int backoff_max_ms = 4000;        // cap of the retry backoff for queued requests
   int heartbeat_ms = proto::k_heartbeat_ms;
   zmq::context_t* context = nullptr;  // shared context (simulators); null = own
