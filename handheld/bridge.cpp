@@ -155,6 +155,8 @@ std::vector<Event> translate(std::vector<FromAgent> messages) {
         } else if (m.type == "task.claim") {
           if (auto r = unpacked<proto::TaskClaimReq>(m.request)) a.task = r->task;
           if (m.status == proto::Status::ok) a.claimed = unpacked<proto::TaskView>(m.reply);
+        } else if (m.type == "task.claim_next") {
+          if (m.status == proto::Status::ok) a.claimed_next = unpacked<proto::TaskClaimNextRep>(m.reply);
         } else if (m.type == "pack.contents" || m.type == "pack.close") {
           if (m.status == proto::Status::ok) a.pack = unpacked<proto::PackContentsRep>(m.reply);
         }

@@ -168,14 +168,16 @@ class Machine {
         if (a->walk_seq != b->walk_seq) return a->walk_seq < b->walk_seq;
         return a->id < b->id;
       });
-      std::size_t waiting = 0;  // claims out whose task is not on the route (online: not yet confirmed)
+      std::size_t waiting = 0;  // claims out whose task is not on the route
       for (auto id : s_.claiming) waiting += std::find(s_.route.begin(), s_.route.end(), id) == s_.route.end();
+      bool free_work = false;
       for (const TaskView* t : cand) {
         if (!mine(*t)) {
+          free_work = true;
+          if (s_.online) continue;  // online the server hands out the work (task.claim_next below)
+          // Offline: claim it by name and work it at once; the claim waits in the outbox ahead of the pick.
           if (s_.route.size() + waiting >= k_route_ahead && !s_.claiming.count(t->id)) break;
-          waiting += !s_.claiming.count(t->id) && s_.online;
           if (s_.claiming.insert(t->id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
-          if (s_.online) continue;  // joins the route when the server confirms the claim
         }
         // New work slots into the walk behind the current task (re-allocations land where the picker passes);
         // what is already on the route keeps its order, so a skipped task stays at the end.
@@ -188,6 +190,14 @@ class Machine {
           }
         }
         s_.route.insert(at, t->id);
+      }
+      if (s_.online && free_work && !s_.claim_next_out && !s_.claim_next_dry && s_.route.size() <= k_claim_more_at) {
+        proto::TaskClaimNextReq r;
+        r.mode = mode;
+        r.count = static_cast<std::uint32_t>(k_route_ahead - s_.route.size());
+        r.wave = wave;
+        s_.claim_next_out = true;
+        out_.push_back(SendClaimNext{tag(), r});
       }
     }
     const auto after = s_.route.empty() ? 0 : s_.route.front();
@@ -624,6 +634,7 @@ class Machine {
     std::map<std::uint64_t, TaskView> fresh;
     for (const auto& t : e.rep.tasks)
       if (!finished(t)) fresh[t.id] = t;
+    s_.claim_next_dry = false;
     s_.tasks = std::move(fresh);
     s_.waves.clear();
     for (const auto& w : e.rep.waves) s_.waves[w.id] = w;
@@ -634,6 +645,7 @@ class Machine {
   void on(const TaskPushed& e) {
     if (e.seq != 0 && e.seq <= s_.seq) return;
     if (e.seq) s_.seq = e.seq;
+    if (e.task.claimed_by.empty() && !finished(e.task)) s_.claim_next_dry = false;  // free work appeared
     const bool held = std::find(s_.route.begin(), s_.route.end(), e.task.id) != s_.route.end();
     if (held && !e.task.claimed_by.empty() && e.task.claimed_by != s_.device && s_.confirmed.count(e.task.id) == 0)
       info("TASK TAKEN", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") went to another device.");
@@ -688,7 +700,11 @@ class Machine {
       if (a.status == proto::Status::ok && a.short_pick) {
         const auto& r = *a.short_pick;
         upsert(r.task);
-        for (const auto& n : r.new_tasks) upsert(n);
+        for (const auto& n : r.new_tasks) {
+          upsert(n);
+          // The re-allocated units are this picker's to fetch: claim them by name, not through claim_next.
+          if (n.claimed_by.empty() && s_.claiming.insert(n.id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{n.id}});
+        }
         std::string detail;
         if (!r.new_tasks.empty()) {
           detail = "Re-allocated: ";
@@ -700,6 +716,14 @@ class Machine {
       } else if (a.status != proto::Status::ok) {
         s_.confirmed[a.task] = std::max<std::int64_t>(0, s_.confirmed[a.task] - a.qty);
         refused(a, "your short pick");
+      }
+    } else if (a.type == "task.claim_next") {
+      s_.claim_next_out = false;
+      if (a.status == proto::Status::ok && a.claimed_next) {
+        for (const auto& t : a.claimed_next->tasks) upsert(t);
+        s_.claim_next_dry = a.claimed_next->tasks.empty();
+      } else {
+        s_.claim_next_dry = true;  // refused (role, mode): wait for news rather than ask again at once
       }
     } else if (a.type == "task.claim") {
       s_.claiming.erase(a.task);

@@ -85,10 +85,13 @@ struct State {
   // task -> units this device confirmed (acknowledged or still queued). A claimed task is picked only by its
   // device, so the server's `picked` never exceeds this; remaining = qty - max(picked, confirmed).
   std::map<std::uint64_t, std::int64_t> confirmed;
-  // Claims sent and not answered yet. Online, such a task joins the route only once the server says it is ours
-  // (two devices never walk to the same bin on one task); offline it joins at once, so a dead spot does not stop
-  // the picker (a conflict then comes back as a notice on reconnect).
+  // Claims of named tasks sent and not answered yet. Online, such a task joins the route only once the server says
+  // it is ours (two devices never walk to the same bin on one task); offline it joins at once, so a dead spot does
+  // not stop the picker (a conflict then comes back as a notice on reconnect).
   std::set<std::uint64_t> claiming;
+  // Online the server hands out work: one task.claim_next at a time. After an empty answer the device asks again
+  // only when new free work shows up (a released or re-allocated task, a snapshot).
+  bool claim_next_out = false, claim_next_dry = false;
 
   // Current pick.
   PickStep step = PickStep::location;
@@ -178,6 +181,7 @@ struct Answer {
   std::optional<proto::PickRep> pick;
   std::optional<proto::PickShortRep> short_pick;
   std::optional<proto::TaskView> claimed;
+  std::optional<proto::TaskClaimNextRep> claimed_next;
   std::optional<proto::PackContentsRep> pack;
 };
 struct VersionMismatch {
@@ -202,6 +206,10 @@ struct SendClaim {                  // queued
   std::uint64_t tag = 0;
   proto::TaskClaimReq req;
 };
+struct SendClaimNext {              // queued: the server picks the next free tasks for this device
+  std::uint64_t tag = 0;
+  proto::TaskClaimNextReq req;
+};
 struct SendPick {                   // queued
   std::uint64_t tag = 0;
   proto::PickConfirmReq req;
@@ -222,13 +230,15 @@ enum class Sound { error, ok, done };
 struct Play {
   Sound sound;
 };
-using Command = std::variant<SendLogin, SendLogout, RequestSnapshot, SendClaim, SendPick, SendShort, SendPackQuery,
-                             SendPackClose, Play>;
+using Command = std::variant<SendLogin, SendLogout, RequestSnapshot, SendClaim, SendClaimNext, SendPick, SendShort,
+                             SendPackQuery, SendPackClose, Play>;
 
 // The state machine. Mutates `s` and returns what to do; never blocks.
 std::vector<Command> next(State& s, const Event& e);
 
-// How many tasks a device claims ahead, so it can keep picking through a dead spot.
+// How many tasks a device claims ahead, so it can keep picking through a dead spot; online it asks the server
+// for more when the route is down to k_claim_more_at.
 inline constexpr std::size_t k_route_ahead = 6;
+inline constexpr std::size_t k_claim_more_at = 3;
 
 }  // namespace wms::term

@@ -482,6 +482,19 @@ Outcome do_wave_release(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<Pu
   return Outcome::ok(view, "released wave " + std::to_string(id));
 }
 
+// Every record of a table that `keep` accepts, in key order, at most `limit`.
+template <class T, class F>
+std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit = proto::k_max_list_items, bool reverse = false) {
+  std::vector<T> out;
+  if (limit == 0) return out;
+  t.scan(table, "", [&](std::string_view, std::string_view v) {
+    T rec = store::unpack<T>(v);
+    if (keep(rec)) out.push_back(std::move(rec));
+    return out.size() < limit;
+  }, reverse);
+  return out;
+}
+
 Task claimable_task(const Txn& t, std::uint64_t id, const Ctx& ctx) {
   Task k = task_by_id(t, id);
   Wave w = wave_by_id(t, k.wave);
@@ -501,6 +514,38 @@ Outcome do_task_claim(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<PubE
     emit(t, events, "task", "task.updated", task_view(t, k));
   }
   return Outcome::ok(task_view(t, k), "claimed task " + std::to_string(id));
+}
+
+Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq& r, std::vector<PubEvent>& events) {
+  if (r.mode != "parcel" && r.mode != "pallet") refuse(Status::invalid, "mode must be parcel or pallet, got '" + r.mode + "'");
+  if (r.count < 1 || r.count > proto::k_max_claim_next)
+    refuse(Status::invalid, "count must be 1 to " + std::to_string(proto::k_max_claim_next) + ", got " + std::to_string(r.count));
+  auto waves = scan_all<Wave>(t, Table::waves, [&](const Wave& w) { return w.status == "released" && w.mode == r.mode; });
+  std::stable_sort(waves.begin(), waves.end(), [&](const Wave& a, const Wave& b) {
+    if ((a.id == r.wave) != (b.id == r.wave)) return a.id == r.wave;
+    return a.id < b.id;
+  });
+  proto::TaskClaimNextRep rep;
+  for (const auto& w : waves) {
+    std::vector<Task> free;
+    for (auto id : w.tasks)
+      if (Task k = task_by_id(t, id); !k.finished() && k.claimed_by.empty()) free.push_back(std::move(k));
+    std::sort(free.begin(), free.end(), [](const Task& a, const Task& b) {
+      return a.walk_seq != b.walk_seq ? a.walk_seq < b.walk_seq : a.id < b.id;
+    });
+    for (auto& k : free) {
+      if (rep.tasks.size() >= r.count) break;
+      k.claimed_by = ctx.device;
+      k.status = "claimed";
+      save_task(t, k);
+      auto view = task_view(t, k);
+      emit(t, events, "task", "task.updated", view);
+      rep.tasks.push_back(std::move(view));
+    }
+    if (rep.tasks.size() >= r.count) break;
+  }
+  const auto n = rep.tasks.size();
+  return Outcome::ok(std::move(rep), n ? "claimed " + std::to_string(n) + " next task(s)" : "no unclaimed " + r.mode + " task");
 }
 
 // Moves `qty` of a task's reservation off the shelf and onto the order line as picked. Units picked after
@@ -890,6 +935,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
   if (type == WaveCreateReq::k_type) return do_wave_create(t, ctx, body_as<WaveCreateReq>(body), ev);
   if (type == WaveReleaseReq::k_type) return do_wave_release(t, ctx, body_as<WaveReleaseReq>(body).wave, ev);
   if (type == TaskClaimReq::k_type) return do_task_claim(t, ctx, body_as<TaskClaimReq>(body).task, ev);
+  if (type == TaskClaimNextReq::k_type) return do_task_claim_next(t, ctx, body_as<TaskClaimNextReq>(body), ev);
   if (type == PickConfirmReq::k_type) return do_pick_confirm(t, ctx, body_as<PickConfirmReq>(body), ev);
   if (type == PickShortReq::k_type) return do_pick_short(t, ctx, body_as<PickShortReq>(body), ev);
   if (type == DispatchReq::k_type) return do_dispatch(t, ctx, body_as<DispatchReq>(body).ref, ev);
@@ -900,18 +946,6 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
 }
 
 // ---- queries ----
-template <class T, class F>
-std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit = proto::k_max_list_items, bool reverse = false) {
-  std::vector<T> out;
-  if (limit == 0) return out;
-  t.scan(table, "", [&](std::string_view, std::string_view v) {
-    T rec = store::unpack<T>(v);
-    if (keep(rec)) out.push_back(std::move(rec));
-    return out.size() < limit;
-  }, reverse);
-  return out;
-}
-
 Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::object& body) {
   using namespace proto;
   auto all = [](const auto&) { return true; };
@@ -1000,8 +1034,8 @@ bool is_mutation(std::string_view type) {
   using namespace proto;
   for (auto t : {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type,
                  OrderCancelReq::k_type, AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type,
-                 TaskClaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type, DispatchReq::k_type,
-                 ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
+                 TaskClaimReq::k_type, TaskClaimNextReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
+                 DispatchReq::k_type, ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
     if (t == type) return true;
   return false;
 }

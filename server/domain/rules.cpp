@@ -16,8 +16,9 @@ bool is_role(std::string_view role) {
 }
 
 bool role_allows(std::string_view role, std::string_view type) {
-  static constexpr std::array<std::string_view, 8> floor = {"hello", "login", "logout", "ping", "snapshot",
-                                                             "task.claim", "pick.confirm", "pick.short"};
+  static constexpr std::array<std::string_view, 9> floor = {"hello",      "login",           "logout",
+                                                             "ping",       "snapshot",        "task.claim",
+                                                             "task.claim_next", "pick.confirm", "pick.short"};
   static constexpr std::array<std::string_view, 17> office = {
       "tasks",    "orders",   "order.show", "order.create", "order.confirm", "order.cancel",
       "allocate", "waves",    "wave.create", "wave.release", "dispatch",     "receive",

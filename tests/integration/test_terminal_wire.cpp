@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <zmq.hpp>
 
+#include <map>
+
 #include "harness.hpp"
 
 using namespace wms;
@@ -365,4 +367,83 @@ TEST_CASE("a forklift driver may not use the pack station, a picker does the who
   REQUIRE(picker->call(close_req("SO-B", 1)).ok());
   CHECK(s.order("SO-B").cartons == 1);
   CHECK(s.stock("SKU-3001", t.location).reserved == 0);
+}
+
+TEST_CASE("task.claim_next hands each device the next free tasks in walk order - never the same task twice") {
+  Site site;
+  auto hh1 = test::login(site.server, "picker1", "1111", "hh-1");
+  auto hh2 = test::login(site.server, "picker2", "2222", "hh-2");
+  auto fork = test::login(site.server, "fork1", "3333", "veh-1");
+  auto claimed_by = [&] {
+    std::map<std::uint64_t, std::string> m;
+    for (const auto& t : site.admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks) m[t.id] = t.claimed_by;
+    return m;
+  };
+  const auto before = claimed_by();
+
+  // Bad requests are refused and claim nothing.
+  proto::TaskClaimNextReq bad;
+  bad.mode = "crate";
+  CHECK(hh1->call(bad).status == Status::invalid);
+  bad.mode = "parcel";
+  bad.count = 0;
+  CHECK(hh1->call(bad).status == Status::invalid);
+  bad.count = proto::k_max_claim_next + 1;
+  CHECK(hh1->call(bad).status == Status::invalid);
+  CHECK(claimed_by() == before);
+
+  // hh-1 asks for 2 parcel tasks: the two lowest walk sequences, claimed by it. A retry with the same key gets
+  // the same two, and claims nothing more.
+  proto::TaskClaimNextReq two;
+  two.mode = "parcel";
+  two.count = 2;
+  const std::string key = hh1->next_key();
+  auto r1 = hh1->call_with_key(two, key);
+  REQUIRE(r1.ok());
+  const auto got1 = r1.as<proto::TaskClaimNextRep>().tasks;
+  REQUIRE(got1.size() == 2);
+  CHECK(got1[0].walk_seq <= got1[1].walk_seq);
+  for (const auto& t : got1) {
+    CHECK(t.claimed_by == "hh-1");
+    CHECK(t.mode == "parcel");
+  }
+  auto again = hh1->call_with_key(two, key);
+  REQUIRE(again.ok());
+  const auto got_again = again.as<proto::TaskClaimNextRep>().tasks;
+  REQUIRE(got_again.size() == 2);
+  CHECK(got_again[0].id == got1[0].id);
+  CHECK(got_again[1].id == got1[1].id);
+
+  // hh-2 asks for 5: it gets the one parcel task left, none of hh-1's. Then nothing is left.
+  proto::TaskClaimNextReq five;
+  five.mode = "parcel";
+  five.count = 5;
+  auto r2 = hh2->call(five);
+  REQUIRE(r2.ok());
+  const auto got2 = r2.as<proto::TaskClaimNextRep>().tasks;
+  REQUIRE(got2.size() == 1);
+  CHECK(got2[0].id != got1[0].id);
+  CHECK(got2[0].id != got1[1].id);
+  CHECK(got2[0].claimed_by == "hh-2");
+  auto r3 = hh2->call(five);
+  REQUIRE(r3.ok());
+  CHECK(r3.as<proto::TaskClaimNextRep>().tasks.empty());
+
+  // The forklift asks for pallet work and gets the pallet task.
+  proto::TaskClaimNextReq pallet;
+  pallet.mode = "pallet";
+  pallet.count = 3;
+  auto r4 = fork->call(pallet);
+  REQUIRE(r4.ok());
+  const auto got4 = r4.as<proto::TaskClaimNextRep>().tasks;
+  REQUIRE(got4.size() == 1);
+  CHECK(got4[0].order_ref == "SO-P1");
+
+  // On the server: exactly these claims.
+  const auto after = claimed_by();
+  CHECK(after.at(got1[0].id) == "hh-1");
+  CHECK(after.at(got1[1].id) == "hh-1");
+  CHECK(after.at(got2[0].id) == "hh-2");
+  CHECK(after.at(got4[0].id) == "veh-1");
+  CHECK(after.size() == 4);
 }

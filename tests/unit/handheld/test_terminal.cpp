@@ -57,21 +57,35 @@ bool plays(const std::vector<Command>& cmds, Sound s) {
   return false;
 }
 
-// The server's side of claims, as a stand-in for these tests: every claim the machine sends is granted at once
-// (the claim protocol itself is checked in its own cases below, with `next`).
+// The server's side of claims, as a stand-in for these tests: a claim of a named task is granted at once, and
+// task.claim_next gets the lowest-walk free tasks of its mode, as wmsd hands them out (the claim protocol itself
+// is checked in its own cases below, with `next`).
 std::vector<Command> step(State& s, const Event& e) {
   auto cmds = next(s, e);
-  for (std::size_t i = 0; i < cmds.size(); ++i) {
-    auto* c = std::get_if<SendClaim>(&cmds[i]);
-    if (!c || !s.tasks.count(c->req.task)) continue;
-    Answer a;
-    a.tag = c->tag;
-    a.type = "task.claim";
-    a.task = c->req.task;
-    proto::TaskView t = s.tasks.at(a.task);
+  auto grant = [&](proto::TaskView t) {
     t.claimed_by = s.device;
     t.status = "claimed";
-    a.claimed = t;
+    return t;
+  };
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    Answer a;
+    if (auto* c = std::get_if<SendClaim>(&cmds[i]); c && s.tasks.count(c->req.task)) {
+      a.tag = c->tag;
+      a.type = "task.claim";
+      a.task = c->req.task;
+      a.claimed = grant(s.tasks.at(a.task));
+    } else if (auto* n = std::get_if<SendClaimNext>(&cmds[i])) {
+      a.tag = n->tag;
+      a.type = "task.claim_next";
+      std::vector<proto::TaskView> free;
+      for (const auto& [id, t] : s.tasks)
+        if (t.claimed_by.empty() && t.mode == n->req.mode && t.status == "open") free.push_back(t);
+      std::sort(free.begin(), free.end(), [](const auto& x, const auto& y) { return x.walk_seq < y.walk_seq; });
+      a.claimed_next.emplace();
+      for (std::size_t k = 0; k < free.size() && k < n->req.count; ++k) a.claimed_next->tasks.push_back(grant(free[k]));
+    } else {
+      continue;
+    }
     auto more = next(s, a);
     cmds.insert(cmds.end(), more.begin(), more.end());
   }
@@ -136,9 +150,15 @@ TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on 
   State s = signed_in({});
   CHECK(s.screen == Screen::idle);
   auto cmds = step(s, TaskPushed{11, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 3)});
+  REQUIRE(find_all<SendClaimNext>(cmds).size() == 1);
+  CHECK(find_all<SendClaimNext>(cmds)[0]->req.count == k_route_ahead);
   cmds = step(s, TaskPushed{12, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
-  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
-  CHECK(find_all<SendClaim>(cmds)[0]->req.task == 1);
+  // The server picks the work: one claim_next for the free parcel tasks, asking for what the route lacks.
+  REQUIRE(find_all<SendClaimNext>(cmds).size() == 1);
+  CHECK(find_all<SendClaimNext>(cmds)[0]->req.mode == "parcel");
+  CHECK(find_all<SendClaimNext>(cmds)[0]->req.count == k_route_ahead - 1);
+  CHECK(find_all<SendClaimNext>(cmds)[0]->req.wave == 1);
+  CHECK(find_all<SendClaim>(cmds).empty());
   CHECK(s.screen == Screen::pick);
   REQUIRE(s.current());
   // Task 2 came first and is current; task 1 (lower walk seq) slots in behind it in walk order.
@@ -151,35 +171,43 @@ TEST_CASE("pushed tasks are claimed ahead in walk order and the next task is on 
   CHECK(s.tasks.count(2) == 1);
 }
 
-TEST_CASE("online a claimed-ahead task is shown only once the server grants it - offline it is worked at once", "[terminal]") {
-  // Signed in with nothing to do, online: two tasks are pushed; the device claims both, shows neither yet.
+TEST_CASE("online the server hands out the next tasks and a task is worked only once granted - offline at once", "[terminal]") {
+  // Signed in with nothing to do, online: two tasks are pushed; the device asks for work once, shows nothing yet.
   State s = signed_in({});
   auto cmds = next(s, TaskPushed{11, "task.released", task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
+  REQUIRE(find_all<SendClaimNext>(cmds).size() == 1);
+  const auto ask = find_all<SendClaimNext>(cmds)[0]->tag;
   cmds = next(s, TaskPushed{12, "task.released", task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
-  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
-  CHECK(s.claiming == std::set<std::uint64_t>{1, 2});
+  CHECK(find_all<SendClaimNext>(cmds).empty());  // one request at a time
+  CHECK(find_all<SendClaim>(cmds).empty());      // online, nothing is claimed by name
   CHECK(s.route.empty());
   CHECK(s.screen == Screen::idle);
   cmds = next(s, Scan{"LOC-A01-01"});  // a scan with nothing granted changes nothing and sends nothing
   CHECK_FALSE(sends_anything(cmds));
-  // Task 1 went to another device: it never reaches the route. Task 2 is granted: it is current.
-  Answer no;
-  no.type = "task.claim";
-  no.task = 1;
-  no.status = proto::Status::conflict;
-  no.error = "task 1 is claimed by device hh-2";
-  next(s, no);
-  CHECK(s.route.empty());
-  Answer yes;
-  yes.type = "task.claim";
-  yes.task = 2;
+  // The server gave task 2 (task 1 went to another device): task 2 is current, and the device asks again.
+  Answer a;
+  a.tag = ask;
+  a.type = "task.claim_next";
+  a.claimed_next.emplace();
   auto granted = s.tasks.at(2);
   granted.claimed_by = "hh-1";
-  yes.claimed = granted;
-  next(s, yes);
-  CHECK(s.claiming.empty());
+  a.claimed_next->tasks = {granted};
+  cmds = next(s, a);
   CHECK(s.route == std::vector<std::uint64_t>{2});
   CHECK(s.screen == Screen::pick);
+  REQUIRE(find_all<SendClaimNext>(cmds).size() == 1);
+  // Nothing left for this device: it stops asking until free work shows up again.
+  Answer none;
+  none.type = "task.claim_next";
+  none.claimed_next.emplace();
+  next(s, none);
+  auto taken = task(1, "A01-01", 10, "SKU-1", "4006380010000", 1);
+  taken.claimed_by = "hh-2";
+  cmds = next(s, TaskPushed{13, "task.updated", taken});
+  CHECK(find_all<SendClaimNext>(cmds).empty());
+  CHECK(s.route == std::vector<std::uint64_t>{2});
+  cmds = next(s, TaskPushed{14, "task.released", task(3, "A01-03", 30, "SKU-3", "4006380010024", 1)});
+  CHECK(find_all<SendClaimNext>(cmds).size() == 1);
 
   // Offline (a dead spot), a pushed task held in the snapshot is claimed and worked at once; the claim and the
   // pick wait in the outbox, claim first.
@@ -475,8 +503,12 @@ TEST_CASE("skip puts the current task at the end of the route and it stays there
   // New work is placed by walk order among what follows; the skipped task is not pulled back to its old place.
   step(s, TaskPushed{11, "task.released", task(4, "A01-04", 40, "SKU-4", "4006380010031", 1)});
   CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1, 4});
+  // The route is long enough now (more than k_claim_more_at): new work waits until it runs down.
   step(s, TaskPushed{12, "task.released", task(5, "A01-02", 25, "SKU-5", "4006380010048", 1)});
-  CHECK(s.route == std::vector<std::uint64_t>{2, 5, 3, 1, 4});
+  CHECK(s.route == std::vector<std::uint64_t>{2, 3, 1, 4});
+  step(s, Scan{"LOC-A01-02"});
+  step(s, Scan{"4006380010017"});  // task 2 picked: three left, the device asks and gets task 5
+  CHECK(s.route == std::vector<std::uint64_t>{3, 1, 5, 4});
 }
 
 TEST_CASE("pack verification: every item scanned into the carton before it can be closed", "[terminal]") {

@@ -324,6 +324,21 @@ struct TaskClaimReq {
   MSGPACK_DEFINE_MAP(task)
 };
 
+// The server picks the work: the next unclaimed tasks of released waves of `mode`, `wave` first if given (0 =
+// none), then oldest wave first, each wave in walk order. Devices that ask together never get the same task.
+struct TaskClaimNextReq {
+  WMS_REQ("task.claim_next", true, "mode", "count");
+  std::string mode;                 // parcel | pallet
+  std::uint32_t count = 1;          // 1..k_max_claim_next
+  std::uint64_t wave = 0;           // preferred wave (the one the device is working), 0 = none
+  MSGPACK_DEFINE_MAP(mode, count, wave)
+};
+inline constexpr std::uint32_t k_max_claim_next = 50;
+struct TaskClaimNextRep {
+  std::vector<TaskView> tasks;      // claimed by this device now, in the order to walk them; empty = no work
+  MSGPACK_DEFINE_MAP(tasks)
+};
+
 struct PickConfirmReq {
   WMS_REQ("pick.confirm", true, "task", "location_scan", "product_scan", "qty");
   std::uint64_t task = 0;
