@@ -100,14 +100,17 @@ std::string text(const msgpack::object& map, std::string_view col) {
   }
 }
 
+// Heading of a column or field for people: money prints as 12.50, so it loses the "_minor" of its wire name.
+std::string label(std::string_view col) {
+  std::string h(col);
+  if (h.size() > 6 && h.substr(h.size() - 6) == "_minor") h = h.substr(0, h.size() - 6);
+  return h;
+}
+
 void table(const msgpack::object* rows, std::initializer_list<std::string_view> cols) {
   std::vector<std::vector<std::string>> cells;
   cells.emplace_back();
-  for (auto c : cols) {
-    std::string h(c);
-    if (h.size() > 6 && h.substr(h.size() - 6) == "_minor") h = h.substr(0, h.size() - 6);
-    cells.back().push_back(h);
-  }
+  for (auto c : cols) cells.back().push_back(label(c));
   if (rows && rows->type == msgpack::type::ARRAY)
     for (std::uint32_t i = 0; i < rows->via.array.size; ++i) {
       cells.emplace_back();
@@ -128,7 +131,7 @@ void table(const msgpack::object* rows, std::initializer_list<std::string_view> 
 }
 
 void fields(const msgpack::object& map, std::initializer_list<std::string_view> cols) {
-  for (auto c : cols) std::cout << c << ": " << text(map, c) << "\n";
+  for (auto c : cols) std::cout << label(c) << ": " << text(map, c) << "\n";
 }
 
 struct Cli {

@@ -122,6 +122,7 @@ class Machine {
   bool mine(const TaskView& t) const { return t.claimed_by == s_.device; }
 
   void start_step_for_current(const std::string& last_location = {}) {
+    s_.short_into_tote.reset();
     s_.keypad.clear();
     s_.qty = 0;
     s_.sscc.clear();
@@ -340,6 +341,12 @@ class Machine {
         if (tote == c.text) return error("WRONG TOTE", c.text + " holds " + ref + ". Take an empty tote for " + t.order_ref + ".");
       s_.totes[t.order_ref] = c.text;
     }
+    if (s_.short_into_tote) {
+      auto req = std::move(*s_.short_into_tote);
+      s_.short_into_tote.reset();
+      req.tote = c.text;
+      return send_short(t, std::move(req));
+    }
     send_pick(t, c.text);
   }
 
@@ -539,11 +546,28 @@ class Machine {
     req.task = t->id;
     req.qty_found = found;
     req.reason = to_string(*s_.short_reason);
-    out_.push_back(SendShort{tag(), req});
-    s_.confirmed[t->id] += found;
-    s_.tasks[t->id].status = "short";  // locally finished; the server's answer says where the rest comes from
-    info("SHORT SENT", qty_text(left - found, *t) + " missing at " + t->location + ". Waiting for the server's decision.");
-    const std::string loc = t->location;
+    s_.screen = Screen::pick;
+    if (found > 0 && s_.batch(*t)) {
+      // The units found go into the order's tote like any pick: scan it, then the short goes out with it.
+      auto it = s_.totes.find(t->order_ref);
+      s_.short_into_tote = req;
+      s_.qty = found;
+      s_.step = PickStep::tote;
+      play(Sound::ok);
+      return info("INTO TOTE", "Put the " + std::to_string(found) + " found " +
+                                   (it == s_.totes.end() ? "into an empty tote for " + t->order_ref + " and scan it."
+                                                         : "into " + it->second + " (" + t->order_ref + ") and scan it."));
+    }
+    send_short(*t, std::move(req));
+  }
+
+  void send_short(TaskView& t, proto::PickShortReq req) {
+    const std::int64_t left = s_.remaining(t), found = req.qty_found;
+    out_.push_back(SendShort{tag(), std::move(req)});
+    s_.confirmed[t.id] += found;
+    s_.tasks[t.id].status = "short";  // locally finished; the server's answer says where the rest comes from
+    info("SHORT SENT", qty_text(left - found, t) + " missing at " + t.location + ". Waiting for the server's decision.");
+    const std::string loc = t.location;
     s_.route.erase(s_.route.begin());
     s_.screen = Screen::pick;
     refresh_route();

@@ -102,8 +102,9 @@ struct State {
   std::string sscc;                 // pallet label scanned
   std::map<std::string, std::string> totes;  // order ref -> tote label (batch picking)
 
-  // Short pick form.
+  // Short pick form. In a batch pick, units found wait here for the tote scan before the short is sent.
   std::optional<ShortReason> short_reason;
+  std::optional<proto::PickShortReq> short_into_tote;
 
   // Pack verification.
   std::string pack_ref, pack_tote;

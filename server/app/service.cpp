@@ -562,6 +562,23 @@ void take_picked(Txn& t, Task& k, Order& o, std::int64_t qty) {
   k.picked += qty;
 }
 
+// The ref of another order whose unpacked goods are in `tote` (empty if none): such a tote cannot take ours.
+std::string tote_holder(const Txn& t, const std::string& tote, const Order& o) {
+  if (tote.empty() || !is_tote_label(tote)) return {};
+  if (auto holder = t.get(Table::totes, tote); holder && store::from_be64(*holder) != o.id)
+    if (auto h = store::get_as<Order>(t, Table::orders, *holder); h && holds_unpacked_picks(*h) && has(h->totes, tote))
+      return h->ref;
+  return {};
+}
+
+// Records that the task's units went into `tote` (checked before): on the task, the order and the tote index.
+void put_in_tote(Txn& t, Task& k, Order& o, const std::string& tote) {
+  if (tote.empty()) return;
+  k.tote = tote;
+  if (!has(o.totes, tote)) o.totes.push_back(tote);
+  t.put(Table::totes, tote, order_key(o.id));
+}
+
 Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, std::vector<PubEvent>& events) {
   Task k = claimable_task(t, r.task, ctx);
   Order o = order_by_id(t, k.order);
@@ -579,18 +596,10 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   scan.sscc = r.sscc;
   scan.drop_scan = r.drop_scan;
   if (!r.drop_scan.empty()) scan.drop = resolve_location_scan(t, r.drop_scan);
-  if (!r.tote.empty() && is_tote_label(r.tote))
-    if (auto holder = t.get(Table::totes, r.tote); holder && store::from_be64(*holder) != o.id)
-      if (auto h = store::get_as<Order>(t, Table::orders, *holder);
-          h && holds_unpacked_picks(*h) && has(h->totes, r.tote))
-        scan.tote_holder = h->ref;
+  scan.tote_holder = tote_holder(t, r.tote, o);
   if (auto v = check_pick(k, scan); !v.ok()) refuse(v.status, v.message);
   take_picked(t, k, o, r.qty);
-  if (!r.tote.empty()) {
-    k.tote = r.tote;
-    if (!has(o.totes, r.tote)) o.totes.push_back(r.tote);
-    t.put(Table::totes, r.tote, order_key(o.id));
-  }
+  put_in_tote(t, k, o, r.tote);
   if (!r.sscc.empty()) k.sscc = r.sscc;
   k.claimed_by = ctx.device;
   k.status = k.picked == k.qty ? "done" : "claimed";
@@ -615,7 +624,11 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   Task k = claimable_task(t, r.task, ctx);
   if (auto v = check_short(k, r.qty_found, r.reason, ctx.device); !v.ok()) refuse(v.status, v.message);
   Order o = order_by_id(t, k.order);
+  if (!r.tote.empty() && r.qty_found == 0)
+    refuse(Status::invalid, "nothing was found, so nothing goes into " + r.tote + ": send the short pick without a tote");
+  if (auto v = check_tote(k, o.mode, r.tote, tote_holder(t, r.tote, o)); !v.ok()) refuse(v.status, v.message);
   take_picked(t, k, o, r.qty_found);
+  put_in_tote(t, k, o, r.tote);
   const std::int64_t missing = k.qty - k.picked;
   // The missing units are not where the system thought: release their reservation and write them off the bin,
   // so they are never allocated again before someone counts the bin.

@@ -78,6 +78,19 @@ std::vector<Take> allocate(std::int64_t qty, std::vector<Slot> slots, std::strin
   return takes;
 }
 
+Verdict check_tote(const Task& task, std::string_view mode, const std::string& tote, const std::string& tote_holder) {
+  if (tote.empty()) return Verdict::yes();
+  const std::string id = std::to_string(task.id);
+  if (mode == "pallet") return Verdict::no(Status::invalid, "task " + id + " is a pallet pick: totes are for parcels");
+  if (!is_tote_label(tote))
+    return Verdict::no(Status::invalid, "'" + tote + "' is not a tote label: scan the tote (TOTE- and 1-12 letters or digits)");
+  if (!task.tote.empty() && task.tote != tote)
+    return Verdict::no(Status::conflict, "task " + id + " goes into " + task.tote + ", not " + tote);
+  if (!tote_holder.empty())
+    return Verdict::no(Status::conflict, tote + " holds order " + tote_holder + ", not packed yet: use another tote");
+  return Verdict::yes();
+}
+
 Verdict check_pick(const Task& task, const PickScan& scan) {
   if (task.finished()) return Verdict::no(Status::invalid_state, "task " + std::to_string(task.id) + " is already " + task.status);
   if (!task.claimed_by.empty() && task.claimed_by != scan.device)
@@ -99,19 +112,9 @@ Verdict check_pick(const Task& task, const PickScan& scan) {
   if (scan.mode != "pallet") {
     if (!scan.sscc.empty() || !scan.drop_scan.empty())
       return Verdict::no(Status::invalid, "task " + id + " is a parcel pick: an SSCC or drop scan is only for pallets");
-    if (scan.tote.empty()) return Verdict::yes();
-    if (!is_tote_label(scan.tote))
-      return Verdict::no(Status::invalid,
-                         "'" + scan.tote + "' is not a tote label: scan the tote (TOTE- and 1-12 letters or digits)");
-    if (!task.tote.empty() && task.tote != scan.tote)
-      return Verdict::no(Status::conflict, "task " + id + " goes into " + task.tote + ", not " + scan.tote);
-    if (!scan.tote_holder.empty())
-      return Verdict::no(Status::conflict,
-                         scan.tote + " holds order " + scan.tote_holder + ", not packed yet: use another tote");
-    return Verdict::yes();
+    return check_tote(task, scan.mode, scan.tote, scan.tote_holder);
   }
-  if (!scan.tote.empty())
-    return Verdict::no(Status::invalid, "task " + id + " is a pallet pick: totes are for parcels");
+  if (auto v = check_tote(task, scan.mode, scan.tote, scan.tote_holder); !v.ok()) return v;
   if (!scan.sscc.empty()) {
     if (!is_sscc(scan.sscc))
       return Verdict::no(Status::invalid, "'" + scan.sscc + "' is not an SSCC: 18 digits with a valid check digit");

@@ -73,6 +73,9 @@ struct PickScan {
 // quantity checks: parcel picks may name a tote (one per task, not shared with another order's unpacked
 // goods); pallet picks must scan the task's drop location and may name a valid SSCC.
 Verdict check_pick(const Task& task, const PickScan& scan);
+// The tote a parcel task's units go into (empty = none given): a tote label, the task's own tote if it has one,
+// and not a tote that holds another order's unpacked goods (`tote_holder`: that order's ref, else empty).
+Verdict check_tote(const Task& task, std::string_view mode, const std::string& tote, const std::string& tote_holder);
 // "TOTE-" followed by 1 to 12 ASCII letters or digits.
 bool is_tote_label(std::string_view s);
 // Serial Shipping Container Code: 18 digits, the last one the GS1 mod-10 check digit (GS1 General

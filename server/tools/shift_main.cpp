@@ -101,7 +101,7 @@ void work(const std::string& server, const std::string& pub, const Picker& p, do
     }
     if (dice(rng) < short_rate && t.qty - t.picked > 1) {
       const std::int64_t found = (t.qty - t.picked) / 2;
-      auto r = must(c.call(proto::PickShortReq{t.id, found, "not_found"}), "short pick").as<proto::PickShortRep>();
+      auto r = must(c.call(proto::PickShortReq{t.id, found, "not_found", ""}), "short pick").as<proto::PickShortRep>();
       say(p.user, "SHORT at " + t.location + " " + t.sku + ": found " + std::to_string(found) + " of " +
                       std::to_string(t.qty - t.picked) + " -> " + r.outcome +
                       (r.backordered ? ", " + std::to_string(r.backordered) + " backordered" : ""));

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   h.type = "pick.confirm";
   seeds.push_back(encode_request(h, PickConfirmReq{7, "LOC-A01-01-A", "04006380010000", 2}));
   h.type = "pick.short";
-  seeds.push_back(encode_request(h, PickShortReq{7, 1, "damaged"}));
+  seeds.push_back(encode_request(h, PickShortReq{7, 1, "damaged", ""}));
   h.type = "order.create";
   seeds.push_back(encode_request(h, OrderCreateReq{"SO-1", "ACME", {{"SKU-1", 3}, {"SKU-2", 4}}}));
   h.type = "import";

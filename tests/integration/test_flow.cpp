@@ -156,7 +156,7 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
 
   // Short pick with stock elsewhere: re-allocated to new tasks in the same wave, exception raised.
   auto t_short = find_task(*picker, "SO-T1", "SKU-1001");
-  auto sr = picker->call(proto::PickShortReq{t_short.id, 10, "damaged"});
+  auto sr = picker->call(proto::PickShortReq{t_short.id, 10, "damaged", ""});
   REQUIRE(sr.ok());
   auto srep = sr.as<proto::PickShortRep>();
   CHECK(srep.outcome == "reallocated");
@@ -178,13 +178,13 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
 
   // Short pick with no stock elsewhere: backordered.
   auto t2 = find_task(*picker, "SO-1001", "SKU-1002");
-  auto sr2 = picker->call(proto::PickShortReq{t2.id, 2, "empty"});
+  auto sr2 = picker->call(proto::PickShortReq{t2.id, 2, "empty", ""});
   REQUIRE(sr2.ok());
   CHECK(sr2.as<proto::PickShortRep>().outcome == "backordered");
   CHECK(sr2.as<proto::PickShortRep>().backordered == 4);
-  CHECK(picker->call(proto::PickShortReq{t2.id, 0, "empty"}).status == Status::invalid_state);
+  CHECK(picker->call(proto::PickShortReq{t2.id, 0, "empty", ""}).status == Status::invalid_state);
   auto t3 = find_task(*picker, "SO-1001", "SKU-3001");
-  CHECK(picker->call(proto::PickShortReq{t3.id, 1, "lost in space"}).status == Status::invalid);
+  CHECK(picker->call(proto::PickShortReq{t3.id, 1, "lost in space", ""}).status == Status::invalid);
   REQUIRE(picker->call(confirm(t3, 2)).ok());
 
   auto excs = admin->call(proto::ExceptionsReq{}).as<proto::ExceptionsRep>().exceptions;
@@ -216,6 +216,12 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(inv.terms == "net30");
   CHECK(inv.due_date > inv.issue_date);
   CHECK(disp.backordered == 4);
+  // What the finance clerk reads in wmsctl: money in major units, under plain names; --json keeps minor units.
+  const auto shown = test::run(server.wmsctl("invoice show 1"));
+  REQUIRE(shown.status == 0);
+  CHECK_THAT(shown.output, Catch::Contains("total: 53.23") && Catch::Contains("net: 44.36") && Catch::Contains("tax: 8.87"));
+  CHECK_THAT(shown.output, !Catch::Contains("_minor"));
+  CHECK_THAT(test::run(server.wmsctl("--json invoice show 1")).output, Catch::Contains("\"total_minor\":5323"));
   auto shipped = order(*admin, "SO-1001");
   CHECK(shipped.status == "confirmed");  // 4 units still on backorder
   CHECK(shipped.lines[1].shipped == 2);

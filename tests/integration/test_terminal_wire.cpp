@@ -236,6 +236,65 @@ TEST_CASE("a parcel confirm records a valid tote, refuses a bad label, a second 
   CHECK(s.task("SO-B", "SKU-3001").tote == "TOTE-B1");
 }
 
+TEST_CASE("a short pick puts the units found into a tote under the same rules, and the pack station finds them") {
+  Site s;
+  auto picker = test::login(s.server, "picker1", "1111", "hh-1");
+  // SO-A's first line goes into TOTE-A1 by a normal pick.
+  auto ta = s.task("SO-A", "SKU-2002");
+  auto into_a1 = confirm(ta, 4);
+  into_a1.tote = "TOTE-A1";
+  REQUIRE(picker->call(into_a1).ok());
+
+  // SO-B (2 x SKU-3001): 1 found. Refused, each changing nothing: no units but a tote, a bad label, a tote that
+  // holds SO-A's unpacked goods.
+  auto tb = s.task("SO-B", "SKU-3001");
+  const auto before = s.stock("SKU-3001", tb.location);
+  auto short_req = [&](std::int64_t found, std::string tote) {
+    proto::PickShortReq r;
+    r.task = tb.id;
+    r.qty_found = found;
+    r.reason = "damaged";
+    r.tote = std::move(tote);
+    return r;
+  };
+  auto none = picker->call(short_req(0, "TOTE-B1"));
+  CHECK(none.status == Status::invalid);
+  CHECK_THAT(none.error, Catch::Contains("nothing was found"));
+  CHECK(picker->call(short_req(1, "BOX-1")).status == Status::invalid);
+  auto held = picker->call(short_req(1, "TOTE-A1"));
+  CHECK(held.status == Status::conflict);
+  CHECK_THAT(held.error, Catch::Contains("SO-A"));
+  CHECK(s.task("SO-B", "SKU-3001").status != "short");
+  CHECK(s.task("SO-B", "SKU-3001").tote.empty());
+  CHECK(s.stock("SKU-3001", tb.location).on_hand == before.on_hand);
+  CHECK(s.order("SO-B").lines.at(0).picked == 0);
+
+  // Accepted with an empty tote: the task, the order and the pack station know where the unit is.
+  auto ok = picker->call(short_req(1, "TOTE-B1"));
+  REQUIRE(ok.ok());
+  CHECK(ok.as<proto::PickShortRep>().task.tote == "TOTE-B1");
+  CHECK(s.order("SO-B").lines.at(0).picked == 1);
+  auto pack = picker->call(proto::PackContentsReq{"", "TOTE-B1"});
+  REQUIRE(pack.ok());
+  const auto contents = pack.as<proto::PackContentsRep>();
+  CHECK(contents.ref == "SO-B");
+  REQUIRE(contents.lines.size() == 1);
+  CHECK(contents.lines[0].picked == 1);
+
+  // A pallet task takes no tote in a short pick either.
+  auto fork = test::login(s.server, "fork1", "3333", "veh-1");
+  auto tp = s.task("SO-P1", "SKU-1001");
+  proto::PickShortReq pallet;
+  pallet.task = tp.id;
+  pallet.qty_found = 10;
+  pallet.reason = "damaged";
+  pallet.tote = "TOTE-P1";
+  auto pr = fork->call(pallet);
+  CHECK(pr.status == Status::invalid);
+  CHECK_THAT(pr.error, Catch::Contains("totes are for parcels"));
+  CHECK(s.task("SO-P1", "SKU-1001").picked == 0);
+}
+
 TEST_CASE("the pack station lists an order by tote or by ref and closes it once, also when the close is retried") {
   Site s;
   auto picker = test::login(s.server, "picker1", "1111", "hh-1");

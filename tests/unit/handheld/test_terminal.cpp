@@ -352,6 +352,42 @@ TEST_CASE("batch picking puts each line into its order's tote and refuses the wr
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
 }
 
+TEST_CASE("a short pick in a batch puts the units found into the order's tote - none found needs no tote", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5, "SO-1"),
+                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 4, "SO-2"),
+                       task(3, "A01-03", 30, "SKU-3", "4006380010024", 1, "SO-1")},
+                      "picker", Profile::handheld, 2);
+  // Task 1: 2 of 5 found. Nothing goes out until the tote is scanned; a wrong tote is refused.
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{Button::reason_empty});
+  step(s, Press{Key::d2});
+  auto cmds = step(s, Tap{Button::confirm});
+  CHECK_FALSE(sends_anything(cmds));
+  REQUIRE(s.screen == Screen::pick);
+  REQUIRE(s.step == PickStep::tote);
+  CHECK(s.banner.title == "INTO TOTE");
+  CHECK(s.current()->id == 1);
+  cmds = step(s, Scan{"LOC-A01-01"});  // not a tote
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = step(s, Scan{"TOTE-4"});
+  auto shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]->req.qty_found == 2);
+  CHECK(shorts[0]->req.tote == "TOTE-4");
+  CHECK(s.totes.at("SO-1") == "TOTE-4");
+  REQUIRE(s.current());
+  CHECK(s.current()->id == 2);
+  // Task 2: nothing found: sent at once, without a tote.
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{Button::reason_not_found});
+  cmds = step(s, Tap{Button::confirm});
+  shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]->req.qty_found == 0);
+  CHECK(shorts[0]->req.tote.empty());
+  CHECK(s.totes.count("SO-2") == 0);
+}
+
 TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm", "[terminal]") {
   State s = signed_in({task(1, "B01-01", 100, "SKU-1", "4006380010000", 40, "SO-9", "pallet")}, "forklift",
                       Profile::vehicle);

@@ -362,7 +362,8 @@ struct PickShortReq {
   std::uint64_t task = 0;
   std::int64_t qty_found = 0;       // units actually picked now (0..remaining)
   std::string reason;               // empty | damaged | not_found
-  MSGPACK_DEFINE_MAP(task, qty_found, reason)
+  std::string tote;                 // parcel batch picks: the tote the units found went into ("" = none)
+  MSGPACK_DEFINE_MAP(task, qty_found, reason, tote)
 };
 struct PickShortRep {
   TaskView task;
