@@ -151,7 +151,8 @@ class Machine {
       kept.push_back(id);
     }
     s_.route = std::move(kept);
-    if (logged_in() && s_.screen != Screen::version) {
+    // At the pack station the device takes no new picking work (what it holds stays on its route).
+    if (logged_in() && s_.screen != Screen::version && s_.screen != Screen::pack) {
       // Tasks already claimed by this device (after a restart, or re-allocated to it) come first.
       std::vector<const TaskView*> cand;
       const std::string mode = mode_for(s_);
@@ -479,6 +480,7 @@ class Machine {
         if (!logged_in()) return;
         s_.screen = s_.route.empty() ? Screen::idle : Screen::pick;
         clear_banner();
+        refresh_route();  // back from packing: ask for picking work again
         return;
       case Button::cartons_more:
         if (s_.cartons < 99) ++s_.cartons;

@@ -551,6 +551,13 @@ TEST_CASE("pack verification: every item scanned into the carton before it can b
   State s = signed_in({});
   step(s, Tap{Button::pack_mode});
   REQUIRE(s.screen == Screen::pack);
+  // At the pack station no picking work is taken: a released task is not claimed until the picker goes back.
+  auto pushed = next(s, TaskPushed{11, "task.released", task(5, "A01-05", 50, "SKU-5", "4006380010048", 1)});
+  CHECK(find_all<SendClaimNext>(pushed).empty());
+  CHECK(find_all<SendClaim>(pushed).empty());
+  CHECK(s.screen == Screen::pack);
+  State back = s;
+  CHECK(find_all<SendClaimNext>(next(back, Tap{Button::pick_mode})).size() == 1);
   auto cmds = step(s, Scan{"TOTE-7"});
   auto q = find_all<SendPackQuery>(cmds);
   REQUIRE(q.size() == 1);
