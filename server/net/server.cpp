@@ -44,6 +44,7 @@ std::uint64_t fnv1a(std::string_view s) {
 constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
 constexpr std::size_t k_max_queue = 20000;
 constexpr std::size_t k_max_key_bytes = 128;
+constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
 
 enum class Kind { mutation, login_ok, login_fail, logout };
 
@@ -172,10 +173,15 @@ struct Server::Impl {
   }
 
   void process_batch(std::deque<Cmd>& batch, zmq::socket_t& out) {
-    // A batch of one mutation is applied straight into the write transaction: LMDB's nested transaction costs
-    // two large allocations and a merge of dirty pages. If that one mutation is refused or fails, its partial
-    // writes must go, so the batch is done again the general way (each command in its own child transaction).
-    bool direct = batch.size() == 1 && batch.front().kind == Kind::mutation;
+    // Mutations are applied straight into the write transaction: LMDB's nested transaction costs two large
+    // allocations, a copy of every page it touches that the batch already dirtied and a merge of dirty pages.
+    // A mutation that is refused or fails may have left partial writes, which cannot be taken out of the
+    // transaction: the whole transaction is then aborted (nothing was committed or answered yet) and the batch
+    // done again from the start, with that mutation (and any found before) in a child transaction of its own,
+    // whose writes are dropped when it is refused. After k_max_redos redos every mutation gets a child
+    // transaction, so a batch with many refusals costs at most that many extra passes.
+    std::vector<char> isolated(batch.size(), 0);
+    int redos = 0;
     std::vector<std::string> replies;
     std::vector<app::PubEvent> events;
     for (;;) {
@@ -187,19 +193,19 @@ struct Server::Impl {
         idem.begin(parent);
         const std::int64_t now = now_ms();
         bool redo = false;
-        for (auto& c : batch) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          auto& c = batch[i];
           c.ctx.now_ms = now;
-          auto r = apply_one(parent, c, events, direct);
+          auto r = apply_one(parent, c, events, !isolated[i]);
           if (!r) {
+            isolated[i] = 1;
+            if (++redos > k_max_redos) std::fill(isolated.begin(), isolated.end(), 1);
             redo = true;
             break;
           }
           replies.push_back(std::move(*r));
         }
-        if (redo) {
-          direct = false;
-          continue;  // the parent aborts on scope exit
-        }
+        if (redo) continue;  // the parent aborts on scope exit
         if (!events.empty()) seq = store::meta_u64(parent, "event_seq");
         parent.commit();
         idem.committed();

@@ -112,3 +112,85 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
     if (a.type == "pick.confirm") ++picks;
   CHECK(picks == 30 + 40 + 45 + 50);
 }
+
+// The writer applies a batch's mutations straight into one write transaction and, when one is refused, does the
+// batch again with that one in a child transaction. Clients that confirm at the same time (so their requests
+// share batches) with wrong scans and over-picks mixed in must see each refusal change nothing and each
+// acknowledged unit applied exactly once, whatever the batches were.
+TEST_CASE("concurrent confirmations with refusals mixed in: refusals change nothing, acknowledged units apply once") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  const auto initial = units_per_sku(*admin);
+
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-R1", "BOLT",
+                                            {{"SKU-1001", 20}, {"SKU-1002", 20}, {"SKU-1003", 20}, {"SKU-2001", 20}}}).ok());
+  proto::OrderConfirmReq cf;
+  cf.ref = "SO-R1";
+  REQUIRE(admin->call(cf).ok());
+  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0}).as<proto::WaveView>();
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.id;
+  REQUIRE(admin->call(rel).ok());
+  auto tasks = admin->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
+  REQUIRE(tasks.size() == 4);
+  for (std::size_t i = 0; i < tasks.size(); ++i) REQUIRE(tasks[i].location != tasks[(i + 1) % tasks.size()].location);
+
+  // Log in (a PIN check takes ~0.1 s, one at a time) and claim first, so the confirmations run side by side.
+  std::vector<std::unique_ptr<client::Connection>> conns;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    conns.push_back(test::login(server, "picker1", "1111", "hh-r" + std::to_string(i), {20000, 3}));
+    REQUIRE(conns.back()->call(proto::TaskClaimReq{tasks[i].id}).ok());
+  }
+  std::mutex mu;
+  std::map<std::uint64_t, std::int64_t> acked;
+  std::vector<std::string> failures;
+  std::vector<std::thread> clients;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    clients.emplace_back([&, i] {
+      const auto t = tasks[i];
+      const auto& other = tasks[(i + 1) % tasks.size()];
+      auto& c = conns[i];
+      try {
+        for (std::int64_t n = 1; n <= t.qty; ++n) {
+          // Before every other unit, a refused confirm: the wrong bin, or one unit more than is left.
+          if (n % 2 == 1) {
+            const bool wrong_bin = n % 4 == 1;
+            auto bad = wrong_bin ? c->call(proto::PickConfirmReq{t.id, other.location_barcode, t.gtin, 1})
+                                 : c->call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, t.qty - n + 2});
+            const auto want = wrong_bin ? Status::wrong_location : Status::over_pick;
+            std::lock_guard lk(mu);
+            if (bad.status != want)
+              failures.push_back("task " + std::to_string(t.id) + " unit " + std::to_string(n) + ": refusal came back as " +
+                                 std::string(proto::to_string(bad.status)) + " " + bad.error);
+          }
+          auto r = c->call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1});
+          std::lock_guard lk(mu);
+          if (!r.ok()) {
+            failures.push_back("task " + std::to_string(t.id) + " unit " + std::to_string(n) + ": " +
+                               std::string(proto::to_string(r.status)) + " " + r.error);
+            return;
+          }
+          ++acked[t.id];
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lk(mu);
+        failures.push_back(e.what());
+      }
+    });
+  }
+  for (auto& th : clients) th.join();
+  for (const auto& f : failures) FAIL_CHECK(f);
+
+  auto after = admin->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
+  for (const auto& t : after) {
+    CHECK(acked[t.id] == t.qty);
+    CHECK(t.picked == t.qty);
+    CHECK(t.status == "done");
+  }
+  CHECK(units_per_sku(*admin) == initial);
+  int picks = 0;
+  for (const auto& a : admin->call(proto::AuditReq{10000}).as<proto::AuditRep>().entries)
+    if (a.type == "pick.confirm") ++picks;
+  CHECK(picks == 4 * 20);
+}
