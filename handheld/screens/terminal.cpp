@@ -170,15 +170,13 @@ class Machine {
         if (a->walk_seq != b->walk_seq) return a->walk_seq < b->walk_seq;
         return a->id < b->id;
       });
-      std::size_t waiting = 0;  // claims out whose task is not on the route
-      for (auto id : s_.claiming) waiting += std::find(s_.route.begin(), s_.route.end(), id) == s_.route.end();
       bool free_work = false;
       for (const TaskView* t : cand) {
         if (!mine(*t)) {
           free_work = true;
           if (s_.online) continue;  // online the server hands out the work (task.claim_next below)
           // Offline: claim it by name and work it at once; the claim waits in the outbox ahead of the pick.
-          if (s_.route.size() + waiting >= k_route_ahead && !s_.claiming.count(t->id)) break;
+          if (s_.route.size() >= k_route_ahead && !s_.claiming.count(t->id)) break;
           if (s_.claiming.insert(t->id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
         }
         // New work slots into the walk behind the current task (re-allocations land where the picker passes);
@@ -661,6 +659,7 @@ class Machine {
     for (const auto& t : e.rep.tasks)
       if (!finished(t)) fresh[t.id] = t;
     s_.claim_next_dry = false;
+    s_.online = true;  // the server just answered: free work is asked for, not claimed by name
     s_.tasks = std::move(fresh);
     s_.waves.clear();
     for (const auto& w : e.rep.waves) s_.waves[w.id] = w;
@@ -726,11 +725,7 @@ class Machine {
       if (a.status == proto::Status::ok && a.short_pick) {
         const auto& r = *a.short_pick;
         upsert(r.task);
-        for (const auto& n : r.new_tasks) {
-          upsert(n);
-          // The re-allocated units are this picker's to fetch: claim them by name, not through claim_next.
-          if (n.claimed_by.empty() && s_.claiming.insert(n.id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{n.id}});
-        }
+        for (const auto& n : r.new_tasks) upsert(n);  // claimed for this device by the server: they join the route
         std::string detail;
         if (!r.new_tasks.empty()) {
           detail = "Re-allocated: ";

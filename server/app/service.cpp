@@ -518,6 +518,10 @@ Outcome do_task_claim(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<PubE
 
 Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq& r, std::vector<PubEvent>& events) {
   if (r.mode != "parcel" && r.mode != "pallet") refuse(Status::invalid, "mode must be parcel or pallet, got '" + r.mode + "'");
+  // Pickers work parcel waves, forklift drivers pallet waves (a request queued under another role's session is
+  // refused rather than claiming work the signed-in person will never see).
+  if ((ctx.role == "picker" && r.mode != "parcel") || (ctx.role == "forklift" && r.mode != "pallet"))
+    refuse(Status::forbidden, "a " + ctx.role + " does not take " + r.mode + " work");
   if (r.count < 1 || r.count > proto::k_max_claim_next)
     refuse(Status::invalid, "count must be 1 to " + std::to_string(proto::k_max_claim_next) + ", got " + std::to_string(r.count));
   auto waves = scan_all<Wave>(t, Table::waves, [&](const Wave& w) { return w.status == "released" && w.mode == r.mode; });
@@ -656,6 +660,10 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
     n.walk_seq = loc ? loc->walk_seq : 0;
     n.qty = l.allocs[i].qty;
     n.drop_location = k.drop_location;  // the same order's pallets go to the same lane
+    // The picker who reported the short fetches the rest: the new task is theirs, in the same transaction, so no
+    // other device's task.claim_next can take it first.
+    n.claimed_by = ctx.device;
+    n.status = "claimed";
     l.allocs[i].task = n.id;
     w.tasks.push_back(n.id);
     save_task(t, n);

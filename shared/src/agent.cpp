@@ -168,6 +168,7 @@ struct Agent::Impl {
       backoff_ms = 250;
       retry_at = now;
       if (have_snapshot) snapshot_wanted = true;  // we may have missed events while away
+      link_update();  // before the reply that proved it: the app must know it is online when that reply lands
     }
   }
 

@@ -167,6 +167,10 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(srep.new_tasks[1].location == "B01-01-1");  // then bulk
   CHECK(srep.new_tasks[1].qty == 8);
   CHECK(srep.new_tasks[0].wave == wv.id);
+  for (const auto& n : srep.new_tasks) {  // the picker who reported the short fetches the rest
+    CHECK(n.claimed_by == srep.task.claimed_by);
+    CHECK(n.status == "claimed");
+  }
   CHECK(srep.task.status == "short");
   // The 20 missing units were written off the damaged bin; the 10 found are picked.
   auto bin = stock_at(*admin, "SKU-1001", "A01-01-A");

@@ -167,6 +167,9 @@ TEST_CASE("wms-terminal under Xvfb: sign in and pick a line with wedge key event
     signed_in = eventually(claimed, 15);
   }
   REQUIRE(signed_in);
+  // The server's claim is visible here a moment before the terminal has its answer (and only then shows the
+  // task): give it that moment, as a picker would look at the screen before scanning.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.walk_seq < b.walk_seq; });
   const proto::TaskView t = mine.front();
   const auto before = admin->call(proto::StockReq{t.sku, t.location}).as<proto::StockRep>().stock.at(0).on_hand;

@@ -449,6 +449,12 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(hh1->call(bad).status == Status::invalid);
   bad.count = proto::k_max_claim_next + 1;
   CHECK(hh1->call(bad).status == Status::invalid);
+  // Each role asks for its own work only.
+  proto::TaskClaimNextReq wrong_work;
+  wrong_work.mode = "pallet";
+  CHECK(hh1->call(wrong_work).status == Status::forbidden);
+  wrong_work.mode = "parcel";
+  CHECK(fork->call(wrong_work).status == Status::forbidden);
   CHECK(claimed_by() == before);
 
   // hh-1 asks for 2 parcel tasks: the two lowest walk sequences, claimed by it. A retry with the same key gets
