@@ -2,6 +2,8 @@
 // keyboard-wedge key events (xdotool types into the window exactly as a scan engine does), and the pick must
 // reach the server. A screenshot of the result is saved next to the test's data.
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <algorithm>
 
@@ -14,6 +16,17 @@ namespace {
 // Xvfb on a free display number of its own, killed at the end. Numbers start high (and away from :0, which a
 // desktop or another tool on the machine may hold) and skip any display whose lock file exists.
 class Xvfb {
+  static bool accepts(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+  }
+
  public:
   Xvfb() {
     for (int n = 100 + static_cast<int>(::getpid() % 400); n < 1000 && pid_ < 0; n += 7) {
@@ -28,12 +41,14 @@ class Xvfb {
                  static_cast<char*>(nullptr));
         ::_exit(127);
       }
-      // Ready when its socket is there; gone (display taken after all, or no Xvfb) means try the next number.
+      // Ready when its socket accepts a connection (a socket file left by an Xvfb killed earlier exists before
+      // this one listens: a client started then falls back to another SDL video driver); gone (display taken
+      // after all, or no Xvfb) means try the next number.
       const std::string sock = "/tmp/.X11-unix/X" + std::to_string(n);
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       bool ready = false;
       while (std::chrono::steady_clock::now() < until) {
-        if (std::filesystem::exists(sock)) {
+        if (accepts(sock)) {
           ready = true;
           break;
         }
@@ -72,6 +87,7 @@ class Terminal {
       }
       ::setenv("DISPLAY", display.c_str(), 1);
       ::setenv("SDL_AUDIODRIVER", "dummy", 1);
+      ::setenv("SDL_VIDEODRIVER", "x11", 1);  // fail rather than fall back to a window no X client can see
       std::vector<std::string> args = {WMS_TERMINAL_PATH, "--server", server.endpoint(), "--events",
                                        server.pub_endpoint(), "--profile", "handheld", "--device", "gui-1",
                                        "--data", dir + "/device"};
