@@ -154,12 +154,20 @@ class Machine {
     // At the pack station the device takes no new picking work (what it holds stays on its route).
     if (logged_in() && s_.screen != Screen::version && s_.screen != Screen::pack) {
       // Tasks already claimed by this device (after a restart, or re-allocated to it) come first.
+      // Online only this device's own tasks are sorted: free work is the server's to hand out (one pass, no sort
+      // of a wave's hundreds of free tasks on every event).
       std::vector<const TaskView*> cand;
+      bool free_work = false;
       const std::string mode = mode_for(s_);
       for (const auto& [id, t] : s_.tasks) {
         if (finished(t) || t.mode != mode || s_.remaining(t) <= 0) continue;
         if (std::find(s_.route.begin(), s_.route.end(), id) != s_.route.end()) continue;
-        if (mine(t) || t.claimed_by.empty()) cand.push_back(&t);
+        if (mine(t)) {
+          cand.push_back(&t);
+        } else if (t.claimed_by.empty()) {
+          free_work = true;
+          if (!s_.online) cand.push_back(&t);
+        }
       }
       const std::uint64_t wave = s_.route.empty() ? 0 : s_.tasks[s_.route.front()].wave;
       std::sort(cand.begin(), cand.end(), [&](const TaskView* a, const TaskView* b) {
@@ -170,11 +178,8 @@ class Machine {
         if (a->walk_seq != b->walk_seq) return a->walk_seq < b->walk_seq;
         return a->id < b->id;
       });
-      bool free_work = false;
       for (const TaskView* t : cand) {
         if (!mine(*t)) {
-          free_work = true;
-          if (s_.online) continue;  // online the server hands out the work (task.claim_next below)
           // Offline: claim it by name and work it at once; the claim waits in the outbox ahead of the pick.
           if (s_.route.size() >= k_route_ahead && !s_.claiming.count(t->id)) break;
           if (s_.claiming.insert(t->id).second) out_.push_back(SendClaim{tag(), proto::TaskClaimReq{t->id}});
