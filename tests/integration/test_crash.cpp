@@ -3,6 +3,7 @@
 // confirmation is there exactly once, nothing is half-applied, and stock is conserved.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -20,6 +21,24 @@ std::map<std::string, std::int64_t> units_per_sku(client::Connection& c) {
     for (const auto& l : o.lines) m[l.sku] += l.picked + l.shipped;
   return m;
 }
+
+// One BOLT order of SKU-1001, -1002, -1003 and -2001 in the given quantities, confirmed, waved and released: its
+// four parcel tasks (one per line, each at its own pick face in the demo site).
+std::vector<proto::TaskView> released_order_tasks(client::Connection& admin, const std::string& ref,
+                                                  const std::array<std::int64_t, 4>& qty) {
+  REQUIRE(admin.call(proto::OrderCreateReq{ref, "BOLT",
+                                           {{"SKU-1001", qty[0]}, {"SKU-1002", qty[1]}, {"SKU-1003", qty[2]}, {"SKU-2001", qty[3]}}}).ok());
+  proto::OrderConfirmReq cf;
+  cf.ref = ref;
+  REQUIRE(admin.call(cf).ok());
+  auto wave = admin.call(proto::WaveCreateReq{"parcel", 0}).as<proto::WaveView>();
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.id;
+  REQUIRE(admin.call(rel).ok());
+  auto tasks = admin.call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
+  REQUIRE(tasks.size() == 4);
+  return tasks;
+}
 }  // namespace
 
 TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowledged pick and applies none twice") {
@@ -28,17 +47,7 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
   auto admin = test::login(server, "admin", "1234", "office-1");
   const auto initial = units_per_sku(*admin);
 
-  REQUIRE(admin->call(proto::OrderCreateReq{"SO-K1", "BOLT",
-                                            {{"SKU-1001", 30}, {"SKU-1002", 40}, {"SKU-1003", 45}, {"SKU-2001", 50}}}).ok());
-  proto::OrderConfirmReq cf;
-  cf.ref = "SO-K1";
-  REQUIRE(admin->call(cf).ok());
-  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0}).as<proto::WaveView>();
-  proto::WaveReleaseReq rel;
-  rel.wave = wave.id;
-  REQUIRE(admin->call(rel).ok());
-  auto tasks = admin->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
-  REQUIRE(tasks.size() == 4);
+  const auto tasks = released_order_tasks(*admin, "SO-K1", {30, 40, 45, 50});
 
   std::atomic<int> acked_total{0};
   std::mutex mu;
@@ -85,7 +94,7 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
   for (const auto& f : failures) FAIL_CHECK(f);
 
   auto admin2 = test::login(server, "admin", "1234", "office-1");
-  auto after = admin2->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
+  auto after = admin2->call(proto::TasksReq{tasks.front().wave, ""}).as<proto::TasksRep>().tasks;
   for (const auto& t : after) {
     CHECK(acked[t.id] == t.qty);
     CHECK(t.picked == t.qty);  // exactly once: a double-applied retry would have hit over_pick above
@@ -123,17 +132,7 @@ TEST_CASE("concurrent confirmations with refusals mixed in: refusals change noth
   auto admin = test::login(server, "admin", "1234", "office-1");
   const auto initial = units_per_sku(*admin);
 
-  REQUIRE(admin->call(proto::OrderCreateReq{"SO-R1", "BOLT",
-                                            {{"SKU-1001", 20}, {"SKU-1002", 20}, {"SKU-1003", 20}, {"SKU-2001", 20}}}).ok());
-  proto::OrderConfirmReq cf;
-  cf.ref = "SO-R1";
-  REQUIRE(admin->call(cf).ok());
-  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0}).as<proto::WaveView>();
-  proto::WaveReleaseReq rel;
-  rel.wave = wave.id;
-  REQUIRE(admin->call(rel).ok());
-  auto tasks = admin->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
-  REQUIRE(tasks.size() == 4);
+  const auto tasks = released_order_tasks(*admin, "SO-R1", {20, 20, 20, 20});
   for (std::size_t i = 0; i < tasks.size(); ++i) REQUIRE(tasks[i].location != tasks[(i + 1) % tasks.size()].location);
 
   // Log in (a PIN check takes ~0.1 s, one at a time) and claim first, so the confirmations run side by side.
@@ -182,7 +181,7 @@ TEST_CASE("concurrent confirmations with refusals mixed in: refusals change noth
   for (auto& th : clients) th.join();
   for (const auto& f : failures) FAIL_CHECK(f);
 
-  auto after = admin->call(proto::TasksReq{wave.id, ""}).as<proto::TasksRep>().tasks;
+  auto after = admin->call(proto::TasksReq{tasks.front().wave, ""}).as<proto::TasksRep>().tasks;
   for (const auto& t : after) {
     CHECK(acked[t.id] == t.qty);
     CHECK(t.picked == t.qty);

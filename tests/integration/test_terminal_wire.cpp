@@ -479,28 +479,24 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(got_again[0].id == got1[0].id);
   CHECK(got_again[1].id == got1[1].id);
 
+  auto claim_next = [](client::Connection& c, const std::string& mode, std::uint32_t count) {
+    proto::TaskClaimNextReq r;
+    r.mode = mode;
+    r.count = count;
+    auto rep = c.call(r);
+    REQUIRE(rep.ok());
+    return rep.as<proto::TaskClaimNextRep>().tasks;
+  };
   // hh-2 asks for 5: it gets the one parcel task left, none of hh-1's. Then nothing is left.
-  proto::TaskClaimNextReq five;
-  five.mode = "parcel";
-  five.count = 5;
-  auto r2 = hh2->call(five);
-  REQUIRE(r2.ok());
-  const auto got2 = r2.as<proto::TaskClaimNextRep>().tasks;
+  const auto got2 = claim_next(*hh2, "parcel", 5);
   REQUIRE(got2.size() == 1);
   CHECK(got2[0].id != got1[0].id);
   CHECK(got2[0].id != got1[1].id);
   CHECK(got2[0].claimed_by == "hh-2");
-  auto r3 = hh2->call(five);
-  REQUIRE(r3.ok());
-  CHECK(r3.as<proto::TaskClaimNextRep>().tasks.empty());
+  CHECK(claim_next(*hh2, "parcel", 5).empty());
 
   // The forklift asks for pallet work and gets the pallet task.
-  proto::TaskClaimNextReq pallet;
-  pallet.mode = "pallet";
-  pallet.count = 3;
-  auto r4 = fork->call(pallet);
-  REQUIRE(r4.ok());
-  const auto got4 = r4.as<proto::TaskClaimNextRep>().tasks;
+  const auto got4 = claim_next(*fork, "pallet", 3);
   REQUIRE(got4.size() == 1);
   CHECK(got4[0].order_ref == "SO-P1");
 
