@@ -1,4 +1,5 @@
-// wmsd's runtime: front thread (ROUTER + PUB), writer thread (group commit), slow lane (PIN checks, backups).
+// wmsd's runtime: one serving thread that owns the ROUTER and PUB sockets and the LMDB write transaction (group
+// commit), and a slow lane thread (PIN checks, backups).
 // Patterns named after the ZeroMQ guide: replies only after the durable commit; Clone-style event sequence
 // numbers written in the same transaction as the change; idempotent retry by key.
 #include "server.hpp"
@@ -42,7 +43,8 @@ std::uint64_t fnv1a(std::string_view s) {
 }
 
 constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
-constexpr std::size_t k_max_queue = 20000;
+constexpr std::size_t k_max_queue = 20000;  // mutations waiting for one commit
+constexpr std::size_t k_max_batch = 2048;   // requests read from the ROUTER before committing what they asked for
 constexpr std::size_t k_max_key_bytes = 128;
 constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
 
@@ -84,6 +86,13 @@ class Queue {
     out.swap(q_);
     return out;
   }
+  // Everything queued now, without waiting.
+  std::deque<T> take_now() {
+    std::lock_guard lk(mu_);
+    std::deque<T> out;
+    out.swap(q_);
+    return out;
+  }
   void close() {
     {
       std::lock_guard lk(mu_);
@@ -110,17 +119,18 @@ void send_frames(zmq::socket_t& s, std::initializer_list<std::string_view> frame
 struct Server::Impl {
   ServerConfig cfg;
   store::Env env;
-  std::shared_mutex map_mu;  // readers shared; the writer exclusive only while growing the map
+  std::shared_mutex map_mu;  // the slow lane's reads shared; the serving thread exclusive only while growing the map
   zmq::context_t zctx{1};
   zmq::socket_t router{zctx, zmq::socket_type::router};
   zmq::socket_t pub{zctx, zmq::socket_type::pub};
   zmq::socket_t pull{zctx, zmq::socket_type::pull};
-  Queue<Cmd> writer_q;
+  Queue<Cmd> login_q;          // checked PINs from the slow lane, for the next batch (the lane then wakes `pull`)
+  std::vector<Cmd> pending;    // mutations read from the ROUTER since the last commit (serving thread only)
   Queue<SlowJob> slow_q;
-  std::thread writer, slow;
+  std::thread slow;
   std::uint64_t last_seq = 0;
   std::string dummy_hash;
-  store::IdemStore idem;  // writer thread only (after the constructor)
+  store::IdemStore idem;  // serving thread only (after the constructor)
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync}) {
@@ -149,30 +159,19 @@ struct Server::Impl {
       idem.load(t);
     }
     dummy_hash = app::hash_pin("000000");
-    writer = std::thread([this] { writer_loop(); });
     slow = std::thread([this] { slow_loop(); });
   }
 
   ~Impl() {
-    writer_q.close();
     slow_q.close();
-    if (writer.joinable()) writer.join();
     if (slow.joinable()) slow.join();
   }
 
-  // ---------------- writer thread ----------------
-  void writer_loop() {
-    zmq::socket_t out(zctx, zmq::socket_type::push);
-    out.set(zmq::sockopt::sndhwm, 0);
-    out.connect("inproc://wmsd-out");
-    for (;;) {
-      auto batch = writer_q.take_all();
-      if (batch.empty()) break;
-      process_batch(batch, out);
-    }
-  }
-
-  void process_batch(std::deque<Cmd>& batch, zmq::socket_t& out) {
+  // ---------------- group commit (serving thread) ----------------
+  // Requests that arrive while a commit is on its way to disk wait in the ROUTER's queue (ZeroMQ's I/O thread
+  // keeps reading the connections) and make up the next batch, so one durable commit carries everything that
+  // came in during the previous one, and no other thread has to be woken to apply or to answer.
+  void process_batch(std::vector<Cmd>& batch) {
     // Mutations are applied straight into the write transaction: LMDB's nested transaction costs two large
     // allocations, a copy of every page it touches that the batch already dirtied and a merge of dirty pages.
     // A mutation that is refused or fails may have left partial writes, which cannot be taken out of the
@@ -217,17 +216,13 @@ struct Server::Impl {
       } catch (const std::exception& e) {
         spdlog::error("storage failure, batch of {} not applied: {}", batch.size(), e.what());
         for (auto& c : batch)
-          send_frames(out, {"R", c.peer, proto::encode_error_reply(c.h.id, Status::internal,
-                                                                   std::string("storage failure, nothing applied: ") + e.what())});
+          reply_error(c.peer, c.h.id, Status::internal, std::string("storage failure, nothing applied: ") + e.what());
         return;
       }
       // Replies first: the clients wait on them; subscribers get the events right after.
-      for (std::size_t i = 0; i < replies.size(); ++i) send_frames(out, {"R", batch[i].peer, replies[i]});
-      for (auto& e : events) send_frames(out, {"E", e.topic, e.payload});
-      if (seq) {
-        const std::string s = store::be64(seq);
-        send_frames(out, {"S", "", s});
-      }
+      for (std::size_t i = 0; i < replies.size(); ++i) reply(batch[i].peer, replies[i]);
+      for (auto& e : events) send_frames(pub, {e.topic, e.payload});
+      if (seq) last_seq = seq;
       return;
     }
   }
@@ -359,8 +354,11 @@ struct Server::Impl {
     c.h = j.h;
     c.ctx.user = j.user;
     c.ctx.device = j.h.dev;
-    if (!writer_q.push(std::move(c), k_max_queue))
+    if (!login_q.push(std::move(c), k_max_queue)) {
       send_frames(out, {"R", j.peer, proto::encode_error_reply(j.h.id, Status::busy, "server busy, retry")});
+      return;
+    }
+    send_frames(out, {"W", "", ""});  // wakes the serving thread to take it
   }
 
   void run_backup(SlowJob& j, zmq::socket_t& out) {
@@ -447,8 +445,8 @@ struct Server::Impl {
     c.h = std::move(req->h);
     c.handle = std::move(req->handle);
     c.body = req->body;
-    const auto id = c.h.id;
-    if (!writer_q.push(std::move(c), k_max_queue)) reply_error(peer, id, Status::busy, "server busy, retry");
+    if (pending.size() >= k_max_queue) return reply_error(peer, c.h.id, Status::busy, "server busy, retry");
+    pending.push_back(std::move(c));
   }
 
   void on_output() {
@@ -456,19 +454,14 @@ struct Server::Impl {
     while (true) {
       parts.clear();
       auto r = zmq::recv_multipart(pull, std::back_inserter(parts), zmq::recv_flags::dontwait);
-      if (!r) return;
+      if (!r) break;
       if (parts.size() != 3) continue;
-      const auto tag = parts[0].to_string_view();
-      if (tag == "R") {
+      if (parts[0].to_string_view() == "R") {
         router.send(parts[1], zmq::send_flags::sndmore);
         router.send(parts[2], zmq::send_flags::none);
-      } else if (tag == "S") {
-        last_seq = store::from_be64(parts[2].to_string_view());  // the writer's last event seq, after its events
-      } else {
-        pub.send(parts[1], zmq::send_flags::sndmore);
-        pub.send(parts[2], zmq::send_flags::none);
-      }
+      }  // "W": a checked PIN is waiting in login_q
     }
+    for (auto& c : login_q.take_now()) pending.push_back(std::move(c));
   }
 
   void heartbeat() {
@@ -497,8 +490,9 @@ struct Server::Impl {
       }
       if (items[1].revents & ZMQ_POLLIN) on_output();
       if (items[0].revents & ZMQ_POLLIN) {
-        // Drain what is waiting, but bounded so replies from the writer are not starved.
-        for (int n = 0; n < 256; ++n) {
+        // Everything waiting (bounded, so a flood cannot grow one transaction without end): queries are answered
+        // at once from a read transaction, mutations gathered into the next group commit.
+        for (std::size_t n = 0; n < k_max_batch; ++n) {
           parts.clear();
           auto r = zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait);
           if (!r) break;
@@ -510,13 +504,19 @@ struct Server::Impl {
           }
         }
       }
+      commit_pending();
     }
     spdlog::info("wmsd stopping");
-    writer_q.close();
+    commit_pending();
     slow_q.close();
-    if (writer.joinable()) writer.join();
     if (slow.joinable()) slow.join();
-    on_output();  // last replies of the final batch
+    on_output();  // backup replies and busy answers of the slow lane
+  }
+
+  void commit_pending() {
+    if (pending.empty()) return;
+    process_batch(pending);
+    pending.clear();
   }
 };
 

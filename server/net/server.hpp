@@ -1,6 +1,7 @@
-// The ZeroMQ front of wmsd: a ROUTER for requests, a PUB for events, one writer thread that applies queued
-// mutations in group commits, and a slow-lane thread for PIN checks and backups. Only the front thread touches
-// the ROUTER and PUB sockets; replies and events reach it over an inproc pipe after the commit.
+// The ZeroMQ front of wmsd: a ROUTER for requests and a PUB for events, both owned by one serving thread that
+// answers queries from read transactions and applies the mutations that came in since the last commit in one
+// durable write transaction (group commit), replying and publishing only after it. A slow-lane thread checks
+// PINs and takes backups; its answers reach the serving thread over an inproc pipe.
 #pragma once
 #include <atomic>
 #include <cstdint>
