@@ -47,7 +47,7 @@ struct Held {
   std::map<std::string, std::string> totes;
   std::vector<std::string> notices;
   std::vector<std::uint64_t> notice_tasks;
-  MSGPACK_DEFINE_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks)
+  WMS_MSGPACK_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks)
 };
 
 }  // namespace

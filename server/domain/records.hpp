@@ -9,6 +9,8 @@
 
 #include <msgpack.hpp>
 
+#include "wms/proto/msgpack_map.hpp"
+
 namespace wms::domain {
 
 struct User {
@@ -18,7 +20,7 @@ struct User {
   std::string pin_hash;             // libsodium crypto_pwhash_str (Argon2id), never the PIN
   std::uint32_t failed_pins = 0;
   std::int64_t locked_until_ms = 0;
-  MSGPACK_DEFINE_MAP(code, name, role, pin_hash, failed_pins, locked_until_ms)
+  WMS_MSGPACK_MAP(code, name, role, pin_hash, failed_pins, locked_until_ms)
 };
 
 struct Session {
@@ -26,7 +28,7 @@ struct Session {
   std::string role;
   std::string device;               // a token works only from the device it was issued to
   std::int64_t created_ms = 0;
-  MSGPACK_DEFINE_MAP(user, role, device, created_ms)
+  WMS_MSGPACK_MAP(user, role, device, created_ms)
 };
 
 struct Product {
@@ -40,7 +42,7 @@ struct Product {
   std::int64_t cost_minor = 0;
   std::int64_t list_minor = 0;
   std::int32_t tax_bps = 0;         // 2000 = 20 %
-  MSGPACK_DEFINE_MAP(sku, description, barcodes, uom, units_per_case, units_per_pallet, weight_g, cost_minor,
+  WMS_MSGPACK_MAP(sku, description, barcodes, uom, units_per_case, units_per_pallet, weight_g, cost_minor,
                      list_minor, tax_bps)
 };
 
@@ -56,14 +58,14 @@ struct Location {
   std::uint32_t walk_seq = 0;
   std::string kind;
   std::string barcode;
-  MSGPACK_DEFINE_MAP(code, warehouse, zone, aisle, bay, level, bin, walk_seq, kind, barcode)
+  WMS_MSGPACK_MAP(code, warehouse, zone, aisle, bay, level, bin, walk_seq, kind, barcode)
 };
 
 // Invariant: 0 <= reserved <= on_hand.
 struct StockRec {
   std::int64_t on_hand = 0;
   std::int64_t reserved = 0;
-  MSGPACK_DEFINE_MAP(on_hand, reserved)
+  WMS_MSGPACK_MAP(on_hand, reserved)
 };
 
 struct Account {
@@ -73,7 +75,7 @@ struct Account {
   std::string terms = "net30";      // netN or prepay
   std::int32_t net_days = 30;       // 0 for prepay
   std::string mode = "parcel";      // parcel | pallet
-  MSGPACK_DEFINE_MAP(code, name, price_tier, terms, net_days, mode)
+  WMS_MSGPACK_MAP(code, name, price_tier, terms, net_days, mode)
 };
 
 // Units reserved at one location for one order line; task = 0 until a wave turns it into a pick task.
@@ -81,7 +83,7 @@ struct Alloc {
   std::string location;
   std::int64_t qty = 0;
   std::uint64_t task = 0;
-  MSGPACK_DEFINE_MAP(location, qty, task)
+  WMS_MSGPACK_MAP(location, qty, task)
 };
 
 // Per line: ordered = allocated + picked + shipped + backordered + (units cancelled by a short dispatch: none)
@@ -100,7 +102,7 @@ struct OrderLine {
     for (const auto& a : allocs) s += a.qty;
     return s;
   }
-  MSGPACK_DEFINE_MAP(line, sku, ordered, picked, shipped, backordered, price_minor, tax_bps, allocs)
+  WMS_MSGPACK_MAP(line, sku, ordered, picked, shipped, backordered, price_minor, tax_bps, allocs)
 };
 
 struct Order {
@@ -123,7 +125,7 @@ struct Order {
     for (const auto& l : lines) s += l.picked;
     return s;
   }
-  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, confirm_seq, lines, packed_ms, cartons,
+  WMS_MSGPACK_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, confirm_seq, lines, packed_ms, cartons,
                      totes)
 };
 
@@ -136,7 +138,7 @@ struct Wave {
   std::uint32_t left = 0;           // tasks not yet done/short/cancelled (kept so a pick never scans the wave)
   std::int64_t created_ms = 0;
   std::int64_t released_ms = 0;
-  MSGPACK_DEFINE_MAP(id, mode, status, orders, tasks, left, created_ms, released_ms)
+  WMS_MSGPACK_MAP(id, mode, status, orders, tasks, left, created_ms, released_ms)
 };
 
 struct Task {
@@ -155,7 +157,7 @@ struct Task {
   std::string tote;           // parcel: the one tote this task's units went into
   std::string sscc;           // pallet: the pallet picked
   bool finished() const { return status == "done" || status == "short" || status == "cancelled"; }
-  MSGPACK_DEFINE_MAP(id, wave, order, line, sku, location, walk_seq, qty, picked, status, claimed_by, drop_location,
+  WMS_MSGPACK_MAP(id, wave, order, line, sku, location, walk_seq, qty, picked, status, claimed_by, drop_location,
                      tote, sscc)
 };
 
@@ -166,7 +168,7 @@ struct IdemRec {
   std::uint32_t status = 0;
   std::string error;
   std::string body;                 // packed reply body
-  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
+  WMS_MSGPACK_MAP(type, body_hash, status, error, body)
 };
 
 }  // namespace wms::domain

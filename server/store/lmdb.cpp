@@ -204,7 +204,7 @@ struct IdemLegacy {
   std::uint32_t status = 0;
   std::string error;
   std::string body;
-  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
+  WMS_MSGPACK_MAP(type, body_hash, status, error, body)
 };
 // First byte of a two-part record. A legacy record is a msgpack map, whose first byte is 0x80-0x8f or 0xde-0xdf.
 constexpr char k_idem_v2 = '\x02';

@@ -13,6 +13,8 @@
 #include <lmdb.h>
 #include <msgpack.hpp>
 
+#include "wms/proto/msgpack_map.hpp"
+
 namespace wms::store {
 
 struct Error : std::runtime_error {

@@ -31,7 +31,7 @@ std::string repack(const msgpack::object& o) {
 
 struct StoredSession {
   std::string token, user, name, role;
-  MSGPACK_DEFINE_MAP(token, user, name, role)
+  WMS_MSGPACK_MAP(token, user, name, role)
 };
 
 }  // namespace

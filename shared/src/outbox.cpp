@@ -14,6 +14,8 @@
 
 #include <msgpack.hpp>
 
+#include "wms/proto/msgpack_map.hpp"
+
 namespace wms::client {
 namespace {
 
@@ -21,7 +23,7 @@ struct Record {
   std::string k;                    // "add" | "done" | "base" (keys up to seq were handed out)
   std::uint64_t seq = 0;
   std::string key, type, body;
-  MSGPACK_DEFINE_MAP(k, seq, key, type, body)
+  WMS_MSGPACK_MAP(k, seq, key, type, body)
 };
 
 std::runtime_error io_error(const std::string& what, const std::string& path) {

@@ -581,7 +581,7 @@ constexpr const char* k_picker_pin = "7391";
 std::string sim_user(int i) { return "sim-bench-" + std::to_string(i); }
 
 Setup set_up_warehouse(client::Connection& admin, const std::string& admin_pin, std::vector<Picker>& pickers,
-                       int sim_devices, const std::string& endpoint) {
+                       int sim_devices, const std::string& endpoint, zmq::context_t& picker_ctx) {
   const fs::path demo = fs::path(WMS_BENCH_ASSETS_DIR) / "demo";
   Setup s;
   s.stock_per_bin = k_stock_per_bin;
@@ -656,7 +656,7 @@ Setup set_up_warehouse(client::Connection& admin, const std::string& admin_pin, 
   // Each picker: own device id and session, then claims its share of the tasks (round robin).
   for (std::size_t i = 0; i < pickers.size(); ++i) {
     auto& p = pickers[i];
-    p.conn = std::make_unique<client::Connection>(endpoint, p.device, client::Options{30000, 2});
+    p.conn = std::make_unique<client::Connection>(endpoint, p.device, client::Options{30000, 2, &picker_ctx});
     must(p.conn->login(p.user, k_picker_pin), p.user + " login");
   }
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -947,13 +947,16 @@ int run(const Config& cfg) {
   }();
   const auto setup_start = Clock::now();
   Wmsd server(root, admin_pin);
+  // The bench clients share one ZeroMQ context (one I/O thread), so the load generator takes as little of the
+  // 2 cores as it can; each still has its own connection, user, device id and session.
+  zmq::context_t picker_ctx(1);
   std::vector<Picker> pickers(static_cast<std::size_t>(cfg.pickers));
   for (std::size_t i = 0; i < pickers.size(); ++i) {
     pickers[i].user = "picker-bench-" + std::to_string(i);
     pickers[i].device = "bench-dev-" + std::to_string(i);
   }
   client::Connection admin(server.endpoint(), "bench-admin", client::Options{60000, 1});
-  const auto setup = set_up_warehouse(admin, admin_pin, pickers, cfg.sim_devices, server.endpoint());
+  const auto setup = set_up_warehouse(admin, admin_pin, pickers, cfg.sim_devices, server.endpoint(), picker_ctx);
   const double setup_s = s_between(setup_start, Clock::now());
   std::printf("SETUP through the protocol: %.1f s (demo products/locations/accounts/users, %zu bench pickers, stock %lld\n"
               "  per pick face, %zu one-line orders of %lld units confirmed, wave %llu created and released, %zu tasks\n"

@@ -27,14 +27,14 @@ struct OldTaskView {
   std::string sku;
   std::string gtin;
   std::string status;
-  MSGPACK_DEFINE_MAP(id, sku, gtin, status)
+  WMS_MSGPACK_MAP(id, sku, gtin, status)
 };
 struct OldPickConfirmReq {
   std::uint64_t task = 0;
   std::string location_scan;
   std::string product_scan;
   std::int64_t qty = 0;
-  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty)
+  WMS_MSGPACK_MAP(task, location_scan, product_scan, qty)
 };
 
 }  // namespace

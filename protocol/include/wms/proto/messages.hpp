@@ -1,7 +1,7 @@
-// Request and reply bodies of protocol version 1, one struct per message, encoded as msgpack maps by
-// field name (MSGPACK_DEFINE_MAP) so fields can be added without breaking older peers. Each request names
-// its type string, its required fields (a missing one is Status::bad_request) and whether it mutates
-// (mutations need an idempotency key). protocol/PROTOCOL.md describes the same messages; change both together.
+// Request and reply bodies of protocol version 1, one struct per message, encoded as msgpack maps by field name
+// (WMS_MSGPACK_MAP: msgpack-cxx's MSGPACK_DEFINE_MAP layout, faster to read) so fields can be added without
+// breaking older peers. Each request names its type string, its required fields (a missing one is
+// Status::bad_request) and whether it mutates (mutations need an idempotency key). protocol/PROTOCOL.md describes the same messages; change both together.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <msgpack.hpp>
+
+#include "msgpack_map.hpp"
 
 namespace wms::proto {
 
@@ -22,7 +24,7 @@ namespace wms::proto {
   static constexpr bool k_mutates = mutates;                                    \
   static constexpr std::array<std::string_view, 0> k_required{}
 
-// MSGPACK_DEFINE_MAP() cannot take zero fields: bodies without fields are packed as an empty map.
+// WMS_MSGPACK_MAP() cannot take zero fields: bodies without fields are packed as an empty map.
 #define WMS_EMPTY_MAP                                                           \
   template <typename Packer>                                                    \
   void msgpack_pack(Packer& pk) const {                                         \
@@ -38,28 +40,28 @@ struct Empty {
 struct HelloReq {
   WMS_REQ0("hello", false);
   std::string client;
-  MSGPACK_DEFINE_MAP(client)
+  WMS_MSGPACK_MAP(client)
 };
 struct HelloRep {
   std::string server;
   std::uint32_t version = 0;
   std::uint64_t seq = 0;            // last event sequence number
   std::uint32_t heartbeat_ms = 0;
-  MSGPACK_DEFINE_MAP(server, version, seq, heartbeat_ms)
+  WMS_MSGPACK_MAP(server, version, seq, heartbeat_ms)
 };
 
 struct LoginReq {
   WMS_REQ("login", false, "user", "pin");  // not idempotent by key: every login is a new session
   std::string user;
   std::string pin;
-  MSGPACK_DEFINE_MAP(user, pin)
+  WMS_MSGPACK_MAP(user, pin)
 };
 struct LoginRep {
   std::string token;
   std::string user;
   std::string name;
   std::string role;                 // picker | forklift | manager | admin
-  MSGPACK_DEFINE_MAP(token, user, name, role)
+  WMS_MSGPACK_MAP(token, user, name, role)
 };
 struct LogoutReq {
   WMS_REQ0("logout", false);
@@ -71,7 +73,7 @@ struct PingReq {
 };
 struct PingRep {
   std::uint64_t seq = 0;
-  MSGPACK_DEFINE_MAP(seq)
+  WMS_MSGPACK_MAP(seq)
 };
 
 // ---- views (reply and event payloads) --------------------------------------------------------
@@ -98,7 +100,7 @@ struct TaskView {
   std::string drop_barcode = {};   // the barcode label of drop_location
   std::string tote = {};           // parcel: tote label the goods went into, once picked ("" before)
   std::string sscc = {};           // pallet: SSCC of the pallet picked, once picked ("" before)
-  MSGPACK_DEFINE_MAP(id, wave, order_ref, line, sku, description, gtin, location, location_barcode, walk_seq, mode, qty,
+  WMS_MSGPACK_MAP(id, wave, order_ref, line, sku, description, gtin, location, location_barcode, walk_seq, mode, qty,
                      picked, status, claimed_by, barcodes, drop_location, drop_barcode, tote, sscc)
 };
 
@@ -110,7 +112,7 @@ struct WaveView {
   std::uint32_t tasks = 0;
   std::uint32_t tasks_left = 0;
   std::int64_t created_ms = 0;
-  MSGPACK_DEFINE_MAP(id, mode, status, orders, tasks, tasks_left, created_ms)
+  WMS_MSGPACK_MAP(id, mode, status, orders, tasks, tasks_left, created_ms)
 };
 
 struct OrderLineView {
@@ -123,7 +125,7 @@ struct OrderLineView {
   std::int64_t backordered = 0;
   std::int64_t price_minor = 0;     // unit price locked at confirmation (0 before)
   std::int32_t tax_bps = 0;
-  MSGPACK_DEFINE_MAP(line, sku, ordered, allocated, picked, shipped, backordered, price_minor, tax_bps)
+  WMS_MSGPACK_MAP(line, sku, ordered, allocated, picked, shipped, backordered, price_minor, tax_bps)
 };
 
 struct OrderView {
@@ -137,7 +139,7 @@ struct OrderView {
   std::vector<OrderLineView> lines;
   std::int64_t packed_ms = 0;  // pack.close time of the goods picked now; 0 = not packed
   std::uint32_t cartons = 0;   // cartons given at pack.close (0 = not packed)
-  MSGPACK_DEFINE_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines, packed_ms, cartons)
+  WMS_MSGPACK_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines, packed_ms, cartons)
 };
 
 struct StockView {
@@ -146,7 +148,7 @@ struct StockView {
   std::int64_t on_hand = 0;
   std::int64_t reserved = 0;
   std::int64_t available = 0;
-  MSGPACK_DEFINE_MAP(sku, location, on_hand, reserved, available)
+  WMS_MSGPACK_MAP(sku, location, on_hand, reserved, available)
 };
 
 struct ExceptionView {
@@ -162,7 +164,7 @@ struct ExceptionView {
   std::string user;
   std::string device;
   std::int64_t at_ms = 0;
-  MSGPACK_DEFINE_MAP(id, kind, order_ref, task, sku, location, qty_missing, reason, outcome, user, device, at_ms)
+  WMS_MSGPACK_MAP(id, kind, order_ref, task, sku, location, qty_missing, reason, outcome, user, device, at_ms)
 };
 
 struct InvoiceLineView {
@@ -174,7 +176,7 @@ struct InvoiceLineView {
   std::int64_t net_minor = 0;
   std::int32_t tax_bps = 0;
   std::int64_t tax_minor = 0;
-  MSGPACK_DEFINE_MAP(line, sku, description, qty, unit_price_minor, net_minor, tax_bps, tax_minor)
+  WMS_MSGPACK_MAP(line, sku, description, qty, unit_price_minor, net_minor, tax_bps, tax_minor)
 };
 
 struct InvoiceView {
@@ -188,7 +190,7 @@ struct InvoiceView {
   std::int64_t tax_minor = 0;
   std::int64_t total_minor = 0;
   std::vector<InvoiceLineView> lines;
-  MSGPACK_DEFINE_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines)
+  WMS_MSGPACK_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines)
 };
 
 struct AuditView {
@@ -198,7 +200,7 @@ struct AuditView {
   std::string device;
   std::string type;
   std::string detail;
-  MSGPACK_DEFINE_MAP(seq, at_ms, user, device, type, detail)
+  WMS_MSGPACK_MAP(seq, at_ms, user, device, type, detail)
 };
 
 // ---- the Clone pattern: snapshot then updates --------------------------------------------------
@@ -210,7 +212,7 @@ struct SnapshotRep {
   std::uint64_t seq = 0;            // valid at this event sequence: apply only events with a higher seq
   std::vector<TaskView> tasks;      // open and claimed tasks of released waves
   std::vector<WaveView> waves;      // released waves
-  MSGPACK_DEFINE_MAP(seq, tasks, waves)
+  WMS_MSGPACK_MAP(seq, tasks, waves)
 };
 
 // ---- back office -----------------------------------------------------------------------------
@@ -218,18 +220,18 @@ struct ImportReq {
   WMS_REQ("import", true, "kind", "csv");
   std::string kind;                 // products | locations | stock | accounts | orders | users
   std::string csv;
-  MSGPACK_DEFINE_MAP(kind, csv)
+  WMS_MSGPACK_MAP(kind, csv)
 };
 struct RowError {
   std::uint32_t line = 0;
   std::string column;
   std::string message;
-  MSGPACK_DEFINE_MAP(line, column, message)
+  WMS_MSGPACK_MAP(line, column, message)
 };
 struct ImportRep {
   std::uint32_t rows = 0;
   std::vector<RowError> errors;     // non-empty only with Status::import_failed
-  MSGPACK_DEFINE_MAP(rows, errors)
+  WMS_MSGPACK_MAP(rows, errors)
 };
 
 struct UserAddReq {
@@ -238,24 +240,24 @@ struct UserAddReq {
   std::string name;
   std::string role;
   std::string pin;
-  MSGPACK_DEFINE_MAP(code, name, role, pin)
+  WMS_MSGPACK_MAP(code, name, role, pin)
 };
 
 struct OrderLineReq {
   std::string sku;
   std::int64_t qty = 0;
-  MSGPACK_DEFINE_MAP(sku, qty)
+  WMS_MSGPACK_MAP(sku, qty)
 };
 struct OrderCreateReq {
   WMS_REQ("order.create", true, "ref", "account", "lines");
   std::string ref;
   std::string account;
   std::vector<OrderLineReq> lines;
-  MSGPACK_DEFINE_MAP(ref, account, lines)
+  WMS_MSGPACK_MAP(ref, account, lines)
 };
 struct OrderRefReq {              // order.confirm, order.cancel, order.show, dispatch
   std::string ref;
-  MSGPACK_DEFINE_MAP(ref)
+  WMS_MSGPACK_MAP(ref)
 };
 struct OrderConfirmReq : OrderRefReq { WMS_REQ("order.confirm", true, "ref"); };
 struct OrderCancelReq : OrderRefReq { WMS_REQ("order.cancel", true, "ref"); };
@@ -265,11 +267,11 @@ struct DispatchReq : OrderRefReq { WMS_REQ("dispatch", true, "ref"); };
 struct OrdersReq {
   WMS_REQ0("orders", false);
   std::string status;               // filter, empty = all
-  MSGPACK_DEFINE_MAP(status)
+  WMS_MSGPACK_MAP(status)
 };
 struct OrdersRep {
   std::vector<OrderView> orders;
-  MSGPACK_DEFINE_MAP(orders)
+  WMS_MSGPACK_MAP(orders)
 };
 struct AllocateReq {              // retry backorders against available stock
   WMS_REQ0("allocate", true);
@@ -278,24 +280,24 @@ struct AllocateReq {              // retry backorders against available stock
 struct AllocateRep {
   std::int64_t units = 0;
   std::uint32_t lines = 0;
-  MSGPACK_DEFINE_MAP(units, lines)
+  WMS_MSGPACK_MAP(units, lines)
 };
 
 struct DispatchRep {
   InvoiceView invoice;
   std::int64_t backordered = 0;     // units of the order left on backorder
-  MSGPACK_DEFINE_MAP(invoice, backordered)
+  WMS_MSGPACK_MAP(invoice, backordered)
 };
 
 struct WaveCreateReq {
   WMS_REQ("wave.create", true, "mode");
   std::string mode;                 // parcel | pallet
   std::uint32_t max_orders = 0;     // 0 = no limit
-  MSGPACK_DEFINE_MAP(mode, max_orders)
+  WMS_MSGPACK_MAP(mode, max_orders)
 };
 struct WaveIdReq {
   std::uint64_t wave = 0;
-  MSGPACK_DEFINE_MAP(wave)
+  WMS_MSGPACK_MAP(wave)
 };
 struct WaveReleaseReq : WaveIdReq { WMS_REQ("wave.release", true, "wave"); };
 struct WavesReq {
@@ -304,24 +306,24 @@ struct WavesReq {
 };
 struct WavesRep {
   std::vector<WaveView> waves;
-  MSGPACK_DEFINE_MAP(waves)
+  WMS_MSGPACK_MAP(waves)
 };
 
 struct TasksReq {
   WMS_REQ0("tasks", false);
   std::uint64_t wave = 0;           // 0 = all waves
   std::string status;
-  MSGPACK_DEFINE_MAP(wave, status)
+  WMS_MSGPACK_MAP(wave, status)
 };
 struct TasksRep {
   std::vector<TaskView> tasks;
-  MSGPACK_DEFINE_MAP(tasks)
+  WMS_MSGPACK_MAP(tasks)
 };
 
 struct TaskClaimReq {
   WMS_REQ("task.claim", true, "task");
   std::uint64_t task = 0;
-  MSGPACK_DEFINE_MAP(task)
+  WMS_MSGPACK_MAP(task)
 };
 
 // The server picks the work: the next unclaimed tasks of released waves of `mode`, `wave` first if given (0 =
@@ -331,12 +333,12 @@ struct TaskClaimNextReq {
   std::string mode;                 // parcel | pallet
   std::uint32_t count = 1;          // 1..k_max_claim_next
   std::uint64_t wave = 0;           // preferred wave (the one the device is working), 0 = none
-  MSGPACK_DEFINE_MAP(mode, count, wave)
+  WMS_MSGPACK_MAP(mode, count, wave)
 };
 inline constexpr std::uint32_t k_max_claim_next = 50;
 struct TaskClaimNextRep {
   std::vector<TaskView> tasks;      // claimed by this device now, in the order to walk them; empty = no work
-  MSGPACK_DEFINE_MAP(tasks)
+  WMS_MSGPACK_MAP(tasks)
 };
 
 struct PickConfirmReq {
@@ -349,12 +351,12 @@ struct PickConfirmReq {
   std::string tote = {};       // parcel: "TOTE-" + 1-12 letters/digits; a task goes into one tote only
   std::string sscc = {};       // pallet: 18-digit SSCC with a valid GS1 mod-10 check digit
   std::string drop_scan = {};  // pallet: scanned barcode of where the pallet was dropped (drop_location)
-  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty, tote, sscc, drop_scan)
+  WMS_MSGPACK_MAP(task, location_scan, product_scan, qty, tote, sscc, drop_scan)
 };
 struct PickRep {
   TaskView task;
   std::uint32_t wave_tasks_left = 0;
-  MSGPACK_DEFINE_MAP(task, wave_tasks_left)
+  WMS_MSGPACK_MAP(task, wave_tasks_left)
 };
 
 struct PickShortReq {
@@ -363,7 +365,7 @@ struct PickShortReq {
   std::int64_t qty_found = 0;       // units actually picked now (0..remaining)
   std::string reason;               // empty | damaged | not_found
   std::string tote;                 // parcel batch picks: the tote the units found went into ("" = none)
-  MSGPACK_DEFINE_MAP(task, qty_found, reason, tote)
+  WMS_MSGPACK_MAP(task, qty_found, reason, tote)
 };
 struct PickShortRep {
   TaskView task;
@@ -371,7 +373,7 @@ struct PickShortRep {
   std::vector<TaskView> new_tasks;
   std::int64_t backordered = 0;
   std::uint64_t exception = 0;
-  MSGPACK_DEFINE_MAP(task, outcome, new_tasks, backordered, exception)
+  WMS_MSGPACK_MAP(task, outcome, new_tasks, backordered, exception)
 };
 
 // ---- pack station (parcel pack verification; picker, manager, admin) -------------------------------
@@ -379,7 +381,7 @@ struct PackContentsReq {  // query: give `ref` or `tote` (both: the tote must ho
   WMS_REQ0("pack.contents", false);
   std::string ref;   // order ref
   std::string tote;  // tote label: resolves to the order whose unshipped picks went into it
-  MSGPACK_DEFINE_MAP(ref, tote)
+  WMS_MSGPACK_MAP(ref, tote)
 };
 struct PackLineView {
   std::uint32_t line = 0;
@@ -388,7 +390,7 @@ struct PackLineView {
   std::vector<std::string> barcodes;  // every barcode of the product (GTIN-14)
   std::int64_t picked = 0;            // units picked, not yet shipped: what the packer should find
   bool packed = false;                // the order is already packed
-  MSGPACK_DEFINE_MAP(line, sku, description, barcodes, picked, packed)
+  WMS_MSGPACK_MAP(line, sku, description, barcodes, picked, packed)
 };
 struct PackContentsRep {  // reply of pack.contents and pack.close
   std::string ref;
@@ -398,13 +400,13 @@ struct PackContentsRep {  // reply of pack.contents and pack.close
   std::int64_t packed_ms = 0;      // 0 = not packed
   std::uint32_t cartons = 0;
   std::vector<PackLineView> lines;  // lines with units picked, not yet shipped
-  MSGPACK_DEFINE_MAP(ref, account, tote, totes, packed_ms, cartons, lines)
+  WMS_MSGPACK_MAP(ref, account, tote, totes, packed_ms, cartons, lines)
 };
 struct PackCloseReq {
   WMS_REQ("pack.close", true, "ref", "cartons");
   std::string ref;
   std::uint32_t cartons = 0;  // 1..10000
-  MSGPACK_DEFINE_MAP(ref, cartons)
+  WMS_MSGPACK_MAP(ref, cartons)
 };
 
 struct ReceiveReq {
@@ -413,12 +415,12 @@ struct ReceiveReq {
   std::string location;
   std::int64_t qty = 0;
   std::string ref;                  // delivery note / PO reference
-  MSGPACK_DEFINE_MAP(sku, location, qty, ref)
+  WMS_MSGPACK_MAP(sku, location, qty, ref)
 };
 struct ReceiveRep {
   StockView stock;
   std::int64_t backorder_units_allocated = 0;
-  MSGPACK_DEFINE_MAP(stock, backorder_units_allocated)
+  WMS_MSGPACK_MAP(stock, backorder_units_allocated)
 };
 
 struct AdjustReq {
@@ -427,18 +429,18 @@ struct AdjustReq {
   std::string location;
   std::int64_t delta = 0;
   std::string reason;
-  MSGPACK_DEFINE_MAP(sku, location, delta, reason)
+  WMS_MSGPACK_MAP(sku, location, delta, reason)
 };
 
 struct StockReq {
   WMS_REQ0("stock", false);
   std::string sku;                  // filter, empty = all
   std::string location;
-  MSGPACK_DEFINE_MAP(sku, location)
+  WMS_MSGPACK_MAP(sku, location)
 };
 struct StockRep {
   std::vector<StockView> stock;
-  MSGPACK_DEFINE_MAP(stock)
+  WMS_MSGPACK_MAP(stock)
 };
 
 struct ExceptionsReq {
@@ -447,7 +449,7 @@ struct ExceptionsReq {
 };
 struct ExceptionsRep {
   std::vector<ExceptionView> exceptions;
-  MSGPACK_DEFINE_MAP(exceptions)
+  WMS_MSGPACK_MAP(exceptions)
 };
 
 struct InvoicesReq {
@@ -456,33 +458,33 @@ struct InvoicesReq {
 };
 struct InvoicesRep {
   std::vector<InvoiceView> invoices;
-  MSGPACK_DEFINE_MAP(invoices)
+  WMS_MSGPACK_MAP(invoices)
 };
 struct InvoiceShowReq {
   WMS_REQ("invoice.show", false, "number");
   std::uint64_t number = 0;
-  MSGPACK_DEFINE_MAP(number)
+  WMS_MSGPACK_MAP(number)
 };
 
 struct AuditReq {
   WMS_REQ0("audit", false);
   std::uint32_t limit = 50;         // newest first
-  MSGPACK_DEFINE_MAP(limit)
+  WMS_MSGPACK_MAP(limit)
 };
 struct AuditRep {
   std::vector<AuditView> entries;
-  MSGPACK_DEFINE_MAP(entries)
+  WMS_MSGPACK_MAP(entries)
 };
 
 struct BackupReq {
   WMS_REQ("backup", false, "path");
   std::string path;                 // absolute path on the server host; must not exist yet
-  MSGPACK_DEFINE_MAP(path)
+  WMS_MSGPACK_MAP(path)
 };
 struct BackupRep {
   std::string path;
   std::uint64_t bytes = 0;
-  MSGPACK_DEFINE_MAP(path, bytes)
+  WMS_MSGPACK_MAP(path, bytes)
 };
 
 // ---- events (PUB payload bodies) ----------------------------------------------------------------
@@ -494,7 +496,7 @@ struct BackupRep {
 struct OrderEvent {
   std::string ref;
   std::string status;
-  MSGPACK_DEFINE_MAP(ref, status)
+  WMS_MSGPACK_MAP(ref, status)
 };
 
 #undef WMS_REQ
