@@ -54,7 +54,7 @@ std::string read_file(const std::string& path) {
 void apply_local(wms::store::Env& env, std::string_view type, const msgpack::sbuffer& body, const std::string& what) {
   auto h = msgpack::unpack(body.data(), body.size());
   wms::store::Txn txn(env, wms::store::Txn::Mode::write);
-  wms::app::Ctx ctx{"wmsd", "admin", "wmsd-local", 0};
+  wms::app::Ctx ctx{"wmsd", "admin", "wmsd-local", 0, {}};
   ctx.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<wms::app::PubEvent> events;

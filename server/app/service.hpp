@@ -1,8 +1,9 @@
 // The server's use cases: each request type is applied to an LMDB transaction it is given, calling the pure
 // rules in domain/ and writing records, audit and events through store/. It never opens, commits or aborts a
-// transaction itself (the writer owns that) and never touches a socket.
+// transaction itself (the server's serving thread owns that) and never touches a socket.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,12 @@ struct Ctx {
   std::string role;
   std::string device;
   std::int64_t now_ms = 0;
+  // Long handlers (imports, PIN hashing) call this now and then: the server keeps its heartbeats going while one
+  // batch takes seconds. May be empty.
+  std::function<void()> keepalive;
+  void keep_alive() const {
+    if (keepalive) keepalive();
+  }
 };
 
 struct PubEvent {
@@ -51,8 +58,8 @@ struct Outcome {
 bool is_mutation(std::string_view type);
 bool is_query(std::string_view type);
 
-// Mutations: applied inside `txn` (a child of the writer's batch transaction). Events are written to the event
-// log inside the same transaction and appended to `events` for publishing after the commit.
+// Mutations: applied inside `txn` (the serving thread's batch transaction, or a child of it). Events are written to
+// the event log inside the same transaction and appended to `events` for publishing after the commit.
 Outcome apply_mutation(store::Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body,
                        std::vector<PubEvent>& events);
 // Queries: read-only.
@@ -61,7 +68,8 @@ Outcome run_query(const store::Txn& txn, const Ctx& ctx, std::string_view type, 
 // Writes the audit record of a mutation (same transaction as the change).
 void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail);
 
-// Users and sessions (PIN hashing is slow on purpose: call it outside the writer where possible).
+// Users and sessions (PIN hashing is slow on purpose: the server checks PINs on its slow lane; user imports call
+// Ctx::keep_alive per row).
 std::string hash_pin(std::string_view pin);
 bool verify_pin(const std::string& hash, std::string_view pin);
 std::string new_token();

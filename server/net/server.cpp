@@ -43,7 +43,7 @@ std::uint64_t fnv1a(std::string_view s) {
 }
 
 constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
-constexpr std::size_t k_max_queue = 20000;  // mutations waiting for one commit
+constexpr std::size_t k_max_logins = 1000;  // checked PINs waiting for the next batch (the slow lane takes as many)
 constexpr std::size_t k_max_batch = 2048;   // requests read from the ROUTER before committing what they asked for
 constexpr std::size_t k_max_key_bytes = 128;
 constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
@@ -130,6 +130,7 @@ struct Server::Impl {
   std::thread slow;
   std::uint64_t last_seq = 0;
   std::string dummy_hash;
+  std::chrono::steady_clock::time_point next_hb{};  // serving thread only
   store::IdemStore idem;  // serving thread only (after the constructor)
 
   explicit Impl(ServerConfig c)
@@ -193,6 +194,7 @@ struct Server::Impl {
         const std::int64_t now = now_ms();
         bool redo = false;
         for (std::size_t i = 0; i < batch.size(); ++i) {
+          keep_alive();
           auto& c = batch[i];
           c.ctx.now_ms = now;
           auto r = apply_one(parent, c, events, !isolated[i]);
@@ -354,7 +356,7 @@ struct Server::Impl {
     c.h = j.h;
     c.ctx.user = j.user;
     c.ctx.device = j.h.dev;
-    if (!login_q.push(std::move(c), k_max_queue)) {
+    if (!login_q.push(std::move(c), k_max_logins)) {
       send_frames(out, {"R", j.peer, proto::encode_error_reply(j.h.id, Status::busy, "server busy, retry")});
       return;
     }
@@ -377,7 +379,7 @@ struct Server::Impl {
     send_frames(out, {"R", j.peer, reply});
   }
 
-  // ---------------- front thread ----------------
+  // ---------------- serving thread: requests ----------------
   void reply(const std::string& peer, const std::string& bytes) { send_frames(router, {peer, bytes}); }
   void reply_error(const std::string& peer, std::uint64_t id, Status s, const std::string& msg) {
     reply(peer, proto::encode_error_reply(id, s, msg));
@@ -414,7 +416,7 @@ struct Server::Impl {
         return reply_error(peer, h.id, Status::unauthenticated, "this session belongs to another device: log in again");
       if (now_ms() - s->created_ms > k_session_ms)
         return reply_error(peer, h.id, Status::unauthenticated, "session expired: log in again");
-      ctx = app::Ctx{s->user, s->role, h.dev, now_ms()};
+      ctx = app::Ctx{s->user, s->role, h.dev, now_ms(), [this] { keep_alive(); }};
       if (!domain::role_allows(ctx.role, type))
         return reply_error(peer, h.id, Status::forbidden, "role " + ctx.role + " may not do '" + type + "'");
       if (app::is_query(type)) {
@@ -445,8 +447,7 @@ struct Server::Impl {
     c.h = std::move(req->h);
     c.handle = std::move(req->handle);
     c.body = req->body;
-    if (pending.size() >= k_max_queue) return reply_error(peer, c.h.id, Status::busy, "server busy, retry");
-    pending.push_back(std::move(c));
+    pending.push_back(std::move(c));  // at most k_max_batch requests are read before they are committed
   }
 
   void on_output() {
@@ -469,17 +470,23 @@ struct Server::Impl {
     send_frames(pub, {"hb", payload});
   }
 
+  // A heartbeat when one is due. Also called between the mutations of a batch and from long handlers (a users
+  // import hashes one PIN per row), so devices do not count the server as gone while one batch takes seconds.
+  // The beat carries the last committed sequence number, which an open transaction has not changed yet.
+  void keep_alive() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_hb) return;
+    heartbeat();
+    next_hb = now + std::chrono::milliseconds(proto::k_heartbeat_ms);
+  }
+
   void run() {
     spdlog::info("wmsd serving requests on {} and events on {} (data {}, event seq {})", cfg.bind, cfg.pub,
                  cfg.data_dir, last_seq);
-    auto next_hb = std::chrono::steady_clock::now();
     std::vector<zmq::message_t> parts;
     while (!g_stop.load()) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= next_hb) {
-        heartbeat();
-        next_hb = now + std::chrono::milliseconds(proto::k_heartbeat_ms);
-      }
+      keep_alive();
+      const auto now = std::chrono::steady_clock::now();
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_hb - now);
       zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
       try {
@@ -510,7 +517,8 @@ struct Server::Impl {
     commit_pending();
     slow_q.close();
     if (slow.joinable()) slow.join();
-    on_output();  // backup replies and busy answers of the slow lane
+    on_output();  // backup replies and busy answers of the slow lane, and PINs it checked meanwhile
+    commit_pending();
   }
 
   void commit_pending() {

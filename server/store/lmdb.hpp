@@ -21,7 +21,7 @@ struct Error : std::runtime_error {
   int rc;
   Error(const std::string& what, int code) : std::runtime_error(what + ": " + mdb_strerror(code)), rc(code) {}
 };
-// Raised when a write does not fit the map; the writer grows the map and retries the whole batch.
+// Raised when a write does not fit the map; the serving thread grows the map and retries the whole batch.
 struct MapFull : Error {
   explicit MapFull(const std::string& what) : Error(what, MDB_MAP_FULL) {}
 };
@@ -56,7 +56,7 @@ class Env {
   MDB_env* raw() const { return env_; }
   MDB_dbi dbi(Table t) const { return dbis_[static_cast<int>(t)]; }
   std::size_t map_bytes() const;
-  // Doubles the map. Caller guarantees no transaction of this process is open (the writer holds the
+  // Doubles the map. Caller guarantees no transaction of this process is open (the serving thread holds the
   // exclusive side of the readers' lock while calling it).
   void grow();
   // Hot, consistent copy (LMDB's own copy, compacted) into a new file `path`. Returns its size.
@@ -140,7 +140,7 @@ struct IdemAnswer {
 // Everything durable is in LMDB, in the transaction of the change it answers: after a restart load() rebuilds
 // the tail from the log entries above the merged mark. Index records of the earlier layout (a msgpack map with
 // the answer inside) are still read.
-// Not thread-safe: used by the one writer thread. Call begin() before each write transaction, committed()
+// Not thread-safe: used by the one serving thread that writes. Call begin() before each write transaction, committed()
 // after it committed; a transaction that aborts needs nothing else (begin() drops what it staged).
 class IdemStore {
  public:

@@ -1,7 +1,7 @@
 // wms_bench_pick: pick-confirm figures of a real wmsd next to floors measured in the same run.
 //
 // Floors: (a) a bare ZeroMQ DEALER/ROUTER echo over tcp loopback, (b) a bare durable LMDB commit of the writes a
-// pick makes, (c) the same commits without fsync (the CPU ceiling of one writer). Figures: a wmsd child process
+// pick makes, (c) the same commits without fsync (the CPU ceiling of one writing thread). Figures: a wmsd child process
 // on a fresh temp folder with default durability, set up through the protocol only, then 1, 8 and 32 closed-loop
 // pickers, each with its own user, device id and task, confirming 1 unit at a time. At the end the units picked
 // on the server must equal the confirmations acknowledged to the clients; that check (not any timing) sets the

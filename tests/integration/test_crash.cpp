@@ -122,7 +122,7 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
   CHECK(picks == 30 + 40 + 45 + 50);
 }
 
-// The writer applies a batch's mutations straight into one write transaction and, when one is refused, does the
+// The server applies a batch's mutations straight into one write transaction and, when one is refused, does the
 // batch again with that one in a child transaction. Clients that confirm at the same time (so their requests
 // share batches) with wrong scans and over-picks mixed in must see each refusal change nothing and each
 // acknowledged unit applied exactly once, whatever the batches were.

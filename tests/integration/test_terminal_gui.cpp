@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "harness.hpp"
 
@@ -25,6 +26,11 @@ class Xvfb {
     const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     return ok;
+  }
+  // An X client gets through: the socket accepting is not always enough (a CI run had SDL's XOpenDisplay fail
+  // right after it did, so the terminal started without x11).
+  static bool answers(const std::string& display) {
+    return std::system(("DISPLAY=" + display + " xdotool getdisplaygeometry >/dev/null 2>&1").c_str()) == 0;
   }
 
  public:
@@ -48,7 +54,7 @@ class Xvfb {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       bool ready = false;
       while (std::chrono::steady_clock::now() < until) {
-        if (accepts(sock)) {
+        if (accepts(sock) && answers(display_)) {
           ready = true;
           break;
         }

@@ -21,20 +21,21 @@ std::optional<T> round_trip(const auto& value, std::string* why) {
   return decode_body<T>(h.get(), why);
 }
 
-// The TaskView and PickConfirmReq of protocol 1 as first released: what an old peer decodes into.
+// The TaskView and PickConfirmReq of protocol 1 as first released, with msgpack-cxx's own macro as the terminals
+// already in use were built: what an old peer decodes into.
 struct OldTaskView {
   std::uint64_t id = 0;
   std::string sku;
   std::string gtin;
   std::string status;
-  WMS_MSGPACK_MAP(id, sku, gtin, status)
+  MSGPACK_DEFINE_MAP(id, sku, gtin, status)
 };
 struct OldPickConfirmReq {
   std::uint64_t task = 0;
   std::string location_scan;
   std::string product_scan;
   std::int64_t qty = 0;
-  WMS_MSGPACK_MAP(task, location_scan, product_scan, qty)
+  MSGPACK_DEFINE_MAP(task, location_scan, product_scan, qty)
 };
 
 }  // namespace

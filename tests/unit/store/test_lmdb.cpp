@@ -148,7 +148,7 @@ struct OldIdemRec {
   std::uint32_t status = 4;
   std::string error = "old error";
   std::string body = "old body";
-  WMS_MSGPACK_MAP(type, body_hash, status, error, body)
+  MSGPACK_DEFINE_MAP(type, body_hash, status, error, body)
 };
 // Built with append: g++ 12 warns (-Wrestrict, falsely) on "literal" + std::to_string(...).
 std::string num(const char* prefix, int i) {

@@ -5,10 +5,12 @@
 // key is compared in place with the field names, starting after the field matched last (records are written in
 // field order, so that is usually the first comparison).
 // Same rules as msgpack-cxx: the object must be a map with string keys (else msgpack::type_error), a missing field
-// keeps its default, an unknown key is ignored, a value of the wrong type throws msgpack::type_error.
+// keeps its default, an unknown key is ignored, a value of the wrong type throws msgpack::type_error, and of a key
+// that appears twice only the first value counts (later copies are not even converted).
 #pragma once
 #include <msgpack.hpp>
 
+#include <bitset>
 #include <cstring>
 #include <string_view>
 #include <tuple>
@@ -31,13 +33,15 @@ class MapFields {
   void unpack(const msgpack::object& o) {
     if (o.type != msgpack::type::MAP) throw msgpack::type_error();
     std::size_t next = 0;  // where the search for the next key starts
+    std::bitset<k_fields> seen;
     for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
       const auto& kv = o.via.map.ptr[i];
       if (kv.key.type != msgpack::type::STR) throw msgpack::type_error();
       const std::string_view key(kv.key.via.str.ptr, kv.key.via.str.size);
       for (std::size_t n = 0; n < k_fields; ++n) {
         const std::size_t f = (next + n) % k_fields;
-        if (convert_if(f, key, kv.val, std::make_index_sequence<k_fields>{})) {
+        if (convert_if(f, key, kv.val, seen[f], std::make_index_sequence<k_fields>{})) {
+          seen[f] = true;
           next = f + 1;
           break;
         }
@@ -47,9 +51,12 @@ class MapFields {
 
  private:
   template <std::size_t... I>
-  bool convert_if(std::size_t f, std::string_view key, const msgpack::object& v, std::index_sequence<I...>) {
+  // Whether `key` is the name of field f; converts the value into it unless that field was read already.
+  bool convert_if(std::size_t f, std::string_view key, const msgpack::object& v, bool already,
+                  std::index_sequence<I...>) {
     bool hit = false;
-    ((I == f && (hit = matches(std::get<2 * I>(t_), key)) ? (v.convert(std::get<2 * I + 1>(t_)), 0) : 0), ...);
+    ((I == f && (hit = matches(std::get<2 * I>(t_), key)) && !already ? (v.convert(std::get<2 * I + 1>(t_)), 0) : 0),
+     ...);
     return hit;
   }
   template <std::size_t N>
