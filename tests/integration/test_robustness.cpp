@@ -3,6 +3,12 @@
 // one wmsd per data folder, clean shutdown, backups that open.
 #include <catch2/catch.hpp>
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -229,4 +235,52 @@ TEST_CASE("the LMDB map grows on demand while the server keeps answering") {
   server.restart();  // the grown size is adopted from the file
   auto again = test::login(server, "admin", "1234", "office-1");
   CHECK(again->call(proto::StockReq{"BULK-5999", ""}).as<proto::StockRep>().stock.at(0).on_hand == 3);
+}
+
+TEST_CASE("heartbeats keep coming while one batch takes seconds (a users import hashes a PIN per row)") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1", client::Options{60000, 1});
+  zmq::context_t zctx;
+  zmq::socket_t sub(zctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "hb");
+  sub.connect(server.pub_endpoint());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // slow joiner
+
+  // 80 users: 80 PIN hashes of ~0.08-0.1 s in one mutation, well past the devices' 3 s liveness.
+  std::string csv = "code,name,role,pin\n";
+  for (int i = 0; i < 80; ++i) csv += "hb-user-" + std::to_string(i) + ",Heartbeat test " + std::to_string(i) + ",picker,4455\n";
+  std::atomic<bool> done{false};
+  client::Reply rep;
+  std::thread importer([&] {
+    rep = admin->call(proto::ImportReq{"users", csv});
+    done = true;
+  });
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> beats;
+  const auto start = Clock::now();
+  while (!done) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    std::vector<zmq::message_t> parts;
+    while (zmq::recv_multipart(sub, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+      beats.push_back(Clock::now());
+      parts.clear();
+    }
+  }
+  const auto end = Clock::now();
+  importer.join();
+  REQUIRE(rep.ok());
+  CHECK(rep.as<proto::ImportRep>().rows == 80);
+  const double ran_s = std::chrono::duration<double>(end - start).count();
+  INFO("import ran " << ran_s << " s, " << beats.size() << " heartbeats");
+  // Only meaningful when the batch outlived the liveness window; it does here unless PIN hashing got far faster.
+  REQUIRE(ran_s > 1.0 * proto::k_liveness);
+  // The liveness rule (PROTOCOL.md section 11): no stretch of k_liveness periods without a heartbeat.
+  auto last = start;
+  for (auto b : beats) {
+    CHECK(std::chrono::duration<double>(b - last).count() < 1.0 * proto::k_liveness);
+    last = b;
+  }
+  CHECK(std::chrono::duration<double>(end - last).count() < 1.0 * proto::k_liveness);
 }
