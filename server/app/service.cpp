@@ -128,7 +128,8 @@ void emit(Txn& t, std::vector<PubEvent>& out, std::string topic, std::string_vie
 }
 
 // ---- views ----
-proto::TaskView task_view(const Txn& t, const Task& k) {
+// `order`: the task's order when the caller has it decoded already (saves reading it again).
+proto::TaskView task_view(const Txn& t, const Task& k, const Order* order = nullptr) {
   proto::TaskView v;
   v.id = k.id;
   v.wave = k.wave;
@@ -140,7 +141,10 @@ proto::TaskView task_view(const Txn& t, const Task& k) {
   v.picked = k.picked;
   v.status = k.status;
   v.claimed_by = k.claimed_by;
-  if (auto o = store::get_as<Order>(t, Table::orders, order_key(k.order))) {
+  if (order && order->id == k.order) {
+    v.order_ref = order->ref;
+    v.mode = order->mode;
+  } else if (auto o = store::get_as<Order>(t, Table::orders, order_key(k.order))) {
     v.order_ref = o->ref;
     v.mode = o->mode;
   }
@@ -620,7 +624,7 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   save_order(t, o);
   save_task(t, k);
   proto::PickRep rep;
-  rep.task = task_view(t, k);
+  rep.task = task_view(t, k, &o);
   emit(t, events, "task", "task.updated", rep.task);
   rep.wave_tasks_left = k.status == "done" ? task_finished(t, k.wave, events).left : wave_by_id(t, k.wave).left;
   std::string where;
@@ -682,10 +686,10 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   sync_backorder_index(t, o, l);
   save_order(t, o);
   save_wave(t, w);
-  rep.task = task_view(t, k);
+  rep.task = task_view(t, k, &o);
   emit(t, events, "task", "task.updated", rep.task);
   for (const auto& n : fresh) {
-    rep.new_tasks.push_back(task_view(t, n));
+    rep.new_tasks.push_back(task_view(t, n, &o));
     if (w.status == "released") emit(t, events, "task", "task.released", rep.new_tasks.back());
   }
 
