@@ -374,7 +374,7 @@ class Xvfb {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    pid_ = spawn({*exe, "-displayfd", std::to_string(fds[1]), "-screen", "0", "1024x1024x24", "-nolisten", "tcp"},
+    pid_ = spawn({*exe, "-displayfd", std::to_string(fds[1]), "-screen", "0", "1024x1024x24", "-nolisten", "tcp", "-noreset"},
                  environment_with({}), log_fd, fds[1]);
     ::close(fds[1]);
     if (log_fd >= 0) ::close(log_fd);

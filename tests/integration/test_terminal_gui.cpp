@@ -27,8 +27,7 @@ class Xvfb {
     ::close(fd);
     return ok;
   }
-  // An X client gets through: the socket accepting is not always enough (a CI run had SDL's XOpenDisplay fail
-  // right after it did, so the terminal started without x11).
+  // An X client gets through: the server answers the X handshake, not only accepts on its socket.
   static bool answers(const std::string& display) {
     return std::system(("DISPLAY=" + display + " xdotool getdisplaygeometry >/dev/null 2>&1").c_str()) == 0;
   }
@@ -43,7 +42,10 @@ class Xvfb {
         int devnull = ::open("/dev/null", O_WRONLY);
         ::dup2(devnull, 1);
         ::dup2(devnull, 2);
-        ::execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "1024x1024x24", "-nolisten", "tcp",
+        // -noreset: by default an X server resets when its last client leaves, and a client that connects during
+        // the reset fails; the readiness checks below are such last clients, and wms-terminal then failed to open
+        // the display now and then ("x11 not available").
+        ::execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "1024x1024x24", "-nolisten", "tcp", "-noreset",
                  static_cast<char*>(nullptr));
         ::_exit(127);
       }
