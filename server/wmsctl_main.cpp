@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -148,6 +149,12 @@ struct Cli {
     if (pin.empty()) {
       if (::isatty(0)) std::cerr << "PIN for " << user << ": ";
       std::getline(std::cin, pin);
+      if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+    }
+    // Not sent: the server would count it as a wrong PIN, and a script without a PIN would lock the user.
+    if (pin.empty()) {
+      std::cerr << "error: no PIN for " << user << ": set WMS_PIN, pass --pin, or type it when asked\n";
+      std::exit(2);
     }
     Reply r = conn->login(user, pin);
     if (!r.ok()) fail(r, "login as " + user);

@@ -167,6 +167,22 @@ TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops clean
   CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 40);
 }
 
+TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  // No WMS_PIN, no --pin, nothing on stdin: more runs than the wrong-PIN limit.
+  const std::string cmd = "env -u WMS_PIN " WMSCTL_PATH " --server " + server.endpoint() + " --user manager orders </dev/null";
+  for (int i = 0; i < 6; ++i) {
+    auto r = test::run(cmd);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.output, Catch::Contains("no PIN for manager"));
+  }
+  // None of them counted as a wrong PIN: the manager is not locked.
+  auto ok = test::run(server.wmsctl("--user manager orders", "2468"));
+  CHECK(ok.status == 0);
+  CHECK_THAT(test::read_text(server.log_path()), !Catch::Contains("locked after"));
+}
+
 TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of each bad row") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
