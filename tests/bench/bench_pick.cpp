@@ -697,7 +697,36 @@ struct Phase {
   std::optional<std::uint64_t> server_commits;
 };
 
-// `clients` pickers confirm in a closed loop. count > 0: each does warm_count unmeasured confirms, then `count`
+// The server's and this process's resource counters over the measured part of a phase.
+class PhaseMeter {
+ public:
+  PhaseMeter(pid_t server, const CommitCounter& commits) : server_(server), commits_(commits) {}
+  void start() {
+    cpu_srv0_ = proc_cpu_s(server_);
+    wb0_ = commits_.disk_bytes();
+    cpu_self0_ = self_cpu_s();
+    txn0_ = commits_.txnid();
+  }
+  // Fills the counters, and the rates and percentiles from lat_us and the measured span.
+  void finish(Phase& ph, Clock::time_point count_start, Clock::time_point last_end) const {
+    ph.server_cpu_s = proc_cpu_s(server_) - cpu_srv0_;
+    if (const auto wb1 = commits_.disk_bytes(); wb0_ && wb1) ph.disk_bytes = *wb1 - *wb0_;
+    ph.bench_cpu_s = self_cpu_s() - cpu_self0_;
+    if (auto txn1 = commits_.txnid(); txn0_ && txn1) ph.server_commits = *txn1 - *txn0_;
+    ph.elapsed_s = last_end > count_start ? s_between(count_start, last_end) : 0;
+    ph.per_s = ph.elapsed_s > 0 ? static_cast<double>(ph.measured) / ph.elapsed_s : 0;
+    ph.pct = percentiles(ph.lat_us);
+  }
+
+ private:
+  pid_t server_;
+  const CommitCounter& commits_;
+  double cpu_srv0_ = 0, cpu_self0_ = 0;
+  std::optional<double> wb0_;
+  std::optional<std::uint64_t> txn0_;
+};
+
+// `clients` pickers confirm in a closed loop, each from a thread of its own (--client-threads; the "1 seq" level). count > 0: each does warm_count unmeasured confirms, then `count`
 // measured ones. count == 0: unmeasured until warm_s, then measured until warm_s + dur_s (a confirm is measured
 // when it starts inside the window).
 Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int count, double warm_s, double dur_s,
@@ -713,9 +742,7 @@ Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int c
   const auto t0 = t_begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warm_s));
   const auto t_end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dur_s));
   std::atomic<int> warmed{0};
-  double cpu_srv0 = 0, cpu_self0 = 0;
-  std::optional<double> wb0;
-  std::optional<std::uint64_t> txn0;
+  PhaseMeter meter(server, commits);
   Clock::time_point count_start{};
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
@@ -765,19 +792,102 @@ Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int c
     std::this_thread::sleep_until(t0);
     count_start = t0;
   }
-  cpu_srv0 = proc_cpu_s(server);
-  wb0 = commits.disk_bytes();
-  cpu_self0 = self_cpu_s();
-  txn0 = commits.txnid();
+  meter.start();
   for (auto& t : threads) t.join();
   if (failed) throw std::runtime_error(error);
-  ph.server_cpu_s = proc_cpu_s(server) - cpu_srv0;
-  if (const auto wb1 = commits.disk_bytes(); wb0 && wb1) ph.disk_bytes = *wb1 - *wb0;
-  ph.bench_cpu_s = self_cpu_s() - cpu_self0;
-  if (auto txn1 = commits.txnid(); txn0 && txn1) ph.server_commits = *txn1 - *txn0;
-  ph.elapsed_s = last_end > count_start ? s_between(count_start, last_end) : 0;
-  ph.per_s = ph.elapsed_s > 0 ? static_cast<double>(ph.measured) / ph.elapsed_s : 0;
-  ph.pct = percentiles(ph.lat_us);
+  meter.finish(ph, count_start, last_end);
+  return ph;
+}
+
+// The same closed loop (unmeasured until warm_s, measured until warm_s + dur_s) with every picker driven from this
+// one thread: a DEALER socket per picker (a connection of its own, with the picker's device id, session and
+// idempotency keys), one request outstanding on each, zmq::poll over all of them. The load generator shares the 2
+// cores with wmsd; a thread per client costs it more CPU per confirm, and 32 runnable threads add scheduling delay
+// to the tail. Any refusal or an answer missing for 10 s ends the run with an error (no retries here).
+Phase run_phase_loop(std::vector<Picker>& pickers, int clients, double warm_s, double dur_s, const std::string& endpoint,
+                     pid_t server, const CommitCounter& commits) {
+  Phase ph;
+  ph.clients = clients;
+  struct Slot {
+    zmq::socket_t sock;
+    Picker* picker = nullptr;
+    std::uint64_t id = 1u << 30;  // above the ids the picker's own connection used during set-up
+    Clock::time_point sent{};
+    bool busy = false;
+  };
+  zmq::context_t ctx(1);
+  std::vector<Slot> slots;
+  slots.reserve(static_cast<std::size_t>(clients));
+  for (int c = 0; c < clients; ++c) {
+    slots.push_back(Slot{zmq::socket_t(ctx, zmq::socket_type::dealer), &pickers[static_cast<std::size_t>(c)]});
+    slots.back().sock.set(zmq::sockopt::linger, 0);
+    slots.back().sock.connect(endpoint);
+  }
+  const auto t_begin = Clock::now();
+  const auto t0 = t_begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warm_s));
+  const auto t_end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dur_s));
+  auto send_next = [&](Slot& s) {
+    Picker& p = *s.picker;
+    while (p.current < p.tasks.size() && p.tasks[p.current].remaining <= 0) ++p.current;
+    if (p.current == p.tasks.size()) return;
+    const auto& t = p.tasks[p.current];
+    proto::RequestHeader h;
+    h.id = ++s.id;
+    h.type = proto::PickConfirmReq::k_type;
+    h.dev = p.device;
+    h.token = p.conn->token();
+    h.key = p.conn->next_key();
+    const auto bytes = proto::encode_request_raw(h, proto::pack_body(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1}));
+    s.sock.send(zmq::buffer(bytes), zmq::send_flags::none);
+    s.sent = Clock::now();
+    s.busy = true;
+  };
+  PhaseMeter meter(server, commits);
+  bool started = false;
+  Clock::time_point last_end{};
+  std::vector<zmq::pollitem_t> items(slots.size());
+  for (auto& s : slots) send_next(s);
+  for (;;) {
+    std::size_t busy = 0;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      items[i] = {slots[i].sock.handle(), 0, ZMQ_POLLIN, 0};
+      busy += slots[i].busy;
+    }
+    if (busy == 0) break;
+    if (!started && Clock::now() >= t0) {
+      meter.start();
+      started = true;
+    }
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      auto& s = slots[i];
+      if (s.busy && now - s.sent > std::chrono::seconds(10))
+        throw std::runtime_error(s.picker->user + ": no answer to pick.confirm within 10 s");
+      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+      zmq::message_t msg;
+      if (!s.sock.recv(msg, zmq::recv_flags::dontwait)) continue;
+      std::string err;
+      auto rep = proto::decode_reply(msg.to_string_view(), &err);
+      if (!rep) throw std::runtime_error(s.picker->user + ": unreadable answer: " + err);
+      if (rep->h.id != s.id) continue;  // not ours (cannot happen with one request outstanding)
+      if (rep->h.status != proto::Status::ok)
+        throw std::runtime_error(s.picker->user + ": pick.confirm refused: " + std::string(proto::to_string(rep->h.status)) +
+                                 ": " + rep->h.error);
+      Picker& p = *s.picker;
+      --p.tasks[p.current].remaining;
+      ++p.acked;
+      s.busy = false;
+      if (s.sent >= t0 && s.sent < t_end) {
+        ph.lat_us.push_back(us_between(s.sent, now));
+        ++ph.measured;
+        last_end = now;
+      }
+      if (now < t_end) send_next(s);
+    }
+  }
+  if (!started) meter.start();
+  meter.finish(ph, t0, last_end);
   return ph;
 }
 
@@ -786,6 +896,7 @@ struct Config {
   int echo_n = 5000, commit_n = 3000, nosync_n = 20000, single_warm = 100, single_n = 2000;
   double commit_max_s = 6, nosync_max_s = 3, warm_s = 1.0, phase_s = 6.0, single_max_s = 15;
   int pickers = 32;
+  bool client_threads = false;  // timed levels with a thread per client instead of one event loop
   int sim_devices = 32, sim_tasks_each = 25;  // wms-sim: virtual handhelds, one-unit one-line orders per device
 };
 
@@ -989,13 +1100,17 @@ int run(const Config& cfg) {
   std::vector<Phase> phases;
   for (int c : {1, 8, 32}) {
     if (c > cfg.pickers) break;
-    phases.push_back(run_phase(pickers, c, 0, 0, cfg.warm_s, cfg.phase_s, server.pid(), commits));
+    phases.push_back(cfg.client_threads
+                         ? run_phase(pickers, c, 0, 0, cfg.warm_s, cfg.phase_s, server.pid(), commits)
+                         : run_phase_loop(pickers, c, cfg.warm_s, cfg.phase_s, server.endpoint(), server.pid(), commits));
   }
 
   const double one_commit_rate = 1e6 / durable.lat.p50;
   std::printf("FIGURES (real wmsd, default durability; pick.confirm qty 1, closed loop, each client its own\n"
-              "         user, device id, connection and task; %.1f s per concurrency level after %.1f s warm-up)\n",
-              cfg.phase_s, cfg.warm_s);
+              "         user, device id, connection and task; %.1f s per concurrency level after %.1f s warm-up;\n"
+              "         the 1/8/32-client levels driven %s)\n",
+              cfg.phase_s, cfg.warm_s,
+              cfg.client_threads ? "by a thread per client" : "from one thread polling every client's socket");
   std::printf("  %-32s %-20s %-30s %8s  %-8s %s\n", "figure", "value", "floor", "ratio", "aim", "");
   row("1 client, " + std::to_string(single.pct.n) + " confirms: p50", fmt("%.1f us", single.pct.p50),
       "a.p50 + b.p50 = " + fmt("%.1f us", echo.p50 + durable.lat.p50), single.pct.p50 / (echo.p50 + durable.lat.p50),
@@ -1121,10 +1236,14 @@ int main(int argc, char** argv) {
       cfg.phase_s = 1.5;
       cfg.sim_devices = 8;
       cfg.sim_tasks_each = 10;
+    } else if (a == "--client-threads") {
+      cfg.client_threads = true;
     } else if (a == "--help" || a == "-h") {
-      std::printf("usage: wms_bench_pick [--quick]\n"
+      std::printf("usage: wms_bench_pick [--quick] [--client-threads]\n"
                   "  Starts its own wmsd (" WMSD_PATH ") on a temp folder and prints pick-confirm figures next to\n"
                   "  floors measured in the same run. --quick: short run (< 20 s); default: < 90 s.\n"
+                  "  --client-threads: the 1/8/32-client levels with a thread (and client::Connection) per client\n"
+                  "  instead of one thread driving every client's socket.\n"
                   "  Exit 1 if the units picked on the server differ from the confirmations acknowledged.\n");
       return 0;
     } else {
