@@ -269,13 +269,13 @@ constexpr std::string_view k_log_seq = "idem_reply_seq";
 
 void IdemStore::load(const Txn& txn) {
   tail_.clear();
-  const std::uint64_t merged = meta_u64(txn, k_merged);
+  merged_ = meta_u64(txn, k_merged);
   const std::uint64_t last = meta_u64(txn, k_log_seq);
-  for (std::uint64_t n = merged + 1; n <= last; ++n) {
+  for (std::uint64_t n = merged_ + 1; n <= last; ++n) {
     auto r = txn.get(Table::idem_replies, be64(n));
     if (!r) continue;
     auto e = parse_log(*r);
-    tail_[key2(e.device, e.key)] = n;
+    tail_[key2(e.device, e.key)] = Ref{n, index_value(n, e.a)};
   }
 }
 
@@ -283,21 +283,24 @@ void IdemStore::begin(Txn& txn) {
   staged_.clear();
   staged_merge_upto_ = 0;
   if (tail_.size() < k_merge_every) return;
+  // The log numbers above merged_ are all in the tail (one per answer, none skipped), so merging those up to
+  // `cutoff` leaves the index holding exactly the log's first `cutoff` answers: the mark a restart starts from.
+  const std::uint64_t cutoff = merged_ + k_merge_slice;
   std::uint64_t upto = 0;
-  for (const auto& [k, n] : tail_) {  // std::map: key order, so each device's run is written in one place
-    auto r = txn.get(Table::idem_replies, be64(n));
-    if (!r) throw std::runtime_error("idempotency log entry " + std::to_string(n) + " is missing");
-    txn.put(Table::idem, k, index_value(n, parse_log(*r).a));
-    upto = std::max(upto, n);
+  for (const auto& [k, ref] : tail_) {  // std::map: key order, so each device's run is written in one place
+    if (ref.n > cutoff) continue;
+    txn.put(Table::idem, k, ref.index);
+    upto = std::max(upto, ref.n);
   }
+  if (!upto) return;
   set_meta_u64(txn, k_merged, upto);
   staged_merge_upto_ = upto;
 }
 
 std::optional<IdemAnswer> IdemStore::get(const Txn& txn, std::string_view device, std::string_view key) const {
   const std::string k = key2(device, key);
-  if (auto it = staged_.find(k); it != staged_.end()) return from_log(txn, it->second);
-  if (auto it = tail_.find(k); it != tail_.end()) return from_log(txn, it->second);
+  if (auto it = staged_.find(k); it != staged_.end()) return from_log(txn, it->second.n);
+  if (auto it = tail_.find(k); it != tail_.end()) return from_log(txn, it->second.n);
   auto v = txn.get(Table::idem, k);
   if (!v) return std::nullopt;
   if (v->empty() || (*v)[0] != k_idem_v2) {
@@ -320,12 +323,15 @@ void IdemStore::put(Txn& txn, std::string_view device, std::string_view key, con
   r.append(be64(a.body_hash));
   r.append(a.body);
   txn.put(Table::idem_replies, be64(n), r);
-  staged_[key2(device, key)] = n;
+  staged_[key2(device, key)] = Ref{n, index_value(n, a)};
 }
 
 void IdemStore::committed() {
-  if (staged_merge_upto_) std::erase_if(tail_, [&](const auto& kv) { return kv.second <= staged_merge_upto_; });
-  for (auto& [k, n] : staged_) tail_[k] = n;
+  if (staged_merge_upto_) {
+    std::erase_if(tail_, [&](const auto& kv) { return kv.second.n <= staged_merge_upto_; });
+    merged_ = staged_merge_upto_;
+  }
+  for (auto& [k, ref] : staged_) tail_[k] = std::move(ref);
   staged_.clear();
   staged_merge_upto_ = 0;
 }

@@ -319,8 +319,8 @@ struct CommitFloor {
   std::optional<double> kib_per_commit;  // disk writes (durable floor only; no_sync leaves them to the kernel)
 };
 
-// One commit = task, stock row, order, event, audit record, idempotency log entry (and every k_merge_every
-// commits the merge of the log into the index, as the server does), plus the three sequence counters (event_seq,
+// One commit = task, stock row, order, event, audit record, idempotency log entry (and, once the log's tail is
+// k_merge_every long, the merge of its oldest k_merge_slice entries into the index, as the server does), plus the three sequence counters (event_seq,
 // audit_seq, idem_reply_seq) the server bumps in the meta table. Stops after n commits or max_s seconds.
 CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s, const PickWrites& w) {
   fs::create_directories(dir);

@@ -221,3 +221,58 @@ TEST_CASE("idempotency answers are found in the log tail, after a merge, after a
   REQUIRE(old);
   CHECK(same(*old, IdemAnswer{"receive", 7, 4, "old error", "old body"}));
 }
+
+TEST_CASE("once the log tail is long, each transaction merges only its oldest slice of answers into the index") {
+  Dir d;
+  constexpr std::size_t full = IdemStore::k_merge_every, slice = IdemStore::k_merge_slice;
+  auto answer = [](std::size_t i) { return IdemAnswer{"pick.confirm", 7000u + i, 0, "", num("body-", static_cast<int>(i))}; };
+  auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
+  auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
+  auto index_entries = [](const Txn& t) {
+    std::size_t n = 0;
+    t.scan(Table::idem, "", [&](std::string_view, std::string_view) { return ++n, true; });
+    return n;
+  };
+  {
+    Env env(d.p.string());
+    IdemStore idem;
+    {
+      Txn t(env, Txn::Mode::read);
+      idem.load(t);
+    }
+    for (std::size_t i = 0; i < full; i += 64) {  // exactly k_merge_every answers, no merge yet
+      Txn t(env, Txn::Mode::write);
+      idem.begin(t);
+      for (std::size_t j = i; j < i + 64; ++j) idem.put(t, dev(j), key(j), answer(j));
+      t.commit();
+      idem.committed();
+    }
+    CHECK(idem.tail_size() == full);
+    {
+      Txn t(env, Txn::Mode::write);
+      idem.begin(t);  // merges answers 0 .. slice-1
+      idem.put(t, dev(full), key(full), answer(full));
+      t.commit();
+      idem.committed();
+    }
+    CHECK(idem.tail_size() == full - slice + 1);
+    Txn t(env, Txn::Mode::read);
+    CHECK(index_entries(t) == slice);
+    CHECK(meta_u64(t, "idem_merged") == slice);
+    CHECK(t.get(Table::idem, key2(dev(0), key(0))));
+    CHECK(t.get(Table::idem, key2(dev(slice - 1), key(slice - 1))));
+    CHECK_FALSE(t.get(Table::idem, key2(dev(slice), key(slice))));
+  }
+  // After a reopen the tail starts after the merged mark, and every answer is found, merged or not.
+  Env env(d.p.string());
+  IdemStore idem;
+  Txn t(env, Txn::Mode::read);
+  idem.load(t);
+  CHECK(idem.tail_size() == full - slice + 1);
+  for (std::size_t j = 0; j <= full; ++j) {
+    auto a = idem.get(t, dev(j), key(j));
+    REQUIRE(a);
+    CHECK(a->body_hash == 7000u + j);
+    CHECK(a->body == answer(j).body);
+  }
+}
