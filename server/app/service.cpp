@@ -70,7 +70,29 @@ Wave wave_by_id(const Txn& t, std::uint64_t id) {
   if (!v) refuse(Status::not_found, "no wave " + std::to_string(id));
   return *v;
 }
-void save_wave(Txn& t, const Wave& w) { store::put_as(t, Table::waves, store::be64(w.id), w); }
+// Released waves (wave id -> mode) are indexed: claim_next and snapshots read those waves only, not every wave the
+// site ever had. Like open_orders, the entry is written only when the status crosses "released".
+void save_wave(Txn& t, const Wave& w) {
+  const auto key = store::be64(w.id);
+  store::put_as(t, Table::waves, key, w);
+  const bool released = w.status == "released";
+  if (released != t.get(Table::released_waves, key).has_value()) {
+    if (released) t.put(Table::released_waves, key, w.mode);
+    else t.del(Table::released_waves, key);
+  }
+}
+// The released waves of `mode` (all modes if empty), oldest first.
+std::vector<Wave> released_waves(const Txn& t, std::string_view mode) {
+  std::vector<std::uint64_t> ids;
+  t.scan(Table::released_waves, "", [&](std::string_view k, std::string_view m) {
+    if (mode.empty() || m == mode) ids.push_back(store::from_be64(k));
+    return true;
+  });
+  std::vector<Wave> out;
+  for (auto id : ids)
+    if (Wave w = wave_by_id(t, id); w.status == "released") out.push_back(std::move(w));
+  return out;
+}
 std::optional<Product> find_product(const Txn& t, std::string_view sku) {
   return store::get_as<Product>(t, Table::products, sku);
 }
@@ -534,7 +556,7 @@ Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq
     refuse(Status::forbidden, "a " + ctx.role + " does not take " + r.mode + " work");
   if (r.count < 1 || r.count > proto::k_max_claim_next)
     refuse(Status::invalid, "count must be 1 to " + std::to_string(proto::k_max_claim_next) + ", got " + std::to_string(r.count));
-  auto waves = scan_all<Wave>(t, Table::waves, [&](const Wave& w) { return w.status == "released" && w.mode == r.mode; });
+  auto waves = released_waves(t, r.mode);
   std::stable_sort(waves.begin(), waves.end(), [&](const Wave& a, const Wave& b) {
     if ((a.id == r.wave) != (b.id == r.wave)) return a.id == r.wave;
     return a.id < b.id;
@@ -986,7 +1008,7 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   if (type == SnapshotReq::k_type) {
     SnapshotRep rep;
     rep.seq = store::meta_u64(t, "event_seq");
-    for (const auto& w : scan_all<Wave>(t, Table::waves, [](const Wave& w) { return w.status == "released"; })) {
+    for (const auto& w : released_waves(t, "")) {
       std::uint32_t left = 0;
       for (auto id : w.tasks) {
         Task k = task_by_id(t, id);
@@ -1103,6 +1125,23 @@ Outcome run_query(const Txn& txn, const Ctx& ctx, std::string_view type, const m
   } catch (const msgpack::type_error&) {
     return Outcome::fail(Status::internal, "a stored record could not be read");
   }
+}
+
+std::string upgrade(Txn& txn) {
+  constexpr std::string_view k_indexed = "released_waves_indexed";
+  if (store::meta_u64(txn, k_indexed)) return {};
+  std::vector<std::pair<std::string, std::string>> released;  // collected first: no writes under an open cursor
+  std::size_t waves = 0;
+  txn.scan(Table::waves, "", [&](std::string_view k, std::string_view v) {
+    ++waves;
+    Wave w = store::unpack<Wave>(v);
+    if (w.status == "released") released.emplace_back(std::string(k), w.mode);
+    return true;
+  });
+  for (const auto& [k, mode] : released) txn.put(Table::released_waves, k, mode);
+  store::set_meta_u64(txn, k_indexed, 1);
+  if (waves == 0) return {};
+  return "indexed " + std::to_string(released.size()) + " released wave(s) of " + std::to_string(waves);
 }
 
 void write_audit(Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail) {

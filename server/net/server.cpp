@@ -155,6 +155,11 @@ struct Server::Impl {
       throw std::runtime_error("cannot bind event endpoint " + cfg.pub + ": " + e.what());
     }
     {
+      store::Txn t(env, store::Txn::Mode::write);
+      if (auto done = app::upgrade(t); !done.empty()) spdlog::info("data folder upgraded: {}", done);
+      t.commit();
+    }
+    {
       store::Txn t(env, store::Txn::Mode::read);
       last_seq = store::meta_u64(t, "event_seq");
       idem.load(t);

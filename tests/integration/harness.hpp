@@ -20,6 +20,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "store/lmdb.hpp"
 #include "wms/proto/messages.hpp"
 #include "wms/shared/client.hpp"
 
@@ -163,6 +164,15 @@ inline std::unique_ptr<client::Connection> login(const Wmsd& s, const std::strin
   auto r = c->login(user, pin);
   if (!r.ok()) throw std::runtime_error("login " + user + " failed: " + r.error);
   return c;
+}
+
+// Entries of one table of a stopped server's data folder.
+inline std::size_t table_entries(const std::string& data_dir, store::Table table) {
+  store::Env env(data_dir);
+  store::Txn t(env, store::Txn::Mode::read);
+  std::size_t n = 0;
+  t.scan(table, "", [&](std::string_view, std::string_view) { return ++n, true; });
+  return n;
 }
 
 inline std::string read_text(const std::string& path) {

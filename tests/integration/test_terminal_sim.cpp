@@ -138,6 +138,13 @@ TEST_CASE("virtual pickers and a forklift work released waves to the end - wrong
   }
   const auto after = on_hand(*admin);
   for (const auto& [k, n] : taken) CHECK(before.at(k) - after.at(k) == n);
+  // Both waves are done: a late joiner's snapshot lists none, and none is left in the released-waves index.
+  const auto snap = admin->call(proto::SnapshotReq{}).as<proto::SnapshotRep>();
+  CHECK(snap.waves.empty());
+  CHECK(snap.tasks.empty());
+  admin.reset();
+  REQUIRE(server.stop() == 0);
+  CHECK(test::table_entries(dir.str() + "/data", store::Table::released_waves) == 0);
 }
 
 TEST_CASE("through a dead server and a killed app, every confirmation arrives exactly once") {

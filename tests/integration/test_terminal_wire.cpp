@@ -508,3 +508,37 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(after.at(got4[0].id) == "veh-1");
   CHECK(after.size() == 4);
 }
+
+TEST_CASE("a data folder from before the released-waves index gets it at start: claim_next and snapshots find its waves") {
+  Site site;
+  site.admin.reset();
+  REQUIRE(site.server.stop() == 0);
+  const std::string data = site.dir.str() + "/data";
+  CHECK(test::table_entries(data, store::Table::released_waves) == 2);  // kept up by the two releases
+  {
+    // What an older wmsd left: released waves, no index, no mark that it was built.
+    store::Env env(data);
+    store::Txn t(env, store::Txn::Mode::write);
+    std::vector<std::string> keys;
+    t.scan(store::Table::released_waves, "", [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    });
+    for (const auto& k : keys) t.del(store::Table::released_waves, k);
+    REQUIRE(t.del(store::Table::meta, "released_waves_indexed"));
+    t.commit();
+  }
+  site.server.restart();
+  CHECK(test::read_text(site.server.log_path()).find("indexed 2 released wave(s) of 2") != std::string::npos);
+  auto fork = test::login(site.server, "fork1", "3333", "veh-1");
+  const auto snap = fork->call(proto::SnapshotReq{}).as<proto::SnapshotRep>();
+  CHECK(snap.waves.size() == 2);
+  CHECK(snap.tasks.size() == 4);
+  auto hh = test::login(site.server, "picker1", "1111", "hh-1");
+  proto::TaskClaimNextReq r;
+  r.mode = "parcel";
+  r.count = 5;
+  auto rep = hh->call(r);
+  REQUIRE(rep.ok());
+  CHECK(rep.as<proto::TaskClaimNextRep>().tasks.size() == 3);
+}
