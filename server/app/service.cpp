@@ -194,7 +194,16 @@ proto::WaveView wave_view(const Wave& w, std::uint32_t tasks_left) {
   v.created_ms = w.created_ms;
   return v;
 }
-std::uint32_t tasks_left(const Txn&, const Wave& w) { return w.left; }
+// A wave's count of unfinished tasks has a record of its own (wave_left: wave id -> count), so a pick that finishes
+// a task rewrites 8 bytes, not the wave with its order and task lists. A wave without one (written before the
+// split, if app::upgrade has not run) counts what its record says.
+std::uint32_t tasks_left(const Txn& t, std::uint64_t wave_id) {
+  if (auto v = t.get(Table::wave_left, store::be64(wave_id))) return static_cast<std::uint32_t>(store::from_be64(*v));
+  return wave_by_id(t, wave_id).left;
+}
+void set_tasks_left(Txn& t, std::uint64_t wave_id, std::uint32_t left) {
+  t.put(Table::wave_left, store::be64(wave_id), store::be64(left));
+}
 proto::OrderView order_view(const Order& o) {
   proto::OrderView v;
   v.id = o.id;
@@ -300,17 +309,22 @@ std::int64_t serve_backorders(Txn& t, std::string_view sku, std::vector<PubEvent
   return total;
 }
 
-// Counts one task of the wave as finished; the wave is done when a released wave has none left.
-Wave task_finished(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
-  Wave w = wave_by_id(t, wave_id);
-  if (w.left == 0) refuse(Status::internal, "wave " + std::to_string(wave_id) + " has no open task to finish");
-  --w.left;
-  if (w.status == "released" && w.left == 0) {
-    w.status = "done";
-    emit(t, events, "wave", "wave.done", wave_view(w, 0));
+// Counts one task of the wave as finished and returns how many are left; the wave is done when a released wave
+// has none left (only then is the wave record itself read and written).
+std::uint32_t task_finished(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
+  std::uint32_t left = tasks_left(t, wave_id);
+  if (left == 0) refuse(Status::internal, "wave " + std::to_string(wave_id) + " has no open task to finish");
+  set_tasks_left(t, wave_id, --left);
+  if (left == 0) {
+    Wave w = wave_by_id(t, wave_id);
+    w.left = 0;
+    if (w.status == "released") {
+      w.status = "done";
+      emit(t, events, "wave", "wave.done", wave_view(w, 0));
+    }
+    save_wave(t, w);
   }
-  save_wave(t, w);
-  return w;
+  return left;
 }
 
 // Releases every unpicked reservation of an order line, cancelling tasks that were created for them.
@@ -487,6 +501,7 @@ Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, st
   w.left = static_cast<std::uint32_t>(w.tasks.size());
   for (const auto& o : orders) save_order(t, o);
   save_wave(t, w);
+  set_tasks_left(t, w.id, w.left);
   auto view = wave_view(w, static_cast<std::uint32_t>(w.tasks.size()));
   return Outcome::ok(view, "created " + r.mode + " wave " + std::to_string(w.id) + " with " + std::to_string(w.tasks.size()) + " tasks");
 }
@@ -504,6 +519,7 @@ Outcome do_wave_release(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<Pu
     emit(t, events, "task", "task.released", task_view(t, k));
   }
   w.left = left;
+  set_tasks_left(t, w.id, left);
   auto view = wave_view(w, left);
   emit(t, events, "wave", "wave.released", view);
   if (left == 0) {  // everything was cancelled before release
@@ -529,8 +545,10 @@ std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit =
 
 Task claimable_task(const Txn& t, std::uint64_t id, const Ctx& ctx) {
   Task k = task_by_id(t, id);
-  Wave w = wave_by_id(t, k.wave);
-  if (w.status == "planned") refuse(Status::invalid_state, "task " + std::to_string(id) + " belongs to wave " + std::to_string(w.id) + ", which is not released yet");
+  // The released-waves index answers for the usual case; the wave record is read only when it says no.
+  if (!t.get(Table::released_waves, store::be64(k.wave)))
+    if (Wave w = wave_by_id(t, k.wave); w.status == "planned")
+      refuse(Status::invalid_state, "task " + std::to_string(id) + " belongs to wave " + std::to_string(w.id) + ", which is not released yet");
   if (k.finished()) refuse(Status::invalid_state, "task " + std::to_string(id) + " is already " + k.status);
   if (!k.claimed_by.empty() && k.claimed_by != ctx.device)
     refuse(Status::conflict, "task " + std::to_string(id) + " is claimed by device " + k.claimed_by);
@@ -648,7 +666,7 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   proto::PickRep rep;
   rep.task = task_view(t, k, &o);
   emit(t, events, "task", "task.updated", rep.task);
-  rep.wave_tasks_left = k.status == "done" ? task_finished(t, k.wave, events).left : wave_by_id(t, k.wave).left;
+  rep.wave_tasks_left = k.status == "done" ? task_finished(t, k.wave, events) : tasks_left(t, k.wave);
   std::string where;
   if (!k.tote.empty()) where = " into " + k.tote;
   if (!k.drop_location.empty()) where = (k.sscc.empty() ? "" : " pallet " + k.sscc) + " to " + k.drop_location;
@@ -701,13 +719,16 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
     save_task(t, n);
     fresh.push_back(n);
   }
-  w.left += static_cast<std::uint32_t>(fresh.size());
+  if (!fresh.empty()) {  // the task list grew: the one case besides create/release/done that rewrites the wave
+    w.left = tasks_left(t, w.id) + static_cast<std::uint32_t>(fresh.size());
+    set_tasks_left(t, w.id, w.left);
+    save_wave(t, w);
+  }
   l.backordered += missing - got;
   rep.backordered = missing - got;
   rep.outcome = got == missing ? "reallocated" : (got > 0 ? "partly_reallocated" : "backordered");
   sync_backorder_index(t, o, l);
   save_order(t, o);
-  save_wave(t, w);
   rep.task = task_view(t, k, &o);
   emit(t, events, "task", "task.updated", rep.task);
   for (const auto& n : fresh) {
@@ -1047,7 +1068,7 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == WavesReq::k_type) {
     WavesRep rep;
-    for (const auto& w : scan_all<Wave>(t, Table::waves, all)) rep.waves.push_back(wave_view(w, tasks_left(t, w)));
+    for (const auto& w : scan_all<Wave>(t, Table::waves, all)) rep.waves.push_back(wave_view(w, tasks_left(t, w.id)));
     return Outcome::ok(rep);
   }
   if (type == TasksReq::k_type) {
@@ -1128,20 +1149,35 @@ Outcome run_query(const Txn& txn, const Ctx& ctx, std::string_view type, const m
 }
 
 std::string upgrade(Txn& txn) {
-  constexpr std::string_view k_indexed = "released_waves_indexed";
-  if (store::meta_u64(txn, k_indexed)) return {};
-  std::vector<std::pair<std::string, std::string>> released;  // collected first: no writes under an open cursor
-  std::size_t waves = 0;
+  // Each step has a mark in the meta table; a fresh data folder gets the marks at its first start.
+  constexpr std::string_view k_indexed = "released_waves_indexed", k_split = "wave_left_split";
+  const bool index = !store::meta_u64(txn, k_indexed), split = !store::meta_u64(txn, k_split);
+  if (!index && !split) return {};
+  struct Found {
+    std::string key, mode;
+    bool released;
+    std::uint32_t left;
+  };
+  std::vector<Found> waves;  // collected first: no writes under an open cursor
   txn.scan(Table::waves, "", [&](std::string_view k, std::string_view v) {
-    ++waves;
     Wave w = store::unpack<Wave>(v);
-    if (w.status == "released") released.emplace_back(std::string(k), w.mode);
+    waves.push_back({std::string(k), w.mode, w.status == "released", w.left});
     return true;
   });
-  for (const auto& [k, mode] : released) txn.put(Table::released_waves, k, mode);
+  std::size_t released = 0;
+  for (const auto& w : waves) {
+    if (index && w.released) txn.put(Table::released_waves, w.key, w.mode);
+    if (split) txn.put(Table::wave_left, w.key, store::be64(w.left));
+    released += w.released;
+  }
   store::set_meta_u64(txn, k_indexed, 1);
-  if (waves == 0) return {};
-  return "indexed " + std::to_string(released.size()) + " released wave(s) of " + std::to_string(waves);
+  store::set_meta_u64(txn, k_split, 1);
+  if (waves.empty()) return {};
+  std::string done;
+  if (index) done = "indexed " + std::to_string(released) + " released wave(s) of " + std::to_string(waves.size());
+  if (split) done += std::string(done.empty() ? "" : "; ") + "moved the task counts of " + std::to_string(waves.size()) +
+                     " wave(s) to wave_left";
+  return done;
 }
 
 void write_audit(Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail) {

@@ -135,7 +135,8 @@ struct Wave {
   std::string status = "planned";   // planned | released | done
   std::vector<std::uint64_t> orders;
   std::vector<std::uint64_t> tasks;
-  std::uint32_t left = 0;           // tasks not yet done/short/cancelled (kept so a pick never scans the wave)
+  std::uint32_t left = 0;           // tasks not yet done/short/cancelled; the live count is in table wave_left
+                                    // (a pick must not rewrite the task list), this copy as of the last save
   std::int64_t created_ms = 0;
   std::int64_t released_ms = 0;
   WMS_MSGPACK_MAP(id, mode, status, orders, tasks, left, created_ms, released_ms)

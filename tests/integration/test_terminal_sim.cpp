@@ -145,6 +145,7 @@ TEST_CASE("virtual pickers and a forklift work released waves to the end - wrong
   admin.reset();
   REQUIRE(server.stop() == 0);
   CHECK(test::table_entries(dir.str() + "/data", store::Table::released_waves) == 0);
+  CHECK(test::table_entries(dir.str() + "/data", store::Table::wave_left) == 2);
 }
 
 TEST_CASE("through a dead server and a killed app, every confirmation arrives exactly once") {

@@ -509,27 +509,41 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(after.size() == 4);
 }
 
-TEST_CASE("a data folder from before the released-waves index gets it at start: claim_next and snapshots find its waves") {
+TEST_CASE("a data folder from before the released-waves index and wave_left gets both at start: picks, claim_next and snapshots work on") {
   Site site;
   site.admin.reset();
   REQUIRE(site.server.stop() == 0);
   const std::string data = site.dir.str() + "/data";
   CHECK(test::table_entries(data, store::Table::released_waves) == 2);  // kept up by the two releases
+  CHECK(test::table_entries(data, store::Table::wave_left) == 2);
   {
-    // What an older wmsd left: released waves, no index, no mark that it was built.
+    // What an older wmsd left: released waves with their task counts inside, no index, no wave_left, no marks.
     store::Env env(data);
     store::Txn t(env, store::Txn::Mode::write);
-    std::vector<std::string> keys;
-    t.scan(store::Table::released_waves, "", [&](std::string_view k, std::string_view) {
-      keys.emplace_back(k);
-      return true;
-    });
-    for (const auto& k : keys) t.del(store::Table::released_waves, k);
+    for (auto table : {store::Table::released_waves, store::Table::wave_left}) {
+      std::vector<std::string> keys;
+      t.scan(table, "", [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      });
+      for (const auto& k : keys) t.del(table, k);
+    }
     REQUIRE(t.del(store::Table::meta, "released_waves_indexed"));
+    REQUIRE(t.del(store::Table::meta, "wave_left_split"));
     t.commit();
   }
   site.server.restart();
-  CHECK(test::read_text(site.server.log_path()).find("indexed 2 released wave(s) of 2") != std::string::npos);
+  CHECK(test::read_text(site.server.log_path())
+            .find("indexed 2 released wave(s) of 2; moved the task counts of 2 wave(s) to wave_left") != std::string::npos);
+  site.admin = test::login(site.server, "admin", "1234", "office-1");
+  auto left = [&](const std::string& mode) {
+    for (const auto& w : site.admin->call(proto::WavesReq{}).as<proto::WavesRep>().waves)
+      if (w.mode == mode) return std::make_pair(w.status, w.tasks_left);
+    FAIL("no " << mode << " wave");
+    return std::make_pair(std::string(), 0u);
+  };
+  CHECK(left("parcel") == std::make_pair(std::string("released"), 3u));
+  CHECK(left("pallet") == std::make_pair(std::string("released"), 1u));
   auto fork = test::login(site.server, "fork1", "3333", "veh-1");
   const auto snap = fork->call(proto::SnapshotReq{}).as<proto::SnapshotRep>();
   CHECK(snap.waves.size() == 2);
@@ -541,4 +555,18 @@ TEST_CASE("a data folder from before the released-waves index gets it at start: 
   auto rep = hh->call(r);
   REQUIRE(rep.ok());
   CHECK(rep.as<proto::TaskClaimNextRep>().tasks.size() == 3);
+
+  // The counts go on from what the upgrade copied: one parcel task finished, then the pallet wave's only one.
+  auto b = hh->call(confirm(site.task("SO-B", "SKU-3001"), 2));
+  REQUIRE(b.ok());
+  CHECK(b.as<proto::PickRep>().wave_tasks_left == 2);
+  const auto p = site.task("SO-P1", "SKU-1001");
+  auto pallet = confirm(p, 50);
+  pallet.drop_scan = p.drop_barcode;
+  auto f = fork->call(pallet);
+  REQUIRE(f.ok());
+  CHECK(f.as<proto::PickRep>().wave_tasks_left == 0);
+  CHECK(left("parcel") == std::make_pair(std::string("released"), 2u));
+  CHECK(left("pallet") == std::make_pair(std::string("done"), 0u));
+  CHECK(fork->call(proto::SnapshotReq{}).as<proto::SnapshotRep>().waves.size() == 1);
 }
