@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -85,14 +86,30 @@ const msgpack::object* field(const msgpack::object& map, std::string_view name) 
   return nullptr;
 }
 
-// Text of a cell; *_minor columns are money and print as 12.50.
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() > tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+// Milliseconds since the epoch as UTC date and time to the second ("" for 0: not happened).
+std::string utc_time(std::uint64_t ms) {
+  if (ms == 0) return "";
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// Text of a cell; *_minor columns are money and print as 12.50, *_ms columns are times and print in UTC.
 std::string text(const msgpack::object& map, std::string_view col) {
   const auto* v = field(map, col);
   if (!v) return "";
-  const bool money = col.size() > 6 && col.substr(col.size() - 6) == "_minor";
+  const bool money = ends_with(col, "_minor");
   switch (v->type) {
     case msgpack::type::STR: return std::string(v->via.str.ptr, v->via.str.size);
     case msgpack::type::POSITIVE_INTEGER:
+      if (ends_with(col, "_ms")) return utc_time(v->via.u64);
       return money ? wms::decimal::format_money(static_cast<std::int64_t>(v->via.u64)) : std::to_string(v->via.u64);
     case msgpack::type::NEGATIVE_INTEGER:
       return money ? wms::decimal::format_money(v->via.i64) : std::to_string(v->via.i64);
@@ -101,10 +118,12 @@ std::string text(const msgpack::object& map, std::string_view col) {
   }
 }
 
-// Heading of a column or field for people: money prints as 12.50, so it loses the "_minor" of its wire name.
+// Heading of a column or field for people: money prints as 12.50, so it loses the "_minor" of its wire name;
+// times print as UTC, so "at_ms" reads "at (UTC)". --json keeps the wire names and values.
 std::string label(std::string_view col) {
   std::string h(col);
-  if (h.size() > 6 && h.substr(h.size() - 6) == "_minor") h = h.substr(0, h.size() - 6);
+  if (ends_with(h, "_minor")) h = h.substr(0, h.size() - 6);
+  if (ends_with(h, "_ms")) h = h.substr(0, h.size() - 3) + " (UTC)";
   return h;
 }
 

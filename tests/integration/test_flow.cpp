@@ -1,6 +1,8 @@
 // End-to-end order-to-invoice flow against the real wmsd over tcp loopback: import, confirm, wave, release,
 // pushed events, picks with wrong scans, short picks (re-allocated and backordered), dispatch, invoice, receipt.
 #include <catch2/catch.hpp>
+
+#include <ctime>
 #include <zmq.hpp>
 
 #include "harness.hpp"
@@ -226,6 +228,16 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK_THAT(shown.output, Catch::Contains("total: 53.23") && Catch::Contains("net: 44.36") && Catch::Contains("tax: 8.87"));
   CHECK_THAT(shown.output, !Catch::Contains("_minor"));
   CHECK_THAT(test::run(server.wmsctl("--json invoice show 1")).output, Catch::Contains("\"total_minor\":5323"));
+  // The audit trail reads with UTC times (this year's, not epoch milliseconds); --json keeps at_ms.
+  const auto audit_text = test::run(server.wmsctl("audit --limit 3"));
+  REQUIRE(audit_text.status == 0);
+  char year[8];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(year, sizeof year, "%Y-", std::gmtime(&now));
+  CHECK_THAT(audit_text.output, Catch::Contains("at (UTC)"));
+  CHECK_THAT(audit_text.output, Catch::Matches("(.|\n)*\n[0-9]+ +" + std::string(year) + "[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} (.|\n)*"));
+  CHECK_THAT(audit_text.output, !Catch::Contains("_ms"));
+  CHECK_THAT(test::run(server.wmsctl("--json audit --limit 3")).output, Catch::Contains("\"at_ms\":"));
   auto shipped = order(*admin, "SO-1001");
   CHECK(shipped.status == "confirmed");  // 4 units still on backorder
   CHECK(shipped.lines[1].shipped == 2);
