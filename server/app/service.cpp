@@ -875,7 +875,10 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
   for (const auto& k : ended) t.del(Table::sessions, k);
 }
 
+// Row errors come from two passes (each row's own fields, then the rows that parsed against what is stored); they
+// are reported in file order.
 Outcome fail_import(proto::ImportRep rep) {
+  std::stable_sort(rep.errors.begin(), rep.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   Outcome o = Outcome::fail(Status::import_failed, std::to_string(rep.errors.size()) + " row error(s); nothing was imported");
   if (rep.errors.size() > 200) rep.errors.resize(200);
   msgpack::pack(o.body, rep);
