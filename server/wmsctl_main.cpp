@@ -95,7 +95,7 @@ std::string utc_time(std::uint64_t ms) {
   if (ms == 0) return "";
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
-  ::gmtime_r(&secs, &tm);
+  if (!::gmtime_r(&secs, &tm)) return std::to_string(ms);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return buf;

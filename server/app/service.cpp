@@ -1156,30 +1156,38 @@ std::string upgrade(Txn& txn) {
   constexpr std::string_view k_indexed = "released_waves_indexed", k_split = "wave_left_split";
   const bool index = !store::meta_u64(txn, k_indexed), split = !store::meta_u64(txn, k_split);
   if (!index && !split) return {};
-  struct Found {
-    std::string key, mode;
-    bool released;
-    std::uint32_t left;
-  };
-  std::vector<Found> waves;  // collected first: no writes under an open cursor
+  std::vector<std::pair<std::string, Wave>> waves;  // collected first: no writes under an open cursor
+  std::size_t unreadable = 0;
   txn.scan(Table::waves, "", [&](std::string_view k, std::string_view v) {
-    Wave w = store::unpack<Wave>(v);
-    waves.push_back({std::string(k), w.mode, w.status == "released", w.left});
+    // A record that cannot be read is left out (and named in the log) rather than keeping wmsd from starting:
+    // the requests that read that wave fail as they did before.
+    try {
+      waves.emplace_back(std::string(k), store::unpack<Wave>(v));
+    } catch (const std::exception&) {
+      ++unreadable;
+    }
     return true;
   });
   std::size_t released = 0;
-  for (const auto& w : waves) {
-    if (index && w.released) txn.put(Table::released_waves, w.key, w.mode);
-    if (split) txn.put(Table::wave_left, w.key, store::be64(w.left));
-    released += w.released;
+  for (const auto& [key, w] : waves) {
+    if (index && w.status == "released") txn.put(Table::released_waves, key, w.mode);
+    if (split) {
+      // Counted from the tasks, not copied from the record: folders older still have no count in it.
+      std::uint32_t left = 0;
+      for (auto id : w.tasks)
+        if (auto k = store::get_as<Task>(txn, Table::tasks, store::be64(id)); k && !k->finished()) ++left;
+      txn.put(Table::wave_left, key, store::be64(left));
+    }
+    released += w.status == "released";
   }
   store::set_meta_u64(txn, k_indexed, 1);
   store::set_meta_u64(txn, k_split, 1);
-  if (waves.empty()) return {};
+  if (waves.empty() && !unreadable) return {};
   std::string done;
   if (index) done = "indexed " + std::to_string(released) + " released wave(s) of " + std::to_string(waves.size());
-  if (split) done += std::string(done.empty() ? "" : "; ") + "moved the task counts of " + std::to_string(waves.size()) +
-                     " wave(s) to wave_left";
+  if (split) done += std::string(done.empty() ? "" : "; ") + "counted the open tasks of " + std::to_string(waves.size()) +
+                     " wave(s) into wave_left";
+  if (unreadable) done += "; " + std::to_string(unreadable) + " wave record(s) could not be read and were left out";
   return done;
 }
 

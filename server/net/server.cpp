@@ -154,10 +154,16 @@ struct Server::Impl {
     } catch (const zmq::error_t& e) {
       throw std::runtime_error("cannot bind event endpoint " + cfg.pub + ": " + e.what());
     }
-    {
-      store::Txn t(env, store::Txn::Mode::write);
-      if (auto done = app::upgrade(t); !done.empty()) spdlog::info("data folder upgraded: {}", done);
-      t.commit();
+    for (;;) {  // the upgrade of an older folder writes an entry per wave: grow the map if it is full
+      try {
+        store::Txn t(env, store::Txn::Mode::write);
+        if (auto done = app::upgrade(t); !done.empty()) spdlog::info("data folder upgraded: {}", done);
+        t.commit();
+        break;
+      } catch (const store::MapFull&) {
+        env.grow();
+        spdlog::info("LMDB map grown to {} MiB", env.map_bytes() >> 20);
+      }
     }
     {
       store::Txn t(env, store::Txn::Mode::read);

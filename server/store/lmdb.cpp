@@ -286,7 +286,9 @@ void IdemStore::begin(Txn& txn) {
   if (tail_.size() < k_merge_every) return;
   // The log numbers above merged_ are all in the tail (one per answer, none skipped), so merging those up to
   // `cutoff` leaves the index holding exactly the log's first `cutoff` answers: the mark a restart starts from.
-  const std::uint64_t cutoff = merged_ + k_merge_slice;
+  // A slice, plus whatever the tail grew beyond k_merge_every (batches of more than a slice of answers), so the
+  // tail stays below k_merge_every plus one batch.
+  const std::uint64_t cutoff = merged_ + k_merge_slice + (tail_.size() - k_merge_every);
   std::uint64_t upto = 0;
   for (const auto& [k, ref] : tail_) {  // std::map: key order, so each device's run is written in one place
     if (ref.n > cutoff) continue;

@@ -276,3 +276,30 @@ TEST_CASE("once the log tail is long, each transaction merges only its oldest sl
     CHECK(a->body == answer(j).body);
   }
 }
+
+TEST_CASE("a batch of more answers than a slice does not let the idempotency tail grow past one batch") {
+  Dir d;
+  constexpr std::size_t full = IdemStore::k_merge_every, slice = IdemStore::k_merge_slice, big = 2048;
+  Env env(d.p.string());
+  IdemStore idem;
+  {
+    Txn t(env, Txn::Mode::read);
+    idem.load(t);
+  }
+  std::size_t next = 0;
+  auto batch = [&](std::size_t n) {
+    Txn t(env, Txn::Mode::write);
+    idem.begin(t);
+    for (std::size_t j = 0; j < n; ++j, ++next)
+      idem.put(t, num("dev-", static_cast<int>(next % 32)), num("k", static_cast<int>(next)), IdemAnswer{"pick.confirm", next, 0, "", ""});
+    t.commit();
+    idem.committed();
+  };
+  for (std::size_t i = 0; i < full; i += 64) batch(64);
+  batch(big);  // merges one slice before its answers go in
+  CHECK(idem.tail_size() == full - slice + big);
+  batch(1);  // merges a slice plus the excess over k_merge_every
+  CHECK(idem.tail_size() == full - slice + 1);
+  Txn t(env, Txn::Mode::read);
+  CHECK(meta_u64(t, "idem_merged") == next - 1 - (full - slice));
+}
