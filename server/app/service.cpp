@@ -696,12 +696,11 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   proto::PickShortRep rep;
   const std::size_t before = l.allocs.size();
   std::int64_t got = reserve_for_line(t, o, l, missing, k.location);
-  Wave w = wave_by_id(t, k.wave);
   std::vector<Task> fresh;
   for (std::size_t i = before; i < l.allocs.size(); ++i) {
     Task n;
     n.id = store::next_seq(t, "task_seq");
-    n.wave = w.id;
+    n.wave = k.wave;
     n.order = o.id;
     n.line = l.line;
     n.sku = l.sku;
@@ -715,14 +714,19 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
     n.claimed_by = ctx.device;
     n.status = "claimed";
     l.allocs[i].task = n.id;
-    w.tasks.push_back(n.id);
     save_task(t, n);
     fresh.push_back(n);
   }
-  if (!fresh.empty()) {  // the task list grew: the one case besides create/release/done that rewrites the wave
+  // The wave record is read (and rewritten) only when its task list grew: the one case besides create, release
+  // and done.
+  bool wave_released = false;
+  if (!fresh.empty()) {
+    Wave w = wave_by_id(t, k.wave);
+    for (const auto& n : fresh) w.tasks.push_back(n.id);
     w.left = tasks_left(t, w.id) + static_cast<std::uint32_t>(fresh.size());
     set_tasks_left(t, w.id, w.left);
     save_wave(t, w);
+    wave_released = w.status == "released";
   }
   l.backordered += missing - got;
   rep.backordered = missing - got;
@@ -733,7 +737,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   emit(t, events, "task", "task.updated", rep.task);
   for (const auto& n : fresh) {
     rep.new_tasks.push_back(task_view(t, n, &o));
-    if (w.status == "released") emit(t, events, "task", "task.released", rep.new_tasks.back());
+    if (wave_released) emit(t, events, "task", "task.released", rep.new_tasks.back());
   }
 
   proto::ExceptionView ex;
@@ -752,7 +756,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   store::put_as(t, Table::exceptions, store::be64(ex.id), ex);
   rep.exception = ex.id;
   emit(t, events, "exception", "exception.raised", ex);
-  task_finished(t, w.id, events);
+  task_finished(t, k.wave, events);
   return Outcome::ok(rep, "short pick of " + std::to_string(missing) + " x " + k.sku + " at " + k.location + " (" +
                               r.reason + "), " + rep.outcome);
 }

@@ -66,9 +66,8 @@ Outcome apply_mutation(store::Txn& txn, const Ctx& ctx, std::string_view type, c
 Outcome run_query(const store::Txn& txn, const Ctx& ctx, std::string_view type, const msgpack::object& body);
 
 // Fills what a data folder written by an older wmsd lacks (today: the released-waves index and the waves' task
-// counts in a table of their own). Call once at start,
-// in a write transaction, before serving; it returns at once when there is nothing to do. Returns what it did
-// ("" if nothing), for the log.
+// counts in a table of their own). Call once at start, in a write transaction, before serving; it returns at once
+// when there is nothing to do. Returns what it did ("" if nothing), for the log.
 std::string upgrade(store::Txn& txn);
 
 // Writes the audit record of a mutation (same transaction as the change).

@@ -27,8 +27,8 @@ struct MapFull : Error {
 };
 
 // Named databases. The numbering is internal; the names are the on-disk layout. A table added later (totes,
-// released_waves, wave_left) is created empty when an older data folder is opened, so it needs no schema bump; one that
-// indexes older records is filled by app::upgrade at start.
+// released_waves, wave_left) is created empty when an older data folder is opened, so it needs no schema bump;
+// one that indexes older records is filled by app::upgrade at start.
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
@@ -139,8 +139,9 @@ struct IdemAnswer {
 // answers are therefore appended to a log (`idem_replies`, keyed by an increasing number: one end of one tree)
 // and found through an in-memory map of the log's tail. Once the tail holds k_merge_every answers, each write
 // transaction moves its oldest k_merge_slice answers (and any beyond k_merge_every) into the (device, key) index
-// (`idem`), in key order, where they cost about a page per device. A slice, not the whole tail at once: one transaction that wrote 4,096 index entries
-// made every pick in it and in the next batch wait several milliseconds (the 32-client p99 of the benchmark).
+// (`idem`), in key order, where they cost about a page per device. A slice, not the whole tail at once: one
+// transaction that wrote 4,096 index entries made every pick in it and in the next batch wait several
+// milliseconds (the 32-client p99 of the benchmark).
 // Everything durable is in LMDB, in the transaction of the change it answers: after a restart load() rebuilds
 // the tail from the log entries above the merged mark. Index records of the earlier layout (a msgpack map with
 // the answer inside) are still read.
