@@ -77,8 +77,10 @@ void save_wave(Txn& t, const Wave& w) {
   store::put_as(t, Table::waves, key, w);
   const bool released = w.status == "released";
   if (released != t.get(Table::released_waves, key).has_value()) {
-    if (released) t.put(Table::released_waves, key, w.mode);
-    else t.del(Table::released_waves, key);
+    if (released)
+      t.put(Table::released_waves, key, w.mode);
+    else
+      t.del(Table::released_waves, key);
   }
 }
 // The released waves of `mode` (all modes if empty), oldest first.
@@ -548,7 +550,8 @@ Task claimable_task(const Txn& t, std::uint64_t id, const Ctx& ctx) {
   // The released-waves index answers for the usual case; the wave record is read only when it says no.
   if (!t.get(Table::released_waves, store::be64(k.wave)))
     if (Wave w = wave_by_id(t, k.wave); w.status == "planned")
-      refuse(Status::invalid_state, "task " + std::to_string(id) + " belongs to wave " + std::to_string(w.id) + ", which is not released yet");
+      refuse(Status::invalid_state,
+             "task " + std::to_string(id) + " belongs to wave " + std::to_string(w.id) + ", which is not released yet");
   if (k.finished()) refuse(Status::invalid_state, "task " + std::to_string(id) + " is already " + k.status);
   if (!k.claimed_by.empty() && k.claimed_by != ctx.device)
     refuse(Status::conflict, "task " + std::to_string(id) + " is claimed by device " + k.claimed_by);
@@ -1189,8 +1192,9 @@ std::string upgrade(Txn& txn) {
   if (waves.empty() && !unreadable) return {};
   std::string done;
   if (index) done = "indexed " + std::to_string(released) + " released wave(s) of " + std::to_string(waves.size());
-  if (split) done += std::string(done.empty() ? "" : "; ") + "counted the open tasks of " + std::to_string(waves.size()) +
-                     " wave(s) into wave_left";
+  if (split)
+    done += std::string(done.empty() ? "" : "; ") + "counted the open tasks of " + std::to_string(waves.size()) +
+            " wave(s) into wave_left";
   if (unreadable) done += "; " + std::to_string(unreadable) + " wave record(s) could not be read and were left out";
   return done;
 }

@@ -163,9 +163,9 @@ class IdemStore {
     std::uint64_t n = 0;  // log number
     std::string index;    // the index record it becomes when merged
   };
-  std::map<std::string, Ref> tail_;    // key2(device, key) -> answer committed, not yet merged
-  std::map<std::string, Ref> staged_;  // written in the open transaction
-  std::uint64_t merged_ = 0;           // log numbers up to this one are in the index
+  std::map<std::string, Ref> tail_;      // key2(device, key) -> answer committed, not yet merged
+  std::map<std::string, Ref> staged_;    // written in the open transaction
+  std::uint64_t merged_ = 0;             // log numbers up to this one are in the index
   std::uint64_t staged_merge_upto_ = 0;  // the open transaction merged the tail up to this number
 };
 

@@ -38,7 +38,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "store/lmdb.hpp"
@@ -320,8 +319,9 @@ struct CommitFloor {
 };
 
 // One commit = task, stock row, order, event, audit record, idempotency log entry (and, once the log's tail is
-// k_merge_every long, the merge of its oldest k_merge_slice entries into the index, as the server does), plus the three sequence counters (event_seq,
-// audit_seq, idem_reply_seq) the server bumps in the meta table. Stops after n commits or max_s seconds.
+// k_merge_every long, the merge of its oldest k_merge_slice entries into the index, as the server does), plus the three
+// sequence counters (event_seq, audit_seq, idem_reply_seq) the server bumps in the meta table. Stops after n commits or
+// max_s seconds.
 CommitFloor floor_commits(const fs::path& dir, bool no_sync, int n, double max_s, const PickWrites& w) {
   fs::create_directories(dir);
   CommitFloor out;
@@ -726,9 +726,9 @@ class PhaseMeter {
   std::optional<std::uint64_t> txn0_;
 };
 
-// `clients` pickers confirm in a closed loop, each from a thread of its own (--client-threads; the "1 seq" level). count > 0: each does warm_count unmeasured confirms, then `count`
-// measured ones. count == 0: unmeasured until warm_s, then measured until warm_s + dur_s (a confirm is measured
-// when it starts inside the window).
+// `clients` pickers confirm in a closed loop, each from a thread of its own (--client-threads; the "1 seq" level).
+// count > 0: each does warm_count unmeasured confirms, then `count` measured ones. count == 0: unmeasured until warm_s,
+// then measured until warm_s + dur_s (a confirm is measured when it starts inside the window).
 Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int count, double warm_s, double dur_s,
                 pid_t server, const CommitCounter& commits, double count_max_s = 0) {
   Phase ph;
@@ -804,8 +804,8 @@ Phase run_phase(std::vector<Picker>& pickers, int clients, int warm_count, int c
 // idempotency keys), one request outstanding on each, zmq::poll over all of them. The load generator shares the 2
 // cores with wmsd; a thread per client costs it more CPU per confirm, and 32 runnable threads add scheduling delay
 // to the tail. Any refusal or an answer missing for 10 s ends the run with an error (no retries here).
-Phase run_phase_loop(std::vector<Picker>& pickers, int clients, double warm_s, double dur_s, const std::string& endpoint,
-                     pid_t server, const CommitCounter& commits) {
+Phase run_phase_loop(std::vector<Picker>& pickers, int clients, double warm_s, double dur_s,
+                     const std::string& endpoint, pid_t server, const CommitCounter& commits) {
   Phase ph;
   ph.clients = clients;
   struct Slot {
@@ -837,7 +837,8 @@ Phase run_phase_loop(std::vector<Picker>& pickers, int clients, double warm_s, d
     h.dev = p.device;
     h.token = p.conn->token();
     h.key = p.conn->next_key();
-    const auto bytes = proto::encode_request_raw(h, proto::pack_body(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1}));
+    const auto bytes =
+        proto::encode_request_raw(h, proto::pack_body(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, 1}));
     s.sock.send(zmq::buffer(bytes), zmq::send_flags::none);
     s.sent = Clock::now();
     s.busy = true;
@@ -872,8 +873,8 @@ Phase run_phase_loop(std::vector<Picker>& pickers, int clients, double warm_s, d
       if (!rep) throw std::runtime_error(s.picker->user + ": unreadable answer: " + err);
       if (rep->h.id != s.id) continue;  // not ours (cannot happen with one request outstanding)
       if (rep->h.status != proto::Status::ok)
-        throw std::runtime_error(s.picker->user + ": pick.confirm refused: " + std::string(proto::to_string(rep->h.status)) +
-                                 ": " + rep->h.error);
+        throw std::runtime_error(s.picker->user + ": pick.confirm refused: " +
+                                 std::string(proto::to_string(rep->h.status)) + ": " + rep->h.error);
       Picker& p = *s.picker;
       --p.tasks[p.current].remaining;
       ++p.acked;
@@ -896,7 +897,7 @@ struct Config {
   int echo_n = 5000, commit_n = 3000, nosync_n = 20000, single_warm = 100, single_n = 2000;
   double commit_max_s = 6, nosync_max_s = 3, warm_s = 1.0, phase_s = 6.0, single_max_s = 15;
   int pickers = 32;
-  bool client_threads = false;  // timed levels with a thread per client instead of one event loop
+  bool client_threads = false;                // timed levels with a thread per client instead of one event loop
   int sim_devices = 32, sim_tasks_each = 25;  // wms-sim: virtual handhelds, one-unit one-line orders per device
 };
 
@@ -1100,17 +1101,18 @@ int run(const Config& cfg) {
   std::vector<Phase> phases;
   for (int c : {1, 8, 32}) {
     if (c > cfg.pickers) break;
-    phases.push_back(cfg.client_threads
-                         ? run_phase(pickers, c, 0, 0, cfg.warm_s, cfg.phase_s, server.pid(), commits)
-                         : run_phase_loop(pickers, c, cfg.warm_s, cfg.phase_s, server.endpoint(), server.pid(), commits));
+    phases.push_back(cfg.client_threads ? run_phase(pickers, c, 0, 0, cfg.warm_s, cfg.phase_s, server.pid(), commits)
+                                        : run_phase_loop(pickers, c, cfg.warm_s, cfg.phase_s, server.endpoint(),
+                                                         server.pid(), commits));
   }
 
   const double one_commit_rate = 1e6 / durable.lat.p50;
-  std::printf("FIGURES (real wmsd, default durability; pick.confirm qty 1, closed loop, each client its own\n"
-              "         user, device id, connection and task; %.1f s per concurrency level after %.1f s warm-up;\n"
-              "         the 1/8/32-client levels driven %s)\n",
-              cfg.phase_s, cfg.warm_s,
-              cfg.client_threads ? "by a thread per client" : "from one thread polling every client's socket");
+  std::printf(
+      "FIGURES (real wmsd, default durability; pick.confirm qty 1, closed loop, each client its own\n"
+      "         user, device id, connection and task; %.1f s per concurrency level after %.1f s warm-up;\n"
+      "         the 1/8/32-client levels driven %s)\n",
+      cfg.phase_s, cfg.warm_s,
+      cfg.client_threads ? "by a thread per client" : "from one thread polling every client's socket");
   std::printf("  %-32s %-20s %-30s %8s  %-8s %s\n", "figure", "value", "floor", "ratio", "aim", "");
   row("1 client, " + std::to_string(single.pct.n) + " confirms: p50", fmt("%.1f us", single.pct.p50),
       "a.p50 + b.p50 = " + fmt("%.1f us", echo.p50 + durable.lat.p50), single.pct.p50 / (echo.p50 + durable.lat.p50),
@@ -1145,19 +1147,18 @@ int run(const Config& cfg) {
                 cm > 0 ? fmt("%.2f", n / cm).c_str() : na.c_str(),
                 cm > 0 ? fmt("%.0f", ph.elapsed_s * 1e6 / cm).c_str() : na.c_str(),
                 cm > 0 && ph.disk_bytes ? fmt("%.1f", *ph.disk_bytes / 1024.0 / cm).c_str() : na.c_str(),
-                ph.server_cpu_s * 1e6 / n, ph.bench_cpu_s * 1e6 / n,
-                ph.clients * 1e6 / (echo.p50 + durable.lat.p50));
+                ph.server_cpu_s * 1e6 / n, ph.bench_cpu_s * 1e6 / n, ph.clients * 1e6 / (echo.p50 + durable.lat.p50));
   };
   diag("1 seq", single);
   for (const auto& ph : phases) diag(std::to_string(ph.clients) + (ph.clients == 1 ? " client" : " clients"), ph);
-  std::printf("  commits: the server's LMDB write transactions (its environment read-only from here); us/cmt: wall time\n"
-              "  per commit cycle; KiB/cmt: writes to the data folder's disk per commit (/sys/dev/block/*/stat, all\n"
-              "  processes; floor b: %s KiB);\n"
-              "  srvCPU/cf, benchCPU/cf: CPU per confirm of wmsd and of this bench's clients, which share the same %ld\n"
-              "  cores; bound/s: clients / (a.p50 + b.p50), the most a closed loop of that many clients can reach,\n"
-              "  as each confirm waits for at least one round trip and one durable commit\n\n",
-              durable.kib_per_commit ? fmt("%.1f", *durable.kib_per_commit).c_str() : "n/a",
-              ::sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf(
+      "  commits: the server's LMDB write transactions (its environment read-only from here); us/cmt: wall time\n"
+      "  per commit cycle; KiB/cmt: writes to the data folder's disk per commit (/sys/dev/block/*/stat, all\n"
+      "  processes; floor b: %s KiB);\n"
+      "  srvCPU/cf, benchCPU/cf: CPU per confirm of wmsd and of this bench's clients, which share the same %ld\n"
+      "  cores; bound/s: clients / (a.p50 + b.p50), the most a closed loop of that many clients can reach,\n"
+      "  as each confirm waits for at least one round trip and one durable commit\n\n",
+      durable.kib_per_commit ? fmt("%.1f", *durable.kib_per_commit).c_str() : "n/a", ::sysconf(_SC_NPROCESSORS_ONLN));
 
   // ---- correctness: units picked on the server == confirmations acknowledged ----
   std::uint64_t acked = 0;
@@ -1239,12 +1240,14 @@ int main(int argc, char** argv) {
     } else if (a == "--client-threads") {
       cfg.client_threads = true;
     } else if (a == "--help" || a == "-h") {
-      std::printf("usage: wms_bench_pick [--quick] [--client-threads]\n"
-                  "  Starts its own wmsd (" WMSD_PATH ") on a temp folder and prints pick-confirm figures next to\n"
-                  "  floors measured in the same run. --quick: short run (< 20 s); default: < 90 s.\n"
-                  "  --client-threads: the 1/8/32-client levels with a thread (and client::Connection) per client\n"
-                  "  instead of one thread driving every client's socket.\n"
-                  "  Exit 1 if the units picked on the server differ from the confirmations acknowledged.\n");
+      std::printf(
+          "usage: wms_bench_pick [--quick] [--client-threads]\n"
+          "  Starts its own wmsd (" WMSD_PATH
+          ") on a temp folder and prints pick-confirm figures next to\n"
+          "  floors measured in the same run. --quick: short run (< 20 s); default: < 90 s.\n"
+          "  --client-threads: the 1/8/32-client levels with a thread (and client::Connection) per client\n"
+          "  instead of one thread driving every client's socket.\n"
+          "  Exit 1 if the units picked on the server differ from the confirmations acknowledged.\n");
       return 0;
     } else {
       std::fprintf(stderr, "unknown option %s (try --help)\n", a.c_str());

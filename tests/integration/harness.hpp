@@ -1,13 +1,14 @@
 // Test harness: starts the real wmsd on a temporary folder with free loopback ports, stops or kills it, and
 // runs wmsctl exactly as a user would. Nothing here is a mock.
 #pragma once
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,8 +18,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "store/lmdb.hpp"
 #include "wms/proto/messages.hpp"

@@ -1,7 +1,6 @@
 // End-to-end order-to-invoice flow against the real wmsd over tcp loopback: import, confirm, wave, release,
 // pushed events, picks with wrong scans, short picks (re-allocated and backordered), dispatch, invoice, receipt.
 #include <catch2/catch.hpp>
-
 #include <ctime>
 #include <zmq.hpp>
 
@@ -235,7 +234,8 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   const std::time_t now = std::time(nullptr);
   std::strftime(year, sizeof year, "%Y-", std::gmtime(&now));
   CHECK_THAT(audit_text.output, Catch::Contains("at (UTC)"));
-  CHECK_THAT(audit_text.output, Catch::Matches("(.|\n)*\n[0-9]+ +" + std::string(year) + "[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} (.|\n)*"));
+  CHECK_THAT(audit_text.output, Catch::Matches("(.|\n)*\n[0-9]+ +" + std::string(year) +
+                                               "[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} (.|\n)*"));
   CHECK_THAT(audit_text.output, !Catch::Contains("_ms"));
   CHECK_THAT(test::run(server.wmsctl("--json audit --limit 3")).output, Catch::Contains("\"at_ms\":"));
   auto shipped = order(*admin, "SO-1001");

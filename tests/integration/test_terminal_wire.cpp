@@ -531,7 +531,9 @@ std::string without_left(std::string_view record) {
   return std::string(out.data(), out.size());
 }
 
-TEST_CASE("a data folder from before the released-waves index and wave_left gets both at start: picks, claim_next and snapshots work on") {
+TEST_CASE(
+    "a data folder from before the released-waves index and wave_left gets both at start: picks, claim_next and "
+    "snapshots work on") {
   Site site;
   // One parcel task is picked before the "upgrade", so its wave has 2 of 3 tasks left.
   {
@@ -570,7 +572,8 @@ TEST_CASE("a data folder from before the released-waves index and wave_left gets
   }
   site.server.restart();
   CHECK(test::read_text(site.server.log_path())
-            .find("indexed 2 released wave(s) of 2; counted the open tasks of 2 wave(s) into wave_left") != std::string::npos);
+            .find("indexed 2 released wave(s) of 2; counted the open tasks of 2 wave(s) into wave_left") !=
+        std::string::npos);
   site.admin = test::login(site.server, "admin", "1234", "office-1");
   auto left = [&](const std::string& mode) {
     for (const auto& w : site.admin->call(proto::WavesReq{}).as<proto::WavesRep>().waves)

@@ -225,7 +225,9 @@ TEST_CASE("idempotency answers are found in the log tail, after a merge, after a
 TEST_CASE("once the log tail is long, each transaction merges only its oldest slice of answers into the index") {
   Dir d;
   constexpr std::size_t full = IdemStore::k_merge_every, slice = IdemStore::k_merge_slice;
-  auto answer = [](std::size_t i) { return IdemAnswer{"pick.confirm", 7000u + i, 0, "", num("body-", static_cast<int>(i))}; };
+  auto answer = [](std::size_t i) {
+    return IdemAnswer{"pick.confirm", 7000u + i, 0, "", num("body-", static_cast<int>(i))};
+  };
   auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
   auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
   auto index_entries = [](const Txn& t) {
@@ -291,7 +293,8 @@ TEST_CASE("a batch of more answers than a slice does not let the idempotency tai
     Txn t(env, Txn::Mode::write);
     idem.begin(t);
     for (std::size_t j = 0; j < n; ++j, ++next)
-      idem.put(t, num("dev-", static_cast<int>(next % 32)), num("k", static_cast<int>(next)), IdemAnswer{"pick.confirm", next, 0, "", ""});
+      idem.put(t, num("dev-", static_cast<int>(next % 32)), num("k", static_cast<int>(next)),
+               IdemAnswer{"pick.confirm", next, 0, "", ""});
     t.commit();
     idem.committed();
   };
