@@ -64,7 +64,21 @@ Task task_by_id(const Txn& t, std::uint64_t id) {
   if (!v) refuse(Status::not_found, "no task " + std::to_string(id));
   return *v;
 }
-void save_task(Txn& t, const Task& v) { store::put_as(t, Table::tasks, store::be64(v.id), v); }
+// Tasks nobody holds yet (not finished, not claimed) are indexed by (wave, walk sequence, id): task.claim_next
+// takes the first ones of a wave from there instead of reading every task of every released wave. The entry
+// follows the task record, so no other code keeps it.
+std::string free_task_key(const Task& k) { return store::be64(k.wave) + store::be64(k.walk_seq) + store::be64(k.id); }
+void save_task(Txn& t, const Task& v) {
+  store::put_as(t, Table::tasks, store::be64(v.id), v);
+  const auto key = free_task_key(v);
+  const bool free = !v.finished() && v.claimed_by.empty();
+  if (free != t.get(Table::free_tasks, key).has_value()) {
+    if (free)
+      t.put(Table::free_tasks, key, {});
+    else
+      t.del(Table::free_tasks, key);
+  }
+}
 Wave wave_by_id(const Txn& t, std::uint64_t id) {
   auto v = store::get_as<Wave>(t, Table::waves, store::be64(id));
   if (!v) refuse(Status::not_found, "no wave " + std::to_string(id));
@@ -577,21 +591,22 @@ Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq
     refuse(Status::forbidden, "a " + ctx.role + " does not take " + r.mode + " work");
   if (r.count < 1 || r.count > proto::k_max_claim_next)
     refuse(Status::invalid, "count must be 1 to " + std::to_string(proto::k_max_claim_next) + ", got " + std::to_string(r.count));
-  auto waves = released_waves(t, r.mode);
-  std::stable_sort(waves.begin(), waves.end(), [&](const Wave& a, const Wave& b) {
-    if ((a.id == r.wave) != (b.id == r.wave)) return a.id == r.wave;
-    return a.id < b.id;
+  // The index gives the released waves of the mode, oldest first, and the free tasks of each in walk order.
+  std::vector<std::uint64_t> waves;
+  t.scan(Table::released_waves, "", [&](std::string_view k, std::string_view m) {
+    if (m == r.mode) waves.push_back(store::from_be64(k));
+    return true;
   });
+  std::stable_partition(waves.begin(), waves.end(), [&](std::uint64_t w) { return w == r.wave; });
   proto::TaskClaimNextRep rep;
-  for (const auto& w : waves) {
-    std::vector<Task> free;
-    for (auto id : w.tasks)
-      if (Task k = task_by_id(t, id); !k.finished() && k.claimed_by.empty()) free.push_back(std::move(k));
-    std::sort(free.begin(), free.end(), [](const Task& a, const Task& b) {
-      return a.walk_seq != b.walk_seq ? a.walk_seq < b.walk_seq : a.id < b.id;
+  for (auto w : waves) {
+    std::vector<std::uint64_t> ids;  // collected first: no writes under an open cursor
+    t.scan(Table::free_tasks, store::be64(w), [&](std::string_view k, std::string_view) {
+      ids.push_back(store::from_be64(k.substr(16)));
+      return rep.tasks.size() + ids.size() < r.count;
     });
-    for (auto& k : free) {
-      if (rep.tasks.size() >= r.count) break;
+    for (auto id : ids) {
+      Task k = task_by_id(t, id);
       k.claimed_by = ctx.device;
       k.status = "claimed";
       save_task(t, k);
@@ -1158,11 +1173,32 @@ Outcome run_query(const Txn& txn, const Ctx& ctx, std::string_view type, const m
   }
 }
 
+// Fills the free_tasks index from the task records (a step of upgrade()); gives how many tasks went in.
+std::size_t index_free_tasks(Txn& txn) {
+  std::vector<Task> free;  // collected first: no writes under an open cursor
+  txn.scan(Table::tasks, "", [&](std::string_view, std::string_view v) {
+    try {
+      if (auto k = store::unpack<Task>(v); !k.finished() && k.claimed_by.empty()) free.push_back(std::move(k));
+    } catch (const std::exception&) {
+      // an unreadable task cannot be claimed by any request either
+    }
+    return true;
+  });
+  for (const auto& k : free) txn.put(Table::free_tasks, free_task_key(k), {});
+  return free.size();
+}
+
 std::string upgrade(Txn& txn) {
   // Each step has a mark in the meta table; a fresh data folder gets the marks at its first start.
-  constexpr std::string_view k_indexed = "released_waves_indexed", k_split = "wave_left_split";
+  constexpr std::string_view k_indexed = "released_waves_indexed", k_split = "wave_left_split",
+                             k_free = "free_tasks_indexed";
+  std::string free_done;
+  if (!store::meta_u64(txn, k_free)) {
+    if (auto n = index_free_tasks(txn)) free_done = "indexed " + std::to_string(n) + " unclaimed open task(s)";
+    store::set_meta_u64(txn, k_free, 1);
+  }
   const bool index = !store::meta_u64(txn, k_indexed), split = !store::meta_u64(txn, k_split);
-  if (!index && !split) return {};
+  if (!index && !split) return free_done;
   std::vector<std::pair<std::string, Wave>> waves;  // collected first: no writes under an open cursor
   std::size_t unreadable = 0;
   txn.scan(Table::waves, "", [&](std::string_view k, std::string_view v) {
@@ -1189,9 +1225,11 @@ std::string upgrade(Txn& txn) {
   }
   store::set_meta_u64(txn, k_indexed, 1);
   store::set_meta_u64(txn, k_split, 1);
-  if (waves.empty() && !unreadable) return {};
-  std::string done;
-  if (index) done = "indexed " + std::to_string(released) + " released wave(s) of " + std::to_string(waves.size());
+  if (waves.empty() && !unreadable) return free_done;
+  std::string done = free_done;
+  if (index)
+    done += std::string(done.empty() ? "" : "; ") + "indexed " + std::to_string(released) + " released wave(s) of " +
+            std::to_string(waves.size());
   if (split)
     done += std::string(done.empty() ? "" : "; ") + "counted the open tasks of " + std::to_string(waves.size()) +
             " wave(s) into wave_left";

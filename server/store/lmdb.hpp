@@ -27,13 +27,13 @@ struct MapFull : Error {
 };
 
 // Named databases. The numbering is internal; the names are the on-disk layout. A table added later (totes,
-// released_waves, wave_left) is created empty when an older data folder is opened, so it needs no schema bump;
+// released_waves, wave_left, free_tasks) is created empty when an older data folder is opened, so it needs no schema bump;
 // one that indexes older records is filled by app::upgrade at start.
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
   backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, idem_replies,
-  released_waves, wave_left, count_
+  released_waves, wave_left, free_tasks, count_
 };
 // clang-format on
 const char* table_name(Table t);

@@ -532,8 +532,8 @@ std::string without_left(std::string_view record) {
 }
 
 TEST_CASE(
-    "a data folder from before the released-waves index and wave_left gets both at start: picks, claim_next and "
-    "snapshots work on") {
+    "a data folder from before the released-waves index, wave_left and the free-task index gets them at start: "
+    "picks, claim_next and snapshots work on") {
   Site site;
   // One parcel task is picked before the "upgrade", so its wave has 2 of 3 tasks left.
   {
@@ -547,11 +547,12 @@ TEST_CASE(
   const std::string data = site.dir.str() + "/data";
   CHECK(test::table_entries(data, store::Table::released_waves) == 2);  // kept up by the two releases
   CHECK(test::table_entries(data, store::Table::wave_left) == 2);
+  CHECK(test::table_entries(data, store::Table::free_tasks) == 3);  // the picked task left it
   {
     // What an old wmsd left: released wave records with no count in them, no index, no wave_left, no marks.
     store::Env env(data);
     store::Txn t(env, store::Txn::Mode::write);
-    for (auto table : {store::Table::released_waves, store::Table::wave_left}) {
+    for (auto table : {store::Table::released_waves, store::Table::wave_left, store::Table::free_tasks}) {
       std::vector<std::string> keys;
       t.scan(table, "", [&](std::string_view k, std::string_view) {
         keys.emplace_back(k);
@@ -568,12 +569,14 @@ TEST_CASE(
     for (const auto& [k, v] : waves) t.put(store::Table::waves, k, v);
     REQUIRE(t.del(store::Table::meta, "released_waves_indexed"));
     REQUIRE(t.del(store::Table::meta, "wave_left_split"));
+    REQUIRE(t.del(store::Table::meta, "free_tasks_indexed"));
     t.commit();
   }
   site.server.restart();
   CHECK(test::read_text(site.server.log_path())
-            .find("indexed 2 released wave(s) of 2; counted the open tasks of 2 wave(s) into wave_left") !=
-        std::string::npos);
+            .find("indexed 3 unclaimed open task(s); indexed 2 released wave(s) of 2; counted the open tasks of 2 "
+                  "wave(s) into wave_left") != std::string::npos);
+  CHECK(test::table_entries(data, store::Table::free_tasks) == 3);
   site.admin = test::login(site.server, "admin", "1234", "office-1");
   auto left = [&](const std::string& mode) {
     for (const auto& w : site.admin->call(proto::WavesReq{}).as<proto::WavesRep>().waves)
@@ -594,6 +597,7 @@ TEST_CASE(
   auto rep = hh->call(r);
   REQUIRE(rep.ok());
   CHECK(rep.as<proto::TaskClaimNextRep>().tasks.size() == 2);
+  CHECK(test::table_entries(data, store::Table::free_tasks) == 1);  // the pallet task is still free
 
   // The counts go on from what the upgrade counted: one more parcel task finished, then the pallet wave's only one.
   auto a = hh->call(confirm(site.task("SO-A", "SKU-2001"), 3));
