@@ -308,6 +308,11 @@ int main(int argc, char** argv) {
   auto* tasks = app.add_subcommand("tasks", "list pick tasks");
   tasks->add_option("--wave", id, "only this wave");
   tasks->add_option("--status", status, "open | claimed | done | short | cancelled");
+  auto* task = app.add_subcommand("task", "manage one device's work");
+  task->require_subcommand(1);
+  auto* tunclaim = task->add_subcommand("unclaim", "free a task, or every task a device holds, for other devices");
+  tunclaim->add_option("id", id, "task id");
+  tunclaim->add_option("--device", code, "every open task this device holds (e.g. a broken handheld)");
   auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
   auto* invs = app.add_subcommand("invoices", "list invoices");
   auto* inv = app.add_subcommand("invoice", "show an invoice");
@@ -416,6 +421,20 @@ int main(int argc, char** argv) {
       });
     } else if (*tasks) {
       c.show(c.send(proto::TasksReq{id, status}, "list tasks"), [](const msgpack::object& b) { print_tasks(field(b, "tasks")); });
+    } else if (*tunclaim) {
+      if ((id == 0) == code.empty()) {
+        std::cerr << "task unclaim needs a task ID or --device DEVICE (one of them)\n";
+        return 2;
+      }
+      proto::TaskUnclaimReq q;
+      q.task = id;
+      q.device = code;
+      c.show(c.send(q, id ? "unclaim task " + std::to_string(id) : "unclaim the tasks of device " + code),
+             [](const msgpack::object& b) {
+               const auto* t = field(b, "tasks");
+               std::cout << "released " << (t ? t->via.array.size : 0) << " task(s); they go to the next device that asks\n";
+               print_tasks(t);
+             });
     } else if (*excs) {
       c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {
         table(field(b, "exceptions"), {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});

@@ -680,6 +680,16 @@ class Machine {
     if (held && !e.task.claimed_by.empty() && e.task.claimed_by != s_.device && s_.confirmed.count(e.task.id) == 0)
       info("TASK TAKEN", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") went to another device.");
     if (held && e.type == "task.cancelled") info("TASK CANCELLED", e.task.order_ref + " " + e.task.sku + " at " + e.task.location + " is no longer needed.");
+    // A manager freed a task this device held (task.unclaim): it leaves the route, unless picks of it still wait in
+    // the outbox (they claim it again when the server applies them).
+    if (auto old = s_.tasks.find(e.task.id); held && old != s_.tasks.end() && mine(old->second) &&
+                                             e.task.claimed_by.empty() && !finished(e.task)) {
+      auto c = s_.confirmed.find(e.task.id);
+      if (c == s_.confirmed.end() || c->second <= e.task.picked) {
+        s_.route.erase(std::remove(s_.route.begin(), s_.route.end(), e.task.id), s_.route.end());
+        info("TASK RELEASED", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") was given back by the shift manager.");
+      }
+    }
     upsert(e.task);
     refresh_route();
   }

@@ -620,6 +620,35 @@ Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq
   return Outcome::ok(std::move(rep), n ? "claimed " + std::to_string(n) + " next task(s)" : "no unclaimed " + r.mode + " task");
 }
 
+Outcome do_task_unclaim(Txn& t, const proto::TaskUnclaimReq& r, std::vector<PubEvent>& events) {
+  if ((r.task == 0) == r.device.empty()) refuse(Status::invalid, "give a task id or a device (one of them)");
+  std::vector<Task> held;
+  if (r.task) {
+    Task k = task_by_id(t, r.task);
+    if (k.finished()) refuse(Status::invalid_state, "task " + std::to_string(k.id) + " is already " + k.status);
+    if (k.claimed_by.empty()) refuse(Status::invalid_state, "task " + std::to_string(k.id) + " is not claimed by any device");
+    held.push_back(std::move(k));
+  } else {
+    // Only tasks of released waves can be claimed; the ones still open stay claimed until done.
+    for (const auto& w : released_waves(t, ""))
+      for (auto id : w.tasks)
+        if (Task k = task_by_id(t, id); !k.finished() && k.claimed_by == r.device) held.push_back(std::move(k));
+    if (held.empty()) refuse(Status::not_found, "device " + r.device + " holds no open task");
+  }
+  proto::TaskUnclaimRep rep;
+  std::string who = held.front().claimed_by;
+  for (auto& k : held) {
+    k.claimed_by.clear();
+    k.status = "open";  // what was picked stays on the task; the next device picks the rest
+    save_task(t, k);
+    auto view = task_view(t, k);
+    emit(t, events, "task", "task.updated", view);
+    rep.tasks.push_back(std::move(view));
+  }
+  const auto n = rep.tasks.size();
+  return Outcome::ok(std::move(rep), "released " + std::to_string(n) + " task(s) held by device " + who);
+}
+
 // Moves `qty` of a task's reservation off the shelf and onto the order line as picked. Units picked after
 // pack.close are not in its cartons, so the order needs packing again.
 void take_picked(Txn& t, Task& k, Order& o, std::int64_t qty) {
@@ -1037,6 +1066,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
   if (type == WaveReleaseReq::k_type) return do_wave_release(t, ctx, body_as<WaveReleaseReq>(body).wave, ev);
   if (type == TaskClaimReq::k_type) return do_task_claim(t, ctx, body_as<TaskClaimReq>(body).task, ev);
   if (type == TaskClaimNextReq::k_type) return do_task_claim_next(t, ctx, body_as<TaskClaimNextReq>(body), ev);
+  if (type == TaskUnclaimReq::k_type) return do_task_unclaim(t, body_as<TaskUnclaimReq>(body), ev);
   if (type == PickConfirmReq::k_type) return do_pick_confirm(t, ctx, body_as<PickConfirmReq>(body), ev);
   if (type == PickShortReq::k_type) return do_pick_short(t, ctx, body_as<PickShortReq>(body), ev);
   if (type == DispatchReq::k_type) return do_dispatch(t, ctx, body_as<DispatchReq>(body).ref, ev);
@@ -1135,7 +1165,7 @@ bool is_mutation(std::string_view type) {
   using namespace proto;
   for (auto t : {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type,
                  OrderCancelReq::k_type, AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type,
-                 TaskClaimReq::k_type, TaskClaimNextReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
+                 TaskClaimReq::k_type, TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
                  DispatchReq::k_type, ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
     if (t == type) return true;
   return false;

@@ -19,10 +19,10 @@ bool role_allows(std::string_view role, std::string_view type) {
   static constexpr std::array<std::string_view, 9> floor = {"hello",      "login",           "logout",
                                                              "ping",       "snapshot",        "task.claim",
                                                              "task.claim_next", "pick.confirm", "pick.short"};
-  static constexpr std::array<std::string_view, 17> office = {
+  static constexpr std::array<std::string_view, 18> office = {
       "tasks",    "orders",   "order.show", "order.create", "order.confirm", "order.cancel",
-      "allocate", "waves",    "wave.create", "wave.release", "dispatch",     "receive",
-      "adjust",   "stock",    "exceptions",  "invoices",     "invoice.show"};
+      "allocate", "waves",    "wave.create", "wave.release", "task.unclaim", "dispatch",
+      "receive",  "adjust",   "stock",       "exceptions",   "invoices",     "invoice.show"};
   static constexpr std::array<std::string_view, 4> admin_only = {"import", "user.add", "backup", "audit"};
   // The pack station: pickers pack what they picked; a forklift driver moves pallets and does not pack.
   static constexpr std::array<std::string_view, 2> pack = {"pack.contents", "pack.close"};

@@ -509,6 +509,86 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(after.size() == 4);
 }
 
+TEST_CASE("a manager frees the tasks a broken handheld holds: the next device gets them, what was picked stays") {
+  Site site;
+  auto hh1 = test::login(site.server, "picker1", "1111", "hh-1");
+  auto hh2 = test::login(site.server, "picker2", "2222", "hh-2");
+  auto tasks = [&] {
+    std::map<std::uint64_t, proto::TaskView> m;
+    for (const auto& t : site.admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks) m[t.id] = t;
+    return m;
+  };
+  auto claim_next = [](client::Connection& c, std::uint32_t count) {
+    proto::TaskClaimNextReq r;
+    r.mode = "parcel";
+    r.count = count;
+    auto rep = c.call(r);
+    REQUIRE(rep.ok());
+    return rep.as<proto::TaskClaimNextRep>().tasks;
+  };
+  // hh-1 holds the three parcel tasks and picks 1 of SO-A's 3 x SKU-2001, then breaks.
+  REQUIRE(claim_next(*hh1, 5).size() == 3);
+  const auto screws = site.task("SO-A", "SKU-2001");
+  REQUIRE(hh1->call(confirm(screws, 1)).ok());
+  CHECK(claim_next(*hh2, 5).empty());
+  const auto before = tasks();
+
+  // Refused, changing nothing: a picker may not do it; neither or both of task and device; an unknown task or
+  // device; a task nobody holds; a finished task.
+  auto unclaim = [](std::uint64_t task, std::string device) {
+    proto::TaskUnclaimReq r;
+    r.task = task;
+    r.device = std::move(device);
+    return r;
+  };
+  CHECK(hh2->call(unclaim(0, "hh-1")).status == Status::forbidden);
+  CHECK(site.admin->call(unclaim(0, "")).status == Status::invalid);
+  CHECK(site.admin->call(unclaim(screws.id, "hh-1")).status == Status::invalid);
+  CHECK(site.admin->call(unclaim(999999, "")).status == Status::not_found);
+  auto none = site.admin->call(unclaim(0, "hh-9"));
+  CHECK(none.status == Status::not_found);
+  CHECK_THAT(none.error, Catch::Contains("device hh-9 holds no open task"));
+  const auto pallet = site.task("SO-P1", "SKU-1001");
+  auto free_one = site.admin->call(unclaim(pallet.id, ""));
+  CHECK(free_one.status == Status::invalid_state);
+  CHECK_THAT(free_one.error, Catch::Contains("not claimed by any device"));
+  const auto bolts = site.task("SO-B", "SKU-3001");
+  REQUIRE(hh1->call(confirm(bolts, 2)).ok());  // done
+  CHECK(site.admin->call(unclaim(bolts.id, "")).status == Status::invalid_state);
+  auto after_refusals = tasks();
+  after_refusals.at(bolts.id) = before.at(bolts.id);  // the pick, not a refusal, changed that one
+  CHECK(after_refusals.size() == before.size());
+  for (const auto& [id, t] : before) {
+    CHECK(after_refusals.at(id).claimed_by == t.claimed_by);
+    CHECK(after_refusals.at(id).status == t.status);
+  }
+  CHECK(site.audit_count("task.unclaim") == 0);
+
+  // The shift manager frees what hh-1 still holds, from wmsctl.
+  const auto out = test::run(site.server.wmsctl("--user manager task unclaim --device hh-1", "2468"));
+  CHECK(out.status == 0);
+  CHECK_THAT(out.output, Catch::Contains("released 2 task(s)"));
+  const auto freed = tasks();
+  CHECK(freed.at(screws.id).claimed_by.empty());
+  CHECK(freed.at(screws.id).status == "open");
+  CHECK(freed.at(screws.id).picked == 1);  // what was picked stays picked
+  CHECK(freed.at(bolts.id).status == "done");
+  CHECK(site.audit_count("task.unclaim") == 1);
+
+  // hh-2 asks for work and gets both; it picks the 2 screws left, and the order line has all 3.
+  const auto got = claim_next(*hh2, 5);
+  REQUIRE(got.size() == 2);
+  for (const auto& t : got) CHECK(t.claimed_by == "hh-2");
+  CHECK(hh2->call(confirm(screws, 3)).status != Status::ok);  // 1 of the 3 is already picked
+  REQUIRE(hh2->call(confirm(screws, 2)).ok());
+  for (const auto& l : site.order("SO-A").lines)
+    if (l.sku == "SKU-2001") CHECK(l.picked == 3);
+  // hh-1 comes back: the task is no longer its, so its old claim does not let it pick there.
+  const auto washers = site.task("SO-A", "SKU-2002");
+  CHECK(hh1->call(confirm(washers, 1)).status == Status::conflict);
+  CHECK(site.admin->call(unclaim(0, "hh-1")).status == Status::not_found);
+}
+
 // A wave record as the oldest releases wrote it: the same map without its "left" count.
 std::string without_left(std::string_view record) {
   auto h = msgpack::unpack(record.data(), record.size());

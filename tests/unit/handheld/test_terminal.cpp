@@ -327,6 +327,43 @@ TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is 
   CHECK(s.route.empty());
 }
 
+TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it still waits to be sent", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  REQUIRE(s.route == std::vector<std::uint64_t>{1, 2});
+  // 3 of task 1's 5 are picked and sent but not yet applied on the server when the manager frees both tasks.
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"4006380010000"});
+  step(s, Press{Key::back});
+  step(s, Press{Key::d3});
+  REQUIRE(find_all<SendPick>(step(s, Tap{Button::confirm})).size() == 1);
+  auto freed = [](proto::TaskView t, std::int64_t picked) {
+    t.claimed_by.clear();
+    t.status = "open";
+    t.picked = picked;
+    return t;
+  };
+  // (next, not step: no stand-in server hands the freed task straight back.)
+  // Task 2 was not started here: it leaves the route and the picker is told why.
+  next(s, TaskPushed{11, "task.updated", freed(s.tasks.at(2), 0)});
+  CHECK(s.route == std::vector<std::uint64_t>{1});
+  CHECK(s.banner.title == "TASK RELEASED");
+  CHECK_THAT(s.banner.detail, Catch::Contains("A01-02"));
+  // Task 1's 3 units still wait in the outbox (the server's picked is 0): it stays, the pick claims it again.
+  s.banner = {};
+  next(s, TaskPushed{12, "task.updated", freed(s.tasks.at(1), 0)});
+  CHECK(s.route == std::vector<std::uint64_t>{1});
+  CHECK(s.banner.title.empty());
+  CHECK(s.remaining(*s.current()) == 2);
+  // Once those 3 are on the server, freeing it again takes it off this device too.
+  auto mine = s.tasks.at(1);
+  mine.claimed_by = "hh-1";
+  mine.picked = 3;
+  next(s, TaskPushed{13, "task.updated", mine});
+  next(s, TaskPushed{14, "task.updated", freed(s.tasks.at(1), 3)});
+  CHECK(s.route.empty());
+  CHECK(s.banner.title == "TASK RELEASED");
+}
+
 TEST_CASE("a GS1 count on the product label is the quantity - more than is left is an over-pick", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 12)});
   step(s, Scan{"LOC-A01-01"});

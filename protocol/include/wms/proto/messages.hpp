@@ -341,6 +341,19 @@ struct TaskClaimNextRep {
   WMS_MSGPACK_MAP(tasks)
 };
 
+// A manager frees tasks a device holds (a handheld broken, flat or gone home): the claim is dropped, what was
+// picked stays picked, and the tasks go back to task.claim_next for any device. Give `task` or `device`.
+struct TaskUnclaimReq {
+  WMS_REQ0("task.unclaim", true);
+  std::uint64_t task = 0;           // this task (0 = none)
+  std::string device;               // every open task this device holds
+  WMS_MSGPACK_MAP(task, device)
+};
+struct TaskUnclaimRep {
+  std::vector<TaskView> tasks;      // the tasks released, now unclaimed
+  WMS_MSGPACK_MAP(tasks)
+};
+
 struct PickConfirmReq {
   WMS_REQ("pick.confirm", true, "task", "location_scan", "product_scan", "qty");
   std::uint64_t task = 0;
