@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   std::string data, bind = "tcp://127.0.0.1:5555", pub = "tcp://127.0.0.1:5556", level = "info", admin,
                     assets = WMS_ASSETS_DIR;
   bool demo = false, no_sync = false;
-  std::size_t map_mib = 64;
+  std::size_t map_mib = 64, max_map_mib = 0;
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str();
   cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str();
@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
                  "create or reset admin user CODE with the PIN read from stdin (or WMS_ADMIN_PIN), then exit");
   cli.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
   cli.add_option("--map-mib", map_mib, "initial LMDB map size; it doubles on demand")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cli.add_option("--max-map-mib", max_map_mib,
+                 "the map grows no further (0 = no limit); a batch that does not fit is refused busy, nothing applied")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   CLI11_PARSE(cli, argc, argv);
@@ -128,7 +132,8 @@ int main(int argc, char** argv) {
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       seed_demo(env, assets);
     }
-    wms::net::Server server({data, bind, pub, no_sync, map_mib << 20});
+    if (max_map_mib && max_map_mib < map_mib) throw std::runtime_error("--max-map-mib is below --map-mib");
+    wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20});
     std::signal(SIGTERM, [](int) { wms::net::Server::stop_from_signal(); });
     std::signal(SIGINT, [](int) { wms::net::Server::stop_from_signal(); });
     server.run();

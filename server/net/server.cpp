@@ -126,6 +126,7 @@ struct Server::Impl {
   zmq::socket_t pull{zctx, zmq::socket_type::pull};
   Queue<Cmd> login_q;          // checked PINs from the slow lane, for the next batch (the lane then wakes `pull`)
   std::vector<Cmd> pending;    // mutations read from the ROUTER since the last commit (serving thread only)
+  std::vector<zmq::message_t> frames;  // the frames of the request being read (serving thread only)
   Queue<SlowJob> slow_q;
   std::thread slow;
   std::uint64_t last_seq = 0;
@@ -134,7 +135,7 @@ struct Server::Impl {
   store::IdemStore idem;  // serving thread only (after the constructor)
 
   explicit Impl(ServerConfig c)
-      : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync}) {
+      : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync, cfg.max_map_bytes}) {
     pull.set(zmq::sockopt::rcvhwm, 0);
     pull.bind("inproc://wmsd-out");
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(proto::k_hard_max_message_bytes));
@@ -161,8 +162,7 @@ struct Server::Impl {
         t.commit();
         break;
       } catch (const store::MapFull&) {
-        env.grow();
-        spdlog::info("LMDB map grown to {} MiB", env.map_bytes() >> 20);
+        if (std::string why; !grow_map(why)) throw std::runtime_error("cannot bring the data folder up to date: " + why);
       }
     }
     {
@@ -222,14 +222,13 @@ struct Server::Impl {
         parent.commit();
         idem.committed();
       } catch (const store::MapFull&) {
-        std::unique_lock lk(map_mu);
-        env.grow();
-        spdlog::info("LMDB map grown to {} MiB", env.map_bytes() >> 20);
-        continue;
+        std::string why;
+        if (grow_map(why)) continue;
+        refuse_batch(batch, "storage full, nothing applied: " + why);
+        return;
       } catch (const std::exception& e) {
         spdlog::error("storage failure, batch of {} not applied: {}", batch.size(), e.what());
-        for (auto& c : batch)
-          reply_error(c.peer, c.h.id, Status::internal, std::string("storage failure, nothing applied: ") + e.what());
+        refuse_batch(batch, std::string("storage failure, nothing applied: ") + e.what());
         return;
       }
       // Replies first: the clients wait on them; subscribers get the events right after.
@@ -238,6 +237,26 @@ struct Server::Impl {
       if (seq) last_seq = seq;
       return;
     }
+  }
+
+  // After MDB_MAP_FULL: doubles the map (up to --max-map-mib). False, with the reason, when it cannot.
+  bool grow_map(std::string& why) {
+    try {
+      std::unique_lock lk(map_mu);
+      env.grow();
+    } catch (const std::exception& e) {
+      why = e.what();
+      spdlog::error("LMDB map cannot grow: {}", why);
+      return false;
+    }
+    spdlog::info("LMDB map grown to {} MiB", env.map_bytes() >> 20);
+    return true;
+  }
+
+  // A batch that could not be stored is answered `busy`: nothing of it was applied or remembered, so a retry with
+  // the same key is safe, and devices keep the scans in their outboxes and send them again after a while.
+  void refuse_batch(const std::vector<Cmd>& batch, const std::string& msg) {
+    for (const auto& c : batch) reply_error(c.peer, c.h.id, Status::busy, msg + "; retry later");
   }
 
   // Applies one command inside `parent`. direct: the mutation writes into `parent` itself (no child transaction);
@@ -494,41 +513,55 @@ struct Server::Impl {
   void run() {
     spdlog::info("wmsd serving requests on {} and events on {} (data {}, event seq {})", cfg.bind, cfg.pub,
                  cfg.data_dir, last_seq);
-    std::vector<zmq::message_t> parts;
     while (!g_stop.load()) {
-      keep_alive();
-      const auto now = std::chrono::steady_clock::now();
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_hb - now);
-      zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
+      // Nothing a round can meet stops the serving: a socket error or a failure after a commit is logged, and the
+      // requests of that round get no answer (their clients retry with the same key; a committed one gets its
+      // stored answer).
       try {
-        zmq::poll(items, 2, std::max<std::chrono::milliseconds>(wait, std::chrono::milliseconds(1)));
+        serve_round();
       } catch (const zmq::error_t& e) {
+        if (e.num() == ETERM) break;
         if (e.num() == EINTR) continue;
-        throw;
+        spdlog::error("serving: {}; going on", e.what());
+        pending.clear();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      } catch (const std::exception& e) {
+        spdlog::error("serving: {}; going on", e.what());
+        pending.clear();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
-      if (items[1].revents & ZMQ_POLLIN) on_output();
-      if (items[0].revents & ZMQ_POLLIN) {
-        // Everything waiting (bounded, so a flood cannot grow one transaction without end): queries are answered
-        // at once from a read transaction, mutations gathered into the next group commit.
-        for (std::size_t n = 0; n < k_max_batch; ++n) {
-          parts.clear();
-          auto r = zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait);
-          if (!r) break;
-          if (parts.size() != 2) continue;  // a DEALER sends exactly one frame; anything else is not ours
-          try {
-            on_request(parts[0].to_string(), parts[1].to_string_view());
-          } catch (const std::exception& e) {
-            spdlog::error("request dropped: {}", e.what());
-          }
-        }
-      }
-      commit_pending();
     }
     spdlog::info("wmsd stopping");
     commit_pending();
     slow_q.close();
     if (slow.joinable()) slow.join();
     on_output();  // backup replies and busy answers of the slow lane, and PINs it checked meanwhile
+    commit_pending();
+  }
+
+  // One round: wait for requests (or the next heartbeat), answer the queries, commit the mutations.
+  void serve_round() {
+    keep_alive();
+    const auto now = std::chrono::steady_clock::now();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_hb - now);
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::max<std::chrono::milliseconds>(wait, std::chrono::milliseconds(1)));
+    if (items[1].revents & ZMQ_POLLIN) on_output();
+    if (items[0].revents & ZMQ_POLLIN) {
+      // Everything waiting (bounded, so a flood cannot grow one transaction without end): queries are answered
+      // at once from a read transaction, mutations gathered into the next group commit.
+      for (std::size_t n = 0; n < k_max_batch; ++n) {
+        frames.clear();
+        auto r = zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait);
+        if (!r) break;
+        if (frames.size() != 2) continue;  // a DEALER sends exactly one frame; anything else is not ours
+        try {
+          on_request(frames[0].to_string(), frames[1].to_string_view());
+        } catch (const std::exception& e) {
+          spdlog::error("request dropped: {}", e.what());
+        }
+      }
+    }
     commit_pending();
   }
 

@@ -16,6 +16,7 @@ struct ServerConfig {
   std::string pub = "tcp://127.0.0.1:5556";
   bool no_sync = false;  // benchmarks of the CPU ceiling only; never for real stock
   std::size_t initial_map_bytes = 64ull << 20;  // the map doubles whenever it is full
+  std::size_t max_map_bytes = 0;                // ... up to this size (0 = no limit)
 };
 
 struct Stats {

@@ -30,7 +30,7 @@ const char* table_name(Table t) {
   return names[static_cast<int>(t)];
 }
 
-Env::Env(const std::string& dir, EnvOptions opts) {
+Env::Env(const std::string& dir, EnvOptions opts) : max_map_bytes_(opts.max_map_bytes) {
   std::filesystem::create_directories(dir);
   check(mdb_env_create(&env_), "mdb_env_create");
   try {
@@ -73,7 +73,15 @@ std::size_t Env::map_bytes() const {
   return info.me_mapsize;
 }
 
-void Env::grow() { check(mdb_env_set_mapsize(env_, map_bytes() * 2), "growing the LMDB map"); }
+void Env::grow() {
+  const std::size_t now = map_bytes();
+  std::size_t next = now * 2;
+  if (max_map_bytes_ && next > max_map_bytes_) next = max_map_bytes_;
+  if (next <= now)
+    throw MapLimit("the database is full: its map is at the limit of " + std::to_string(now >> 20) +
+                   " MiB (wmsd --max-map-mib)");
+  check(mdb_env_set_mapsize(env_, next), "growing the LMDB map");
+}
 
 std::uint64_t Env::copy_to(const std::string& path) const {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);

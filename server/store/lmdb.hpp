@@ -44,6 +44,11 @@ inline constexpr std::uint32_t k_schema_version = 1;
 struct EnvOptions {
   std::size_t initial_map_bytes = 64ull << 20;
   bool no_sync = false;  // benchmarks only: acknowledged data would not survive a power cut
+  std::size_t max_map_bytes = 0;  // grow() stops here (0 = no limit but the machine's)
+};
+// Raised by Env::grow() when the map is at max_map_bytes already.
+struct MapLimit : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 class Env {
@@ -58,14 +63,15 @@ class Env {
   MDB_env* raw() const { return env_; }
   MDB_dbi dbi(Table t) const { return dbis_[static_cast<int>(t)]; }
   std::size_t map_bytes() const;
-  // Doubles the map. Caller guarantees no transaction of this process is open (the serving thread holds the
-  // exclusive side of the readers' lock while calling it).
+  // Doubles the map, up to max_map_bytes (MapLimit when it is there already). Caller guarantees no transaction of
+  // this process is open (the serving thread holds the exclusive side of the readers' lock while calling it).
   void grow();
   // Hot, consistent copy (LMDB's own copy, compacted) into a new file `path`. Returns its size.
   std::uint64_t copy_to(const std::string& path) const;
 
  private:
   MDB_env* env_ = nullptr;
+  std::size_t max_map_bytes_ = 0;
   MDB_dbi dbis_[static_cast<int>(Table::count_)] = {};
 };
 

@@ -145,6 +145,10 @@ class Wmsd {
     pid_ = -1;
   }
   void restart() { start(); }
+  void restart(std::vector<std::string> extra) {
+    extra_ = std::move(extra);
+    start();
+  }
   std::string wmsctl(const std::string& args, const std::string& pin = "1234") const {
     return "WMS_PIN=" + pin + " " WMSCTL_PATH " --server " + endpoint() + " " + args;
   }

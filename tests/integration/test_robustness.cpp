@@ -257,6 +257,36 @@ TEST_CASE("the LMDB map grows on demand while the server keeps answering") {
   CHECK(again->call(proto::StockReq{"BULK-5999", ""}).as<proto::StockRep>().stock.at(0).on_hand == 3);
 }
 
+TEST_CASE("at --max-map-mib a batch that does not fit is refused busy with nothing applied, and serving goes on") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo", "--map-mib", "1", "--max-map-mib", "2"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  std::string csv = "sku,description,list_price\n";
+  for (int i = 0; i < 20000; ++i)
+    csv += "BULK-" + std::to_string(i) + ",\"A product with a long enough description to fill pages " + std::to_string(i) + "\",1.00\n";
+  const proto::ImportReq big{"products", csv};
+  const std::string key = admin->next_key();
+  auto r = admin->call_with_key(big, key);
+  CHECK(r.status == Status::busy);  // devices keep such a request in their outbox and send it again later
+  CHECK_THAT(r.error, Catch::Contains("storage full, nothing applied") && Catch::Contains("limit of 2 MiB"));
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("LMDB map cannot grow"));
+  // Nothing of the import is there; the server goes on serving, and what fits is applied.
+  CHECK(admin->call(proto::ReceiveReq{"BULK-0", "A01-01-A", 1, ""}).status == Status::not_found);
+  CHECK(admin->call(proto::ReceiveReq{"SKU-1001", "A01-01-A", 5, "PO-1"}).ok());
+  CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 45);
+
+  // With the limit lifted, the retry with the same key is applied, once.
+  server.stop();
+  server.restart({"--max-map-mib", "0"});
+  auto admin2 = test::login(server, "admin", "1234", "office-1");
+  auto again = admin2->call_with_key(big, key);
+  REQUIRE(again.ok());
+  CHECK(again.as<proto::ImportRep>().rows == 20000);
+  CHECK(admin2->call_with_key(big, key).ok());  // the stored answer
+  CHECK(admin2->call(proto::ReceiveReq{"BULK-19999", "A01-01-A", 2, ""}).ok());
+  CHECK(admin2->call(proto::StockReq{"BULK-19999", ""}).as<proto::StockRep>().stock.at(0).on_hand == 2);
+}
+
 TEST_CASE("heartbeats keep coming while one batch takes seconds (a users import hashes a PIN per row)") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
