@@ -114,6 +114,13 @@ std::string text(const msgpack::object& map, std::string_view col) {
     case msgpack::type::NEGATIVE_INTEGER:
       return money ? wms::decimal::format_money(v->via.i64) : std::to_string(v->via.i64);
     case msgpack::type::BOOLEAN: return v->via.boolean ? "yes" : "no";
+    case msgpack::type::ARRAY: {  // a list of codes (barcodes, totes): space-separated
+      std::string out;
+      for (std::uint32_t i = 0; i < v->via.array.size; ++i)
+        if (const auto& e = v->via.array.ptr[i]; e.type == msgpack::type::STR)
+          out += (out.empty() ? "" : " ") + std::string(e.via.str.ptr, e.via.str.size);
+      return out;
+    }
     default: return "";
   }
 }
@@ -245,15 +252,16 @@ void print_tasks(const msgpack::object* tasks) {
   table(tasks, {"id", "wave", "order_ref", "location", "sku", "qty", "picked", "status", "claimed_by", "tote",
                 "drop_location", "sscc"});
 }
+// A master data listing, and how to see the rest when the limit stopped it.
+void print_master(const msgpack::object& b, std::string_view rows, std::string_view code,
+                  std::initializer_list<std::string_view> cols) {
+  const auto* list = field(b, rows);
+  table(list, cols);
+  if (text(b, "more") == "yes" && list && list->via.array.size > 0)
+    std::cout << "(more: add --after " << text(list->via.array.ptr[list->via.array.size - 1], code) << ")\n";
+}
 void print_pack(const msgpack::object& p) {
-  fields(p, {"ref", "account", "tote"});
-  std::string totes;
-  if (const auto* t = field(p, "totes"); t && t->type == msgpack::type::ARRAY)
-    for (std::uint32_t i = 0; i < t->via.array.size; ++i)
-      if (t->via.array.ptr[i].type == msgpack::type::STR)
-        totes +=
-            (totes.empty() ? "" : " ") + std::string(t->via.array.ptr[i].via.str.ptr, t->via.array.ptr[i].via.str.size);
-  std::cout << "totes: " << totes << "\n";
+  fields(p, {"ref", "account", "tote", "totes"});
   const std::string cartons = text(p, "cartons");
   std::cout << "packed: " << (cartons.empty() || cartons == "0" ? "no" : "yes, " + cartons + " carton(s)") << "\n";
   table(field(p, "lines"), {"line", "sku", "description", "picked"});
@@ -354,6 +362,20 @@ int main(int argc, char** argv) {
   pclose->add_option("ref", ref)->required();
   pclose->add_option("--cartons", cartons, "cartons packed (1 or more)")->required();
   auto* ping = app.add_subcommand("ping", "check the server answers and the login works");
+  // Master data listings: products, locations, accounts (office) and users (admin), in code order.
+  std::string prefix, after;
+  std::uint32_t rows = 1000;
+  auto master = [&](const char* cmd_name, const char* what) {
+    auto* cmd = app.add_subcommand(cmd_name, what);
+    cmd->add_option("--prefix", prefix, "only codes that start with this");
+    cmd->add_option("--after", after, "start after this code (the next page)");
+    cmd->add_option("--limit", rows, "at most this many rows (1-10000)")->capture_default_str();
+    return cmd;
+  };
+  auto* prods = master("products", "list products (SKU, barcodes, prices)");
+  auto* locs = master("locations", "list locations (walk order, kind, barcode)");
+  auto* accts = master("accounts", "list customer accounts (price tier, terms, delivery mode)");
+  auto* users = master("users", "list users, their roles and locks (admin)");
 
   try {
     app.parse(argc, argv);
@@ -482,6 +504,27 @@ int main(int argc, char** argv) {
       c.show(c.send(proto::PackCloseReq{ref, cartons}, "close packing of " + ref), [](const msgpack::object& b) {
         std::cout << "packed " << text(b, "ref") << " in " << text(b, "cartons") << " carton(s)\n";
       });
+    } else if (*prods || *locs || *accts || *users) {
+      proto::MasterListReq q{prefix, after, rows};
+      if (*prods) {
+        c.show(c.send(proto::ProductsReq{q}, "list products"), [](const msgpack::object& b) {
+          print_master(b, "products", "sku",
+                       {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet", "weight_g",
+                        "cost_minor", "list_minor", "tax_bps"});
+        });
+      } else if (*locs) {
+        c.show(c.send(proto::LocationsReq{q}, "list locations"), [](const msgpack::object& b) {
+          print_master(b, "locations", "code", {"code", "kind", "walk_seq", "warehouse", "zone", "aisle", "bay", "level", "bin", "barcode"});
+        });
+      } else if (*accts) {
+        c.show(c.send(proto::AccountsReq{q}, "list accounts"), [](const msgpack::object& b) {
+          print_master(b, "accounts", "code", {"code", "name", "price_tier", "terms", "mode"});
+        });
+      } else {
+        c.show(c.send(proto::UsersReq{q}, "list users"), [](const msgpack::object& b) {
+          print_master(b, "users", "code", {"code", "name", "role", "failed_pins", "locked_until_ms"});
+        });
+      }
     } else if (*ping) {
       c.show(c.send(proto::PingReq{}, "ping"), [&](const msgpack::object& b) {
         std::cout << "wmsd at " << c.server << " answers; event seq " << text(b, "seq") << "\n";

@@ -1077,6 +1077,35 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
 }
 
 // ---- queries ----
+// A master data listing (products, locations, accounts, users): records of `table` in key (code) order that start
+// with r.prefix and come after r.after, each turned into its view; `more` when r.limit stopped it.
+template <class Rec, class Rep, class View>
+Rep list_master(const Txn& t, Table table, const proto::MasterListReq& r, std::vector<View> Rep::*rows, View (*view)(const Rec&)) {
+  if (r.limit < 1 || r.limit > proto::k_max_list_items)
+    refuse(Status::invalid, "limit must be 1 to " + std::to_string(proto::k_max_list_items) + ", got " + std::to_string(r.limit));
+  Rep rep;
+  auto& out = rep.*rows;
+  t.scan(table, r.prefix, [&](std::string_view k, std::string_view v) {
+    if (!r.after.empty() && k <= r.after) return true;
+    if (out.size() == r.limit) {
+      rep.more = true;
+      return false;
+    }
+    out.push_back(view(store::unpack<Rec>(v)));
+    return true;
+  });
+  return rep;
+}
+proto::ProductView product_view(const Product& p) {
+  return {p.sku, p.description, p.barcodes, p.uom, p.units_per_case, p.units_per_pallet,
+          p.weight_g, p.cost_minor, p.list_minor, p.tax_bps};
+}
+proto::LocationView location_view(const Location& l) {
+  return {l.code, l.warehouse, l.zone, l.aisle, l.bay, l.level, l.bin, l.walk_seq, l.kind, l.barcode};
+}
+proto::AccountView account_view(const Account& a) { return {a.code, a.name, a.price_tier, a.terms, a.mode}; }
+proto::UserView user_view(const User& u) { return {u.code, u.name, u.role, u.failed_pins, u.locked_until_ms}; }
+
 Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::object& body) {
   using namespace proto;
   auto all = [](const auto&) { return true; };
@@ -1144,6 +1173,14 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     });
     return Outcome::ok(rep);
   }
+  if (type == ProductsReq::k_type)
+    return Outcome::ok(list_master(t, Table::products, body_as<ProductsReq>(body), &ProductsRep::products, &product_view));
+  if (type == LocationsReq::k_type)
+    return Outcome::ok(list_master(t, Table::locations, body_as<LocationsReq>(body), &LocationsRep::locations, &location_view));
+  if (type == AccountsReq::k_type)
+    return Outcome::ok(list_master(t, Table::accounts, body_as<AccountsReq>(body), &AccountsRep::accounts, &account_view));
+  if (type == UsersReq::k_type)
+    return Outcome::ok(list_master(t, Table::users, body_as<UsersReq>(body), &UsersRep::users, &user_view));
   if (type == ExceptionsReq::k_type) return Outcome::ok(ExceptionsRep{scan_all<ExceptionView>(t, Table::exceptions, all)});
   if (type == InvoicesReq::k_type) return Outcome::ok(InvoicesRep{scan_all<InvoiceView>(t, Table::invoices, all)});
   if (type == InvoiceShowReq::k_type) {
@@ -1175,7 +1212,8 @@ bool is_query(std::string_view type) {
   using namespace proto;
   for (auto t : {PingReq::k_type, SnapshotReq::k_type, OrdersReq::k_type, OrderShowReq::k_type, WavesReq::k_type,
                  TasksReq::k_type, StockReq::k_type, ExceptionsReq::k_type, InvoicesReq::k_type, InvoiceShowReq::k_type,
-                 AuditReq::k_type, PackContentsReq::k_type})
+                 AuditReq::k_type, PackContentsReq::k_type, ProductsReq::k_type, LocationsReq::k_type,
+                 AccountsReq::k_type, UsersReq::k_type})
     if (t == type) return true;
   return false;
 }

@@ -1,6 +1,7 @@
 // End-to-end order-to-invoice flow against the real wmsd over tcp loopback: import, confirm, wave, release,
 // pushed events, picks with wrong scans, short picks (re-allocated and backordered), dispatch, invoice, receipt.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <ctime>
 #include <zmq.hpp>
 
@@ -319,4 +320,81 @@ TEST_CASE("stock adjustments need a reason and can never take a bin below what i
   auto after = stock_at(*admin, "SKU-2001", "A01-02-B");
   CHECK(after.on_hand == 50);
   CHECK(after.available == 0);
+}
+
+TEST_CASE("master data is listed in code order, by prefix and page, and users only to an admin") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  REQUIRE(admin->call(proto::ImportReq{"products",
+                                       "sku,description,barcodes,list_price,tax_rate\n"
+                                       "ZZ-2,Second,,1.00,20\n"
+                                       "ZZ-1,First,4006381333931,12.50,7\n"
+                                       "ZZ-3,Third,,0.99,0\n"})
+              .ok());
+  auto products = [&](std::string prefix, std::string after, std::uint32_t limit) {
+    proto::ProductsReq q;
+    q.prefix = std::move(prefix);
+    q.after = std::move(after);
+    q.limit = limit;
+    auto r = manager->call(q);
+    REQUIRE(r.ok());
+    return r.as<proto::ProductsRep>();
+  };
+  // In code order whatever the import order; every field as imported, money in minor units.
+  auto page1 = products("ZZ-", "", 2);
+  REQUIRE(page1.products.size() == 2);
+  CHECK(page1.more);
+  CHECK(page1.products[0].sku == "ZZ-1");
+  CHECK(page1.products[0].barcodes == std::vector<std::string>{"04006381333931"});
+  CHECK(page1.products[0].list_minor == 1250);
+  CHECK(page1.products[0].tax_bps == 700);
+  CHECK(page1.products[1].sku == "ZZ-2");
+  auto page2 = products("ZZ-", "ZZ-2", 2);
+  REQUIRE(page2.products.size() == 1);
+  CHECK(page2.products[0].sku == "ZZ-3");
+  CHECK_FALSE(page2.more);
+  CHECK(products("ZZ-", "", 3).products.size() == 3);
+  CHECK_FALSE(products("ZZ-", "", 3).more);
+  CHECK(products("NOPE", "", 10).products.empty());
+  const auto all = products("", "", 10000).products;
+  CHECK(all.size() == 3 + 12);  // the demo's twelve and the three above
+  CHECK(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.sku < b.sku; }));
+  proto::ProductsReq bad;
+  bad.limit = 0;
+  CHECK(manager->call(bad).status == Status::invalid);
+  bad.limit = proto::k_max_list_items + 1;
+  CHECK(manager->call(bad).status == Status::invalid);
+
+  // Locations and accounts for the office; users for an admin only, never with a PIN hash.
+  proto::LocationsReq lq;
+  lq.prefix = "A01-01";
+  auto locs = manager->call(lq).as<proto::LocationsRep>().locations;
+  REQUIRE(locs.size() == 2);
+  CHECK(locs[0].code == "A01-01-A");
+  CHECK(locs[0].kind == "pick");
+  CHECK(locs[0].barcode == "LOC-A01-01-A");
+  auto accounts = manager->call(proto::AccountsReq{}).as<proto::AccountsRep>().accounts;
+  REQUIRE(accounts.size() == 4);
+  CHECK(accounts[3].code == "DIYS");
+  CHECK(accounts[3].terms == "prepay");
+  CHECK(manager->call(proto::UsersReq{}).status == Status::forbidden);
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  CHECK(picker->call(proto::ProductsReq{}).status == Status::forbidden);
+  auto users = admin->call(proto::UsersReq{});
+  REQUIRE(users.ok());
+  CHECK(users.as<proto::UsersRep>().users.size() == 5);
+  const auto users_json = test::run(server.wmsctl("--json users")).output;
+  CHECK_THAT(users_json, Catch::Contains("\"code\":\"picker2\"") && !Catch::Contains("argon2") &&
+                             !Catch::Contains("pin_hash"));
+
+  // wmsctl prints them as tables and says how to see the next page.
+  auto out = test::run(server.wmsctl("products --prefix ZZ- --limit 2"));
+  CHECK(out.status == 0);
+  CHECK_THAT(out.output, Catch::Contains("ZZ-1") && Catch::Contains("12.50") && Catch::Contains("04006381333931") &&
+                             Catch::Contains("(more: add --after ZZ-2)") && !Catch::Contains("ZZ-3"));
+  CHECK_THAT(test::run(server.wmsctl("users")).output, Catch::Contains("picker1") && Catch::Contains("forklift"));
+  CHECK_THAT(test::run(server.wmsctl("--json accounts --prefix CITY")).output,
+             Catch::Contains("\"code\":\"CITY\"") && Catch::Contains("\"mode\":\"pallet\""));
 }

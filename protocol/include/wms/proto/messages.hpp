@@ -479,6 +479,87 @@ struct InvoiceShowReq {
   WMS_MSGPACK_MAP(number)
 };
 
+// ---- master data listings ----------------------------------------------------------------------
+// Products, locations and accounts (office) and users (admin) in code order, from the first code starting with
+// `prefix` (empty = all), at most `limit` rows (1..k_max_list_items); `more` = the listing stopped at the limit
+// (ask again with a longer prefix, or page on with `after`: the last code shown).
+struct MasterListReq {
+  std::string prefix;
+  std::string after;                // start after this code (paging); empty = from the first
+  std::uint32_t limit = 1000;
+  WMS_MSGPACK_MAP(prefix, after, limit)
+};
+struct ProductView {
+  std::string sku;
+  std::string description;
+  std::vector<std::string> barcodes;  // GTIN-14
+  std::string uom;
+  std::int64_t units_per_case = 1;
+  std::int64_t units_per_pallet = 1;
+  std::int64_t weight_g = 0;
+  std::int64_t cost_minor = 0;
+  std::int64_t list_minor = 0;
+  std::int32_t tax_bps = 0;
+  WMS_MSGPACK_MAP(sku, description, barcodes, uom, units_per_case, units_per_pallet, weight_g, cost_minor, list_minor,
+                  tax_bps)
+};
+struct ProductsReq : MasterListReq {
+  WMS_REQ0("products", false);
+};
+struct ProductsRep {
+  std::vector<ProductView> products;
+  bool more = false;
+  WMS_MSGPACK_MAP(products, more)
+};
+struct LocationView {
+  std::string code;
+  std::string warehouse, zone, aisle, bay, level, bin;
+  std::uint32_t walk_seq = 0;
+  std::string kind;                 // pick | bulk | staging | dock
+  std::string barcode;
+  WMS_MSGPACK_MAP(code, warehouse, zone, aisle, bay, level, bin, walk_seq, kind, barcode)
+};
+struct LocationsReq : MasterListReq {
+  WMS_REQ0("locations", false);
+};
+struct LocationsRep {
+  std::vector<LocationView> locations;
+  bool more = false;
+  WMS_MSGPACK_MAP(locations, more)
+};
+struct AccountView {
+  std::string code;
+  std::string name;
+  std::string price_tier;
+  std::string terms;                // netN | prepay
+  std::string mode;                 // parcel | pallet
+  WMS_MSGPACK_MAP(code, name, price_tier, terms, mode)
+};
+struct AccountsReq : MasterListReq {
+  WMS_REQ0("accounts", false);
+};
+struct AccountsRep {
+  std::vector<AccountView> accounts;
+  bool more = false;
+  WMS_MSGPACK_MAP(accounts, more)
+};
+struct UserView {
+  std::string code;
+  std::string name;
+  std::string role;
+  std::uint32_t failed_pins = 0;    // wrong PINs since the last good one
+  std::int64_t locked_until_ms = 0; // 0 = not locked
+  WMS_MSGPACK_MAP(code, name, role, failed_pins, locked_until_ms)
+};
+struct UsersReq : MasterListReq {
+  WMS_REQ0("users", false);
+};
+struct UsersRep {
+  std::vector<UserView> users;
+  bool more = false;
+  WMS_MSGPACK_MAP(users, more)
+};
+
 struct AuditReq {
   WMS_REQ0("audit", false);
   std::uint32_t limit = 50;         // newest first
