@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
                     assets = WMS_ASSETS_DIR;
   bool demo = false, no_sync = false;
   std::size_t map_mib = 64, max_map_mib = 0;
+  std::uint32_t idem_days = 30;
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str();
   cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str();
@@ -109,6 +110,10 @@ int main(int argc, char** argv) {
                  "the map grows no further (0 = no limit); a batch that does not fit is refused busy, nothing applied")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20));
+  cli.add_option("--idem-days", idem_days,
+                 "days an answer is kept for retries with the same idempotency key (0 = for ever)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   CLI11_PARSE(cli, argc, argv);
@@ -133,7 +138,7 @@ int main(int argc, char** argv) {
       seed_demo(env, assets);
     }
     if (max_map_mib && max_map_mib < map_mib) throw std::runtime_error("--max-map-mib is below --map-mib");
-    wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20});
+    wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20, idem_days});
     std::signal(SIGTERM, [](int) { wms::net::Server::stop_from_signal(); });
     std::signal(SIGINT, [](int) { wms::net::Server::stop_from_signal(); });
     server.run();

@@ -169,6 +169,7 @@ struct Server::Impl {
       store::Txn t(env, store::Txn::Mode::read);
       last_seq = store::meta_u64(t, "event_seq");
       idem.load(t);
+      idem.set_retention(static_cast<std::int64_t>(cfg.idem_days) * 24 * store::IdemStore::k_hour_ms);
     }
     dummy_hash = app::hash_pin("000000");
     slow = std::thread([this] { slow_loop(); });
@@ -201,8 +202,8 @@ struct Server::Impl {
       std::uint64_t seq = 0;
       try {
         store::Txn parent(env, store::Txn::Mode::write);
-        idem.begin(parent);
         const std::int64_t now = now_ms();
+        idem.begin(parent, now);
         bool redo = false;
         for (std::size_t i = 0; i < batch.size(); ++i) {
           keep_alive();

@@ -17,6 +17,7 @@ struct ServerConfig {
   bool no_sync = false;  // benchmarks of the CPU ceiling only; never for real stock
   std::size_t initial_map_bytes = 64ull << 20;  // the map doubles whenever it is full
   std::size_t max_map_bytes = 0;                // ... up to this size (0 = no limit)
+  std::uint32_t idem_days = 30;                 // idempotency answers are kept this long (0 = for ever)
 };
 
 struct Stats {

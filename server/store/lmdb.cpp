@@ -25,7 +25,7 @@ const char* table_name(Table t) {
                                 "loc_barcodes", "stock", "accounts", "orders",       "order_refs",     "backorders",
                                 "open_orders",  "waves", "tasks",    "exceptions",   "invoices",       "audit",
                                 "events",       "idem",  "totes",    "idem_replies", "released_waves", "wave_left",
-                                "free_tasks"};
+                                "free_tasks",   "idem_marks"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
 }
@@ -273,12 +273,19 @@ IdemAnswer from_log(const Txn& txn, std::uint64_t n) {
   return parse_log(*r).a;
 }
 constexpr std::string_view k_merged = "idem_merged";
+constexpr std::string_view k_pruned = "idem_pruned";
 constexpr std::string_view k_log_seq = "idem_reply_seq";
 }  // namespace
 
 void IdemStore::load(const Txn& txn) {
   tail_.clear();
+  marks_.clear();
   merged_ = meta_u64(txn, k_merged);
+  pruned_ = meta_u64(txn, k_pruned);
+  txn.scan(Table::idem_marks, "", [&](std::string_view k, std::string_view v) {
+    marks_[static_cast<std::int64_t>(from_be64(k))] = from_be64(v);
+    return true;
+  });
   const std::uint64_t last = meta_u64(txn, k_log_seq);
   for (std::uint64_t n = merged_ + 1; n <= last; ++n) {
     auto r = txn.get(Table::idem_replies, be64(n));
@@ -288,9 +295,47 @@ void IdemStore::load(const Txn& txn) {
   }
 }
 
-void IdemStore::begin(Txn& txn) {
+void IdemStore::mark_hour(Txn& txn, std::int64_t now_ms) {
+  const std::int64_t hour = now_ms / k_hour_ms;
+  if (!marks_.empty() && marks_.rbegin()->first >= hour) return;  // marked already (or the clock went back)
+  const std::uint64_t first = meta_u64(txn, k_log_seq) + 1;
+  txn.put(Table::idem_marks, be64(static_cast<std::uint64_t>(hour)), be64(first));
+  staged_mark_ = {hour, first};
+}
+
+void IdemStore::prune(Txn& txn, std::int64_t now_ms) {
+  // Answers logged before the newest mark at or before the cutoff hour are older than the retention. Only merged
+  // ones go: the tail stays whole (it is short and the restart reads it from the log).
+  auto m = marks_.upper_bound((now_ms - retention_ms_) / k_hour_ms);
+  if (m == marks_.begin()) return;
+  const std::uint64_t limit = std::min(std::prev(m)->second - 1, merged_);
+  if (limit <= pruned_) return;
+  const std::uint64_t upto = std::min<std::uint64_t>(limit, pruned_ + k_prune_slice);
+  for (std::uint64_t n = pruned_ + 1; n <= upto; ++n) {
+    auto r = txn.get(Table::idem_replies, be64(n));
+    if (!r) continue;
+    const auto e = parse_log(*r);
+    const std::string k = key2(e.device, e.key);  // copied: the views point into the page the deletes change
+    if (auto v = txn.get(Table::idem, k); v && v->size() >= 17 && (*v)[0] == k_idem_v2 && from_be64(v->substr(9, 8)) == n)
+      txn.del(Table::idem, k);
+    txn.del(Table::idem_replies, be64(n));
+  }
+  // A mark whose first number is forgotten has done its work.
+  for (const auto& [hour, first] : marks_)
+    if (first <= upto + 1) txn.del(Table::idem_marks, be64(static_cast<std::uint64_t>(hour)));
+  set_meta_u64(txn, k_pruned, upto);
+  staged_pruned_ = upto;
+}
+
+void IdemStore::begin(Txn& txn, std::int64_t now_ms) {
   staged_.clear();
   staged_merge_upto_ = 0;
+  staged_mark_.reset();
+  staged_pruned_ = 0;
+  if (now_ms > 0) {
+    mark_hour(txn, now_ms);
+    if (retention_ms_ > 0) prune(txn, now_ms);
+  }
   if (tail_.size() < k_merge_every) return;
   // The log numbers above merged_ are all in the tail (one per answer, none skipped), so merging those up to
   // `cutoff` leaves the index holding exactly the log's first `cutoff` answers: the mark a restart starts from.
@@ -338,6 +383,13 @@ void IdemStore::put(Txn& txn, std::string_view device, std::string_view key, con
 }
 
 void IdemStore::committed() {
+  if (staged_pruned_) {
+    std::erase_if(marks_, [&](const auto& kv) { return kv.second <= staged_pruned_ + 1; });
+    pruned_ = staged_pruned_;
+  }
+  if (staged_mark_) marks_[staged_mark_->first] = staged_mark_->second;
+  staged_mark_.reset();
+  staged_pruned_ = 0;
   if (staged_merge_upto_) {
     std::erase_if(tail_, [&](const auto& kv) { return kv.second.n <= staged_merge_upto_; });
     merged_ = staged_merge_upto_;

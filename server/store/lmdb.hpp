@@ -27,13 +27,13 @@ struct MapFull : Error {
 };
 
 // Named databases. The numbering is internal; the names are the on-disk layout. A table added later (totes,
-// released_waves, wave_left, free_tasks) is created empty when an older data folder is opened, so it needs no schema bump;
+// released_waves, wave_left, free_tasks, idem_marks) is created empty when an older data folder is opened, so it needs no schema bump;
 // one that indexes older records is filled by app::upgrade at start.
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
   backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, idem_replies,
-  released_waves, wave_left, free_tasks, count_
+  released_waves, wave_left, free_tasks, idem_marks, count_
 };
 // clang-format on
 const char* table_name(Table t);
@@ -151,18 +151,28 @@ struct IdemAnswer {
 // Everything durable is in LMDB, in the transaction of the change it answers: after a restart load() rebuilds
 // the tail from the log entries above the merged mark. Index records of the earlier layout (a msgpack map with
 // the answer inside) are still read.
+// Answers are forgotten after a retention period (set_retention): the first write transaction of each hour notes
+// in `idem_marks` the log number it starts at, and each transaction deletes up to k_prune_slice of the oldest
+// merged answers logged before the newest mark that is older than the retention, with their index entries. A
+// retry of a forgotten key is a new request. Index records of the earlier layout are not pruned.
 // Not thread-safe: used by the one serving thread that writes. Call begin() before each write transaction, committed()
 // after it committed; a transaction that aborts needs nothing else (begin() drops what it staged).
 class IdemStore {
  public:
   static constexpr std::size_t k_merge_every = 4096;  // tail length from which transactions merge
   static constexpr std::size_t k_merge_slice = 512;   // oldest answers merged per transaction
-  void load(const Txn& txn);  // reads the log tail; call once, before any write
-  void begin(Txn& txn);       // merges the tail into the index when it is long enough
+  static constexpr std::size_t k_prune_slice = 32;    // oldest answers forgotten per transaction, at most
+  static constexpr std::int64_t k_hour_ms = 3'600'000;
+  void set_retention(std::int64_t ms) { retention_ms_ = ms; }  // 0 (the default): keep every answer
+  void load(const Txn& txn);  // reads the log tail and the marks; call once, before any write
+  // Merges the tail into the index when it is long enough; with the time of the transaction (ms since the epoch),
+  // also marks a new hour and forgets answers older than the retention.
+  void begin(Txn& txn, std::int64_t now_ms = 0);
   std::optional<IdemAnswer> get(const Txn& txn, std::string_view device, std::string_view key) const;
   void put(Txn& txn, std::string_view device, std::string_view key, const IdemAnswer& a);
   void committed();
   std::size_t tail_size() const { return tail_.size(); }
+  std::uint64_t pruned_upto() const { return pruned_; }
 
  private:
   struct Ref {
@@ -173,6 +183,13 @@ class IdemStore {
   std::map<std::string, Ref> staged_;    // written in the open transaction
   std::uint64_t merged_ = 0;             // log numbers up to this one are in the index
   std::uint64_t staged_merge_upto_ = 0;  // the open transaction merged the tail up to this number
+  std::int64_t retention_ms_ = 0;
+  std::map<std::int64_t, std::uint64_t> marks_;  // hour since the epoch -> first log number of that hour
+  std::optional<std::pair<std::int64_t, std::uint64_t>> staged_mark_;
+  std::uint64_t pruned_ = 0;             // log numbers up to this one are forgotten
+  std::uint64_t staged_pruned_ = 0;
+  void mark_hour(Txn& txn, std::int64_t now_ms);
+  void prune(Txn& txn, std::int64_t now_ms);
 };
 
 // Meta counters (sequences): read, and increment-and-return.

@@ -306,3 +306,83 @@ TEST_CASE("a batch of more answers than a slice does not let the idempotency tai
   Txn t(env, Txn::Mode::read);
   CHECK(meta_u64(t, "idem_merged") == next - 1 - (full - slice));
 }
+
+TEST_CASE("idempotency answers older than the retention are forgotten in slices, with their index entries") {
+  Dir d;
+  constexpr std::int64_t hour = IdemStore::k_hour_ms;
+  const std::int64_t t0 = 1'790'000'000'000 / hour * hour;  // the start of an hour
+  auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
+  auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
+  auto count = [](const Txn& t, Table table) {
+    std::size_t n = 0;
+    t.scan(table, "", [&](std::string_view, std::string_view) { return ++n, true; });
+    return n;
+  };
+  const std::size_t first_hour = IdemStore::k_merge_every + 1000, second_hour = 64;
+  Env env(d.p.string());
+  IdemStore idem;
+  idem.set_retention(2 * hour);
+  {
+    Txn t(env, Txn::Mode::read);
+    idem.load(t);
+  }
+  std::size_t next = 0;
+  auto batch = [&](std::int64_t now, std::size_t n) {
+    Txn t(env, Txn::Mode::write);
+    idem.begin(t, now);
+    for (std::size_t j = 0; j < n; ++j, ++next) idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
+    t.commit();
+    idem.committed();
+  };
+  for (std::size_t i = 0; i < first_hour; i += 100) batch(t0 + 1000, 100);  // answers 0 .. first_hour-1, in hour 0
+  batch(t0 + hour + 5, second_hour);                                         // hour 1
+  std::uint64_t merged = 0;
+  {
+    Txn t(env, Txn::Mode::read);
+    merged = meta_u64(t, "idem_merged");
+    CHECK(count(t, Table::idem_marks) == 2);
+  }
+  REQUIRE(merged > IdemStore::k_prune_slice);
+  REQUIRE(merged < first_hour);  // part of hour 0 is still in the tail
+  // Two hours after hour 0 ended nothing is forgotten yet: the retention counts from the hour's end. A clock that
+  // goes back forgets nothing either.
+  batch(t0 + 2 * hour + 5, 0);
+  batch(t0 - 10 * hour, 0);
+  CHECK(idem.pruned_upto() == 0);
+  // Three hours on, hour 0 is older than the retention: each transaction forgets one slice of its merged answers.
+  batch(t0 + 3 * hour + 5, 0);
+  CHECK(idem.pruned_upto() == IdemStore::k_prune_slice);
+  for (int i = 0; i < 1000 && idem.pruned_upto() < merged; ++i) batch(t0 + 3 * hour + 10, 0);
+  CHECK(idem.pruned_upto() == merged);
+  batch(t0 + 3 * hour + 20, 0);
+  CHECK(idem.pruned_upto() == merged);  // the tail is not pruned
+  // Reopened: forgotten answers are gone from the log and the index; the rest are all found.
+  {
+    IdemStore again;
+    Txn t(env, Txn::Mode::read);
+    again.load(t);
+    CHECK(again.pruned_upto() == merged);
+    CHECK(count(t, Table::idem_replies) == next - merged);
+    CHECK(count(t, Table::idem) == 0);  // every merged answer was of hour 0, so all were forgotten
+    CHECK(count(t, Table::idem_marks) == 3);  // hours 1, 2 and 3; hour 0's has done its work
+    for (std::size_t j = 0; j < next; ++j) {
+      auto a = again.get(t, dev(j), key(j));
+      if (j < merged) {
+        CHECK_FALSE(a);
+      } else {
+        REQUIRE(a);
+        CHECK(a->body_hash == j);
+      }
+    }
+  }
+  // With no retention set, nothing is forgotten however old.
+  IdemStore keep;
+  {
+    Txn t(env, Txn::Mode::read);
+    keep.load(t);
+  }
+  Txn t(env, Txn::Mode::write);
+  keep.begin(t, t0 + 1000 * hour);
+  CHECK(keep.pruned_upto() == merged);
+  CHECK(keep.get(t, dev(next - 1), key(next - 1)));
+}
