@@ -509,6 +509,41 @@ TEST_CASE("task.claim_next hands each device the next free tasks in walk order -
   CHECK(after.size() == 4);
 }
 
+TEST_CASE("task.claim_next gives the preferred wave first, then the oldest wave, each in walk order") {
+  Site site;  // parcel wave: SO-A at walk 40 and 50, SO-B at walk 60
+  REQUIRE(site.admin->call(proto::OrderCreateReq{"SO-C", "ACME", {{"SKU-1002", 2}}}).ok());  // walk 20
+  proto::OrderConfirmReq q;
+  q.ref = "SO-C";
+  REQUIRE(site.admin->call(q).ok());
+  auto w = site.admin->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(w.ok());
+  const auto newer = w.as<proto::WaveView>().id;
+  proto::WaveReleaseReq rel;
+  rel.wave = newer;
+  REQUIRE(site.admin->call(rel).ok());
+  auto hh1 = test::login(site.server, "picker1", "1111", "hh-1");
+  auto hh2 = test::login(site.server, "picker2", "2222", "hh-2");
+  auto claim_next = [](client::Connection& c, std::uint32_t count, std::uint64_t wave) {
+    proto::TaskClaimNextReq r;
+    r.mode = "parcel";
+    r.count = count;
+    r.wave = wave;
+    auto rep = c.call(r);
+    REQUIRE(rep.ok());
+    std::vector<std::string> got;
+    for (const auto& t : rep.as<proto::TaskClaimNextRep>().tasks) got.push_back(t.order_ref + " " + t.sku);
+    return got;
+  };
+  using V = std::vector<std::string>;
+  // No preference: the older wave first, although the newer one has the lowest walk sequence.
+  CHECK(claim_next(*hh1, 1, 0) == V{"SO-A SKU-2001"});
+  // The preferred wave first.
+  CHECK(claim_next(*hh2, 1, newer) == V{"SO-C SKU-1002"});
+  // What is left, in walk order; the preferred wave has nothing left, so the older one follows.
+  CHECK(claim_next(*hh2, 5, newer) == V{"SO-A SKU-2002", "SO-B SKU-3001"});
+  CHECK(claim_next(*hh1, 5, 0).empty());
+}
+
 TEST_CASE("a manager frees the tasks a broken handheld holds: the next device gets them, what was picked stays") {
   Site site;
   auto hh1 = test::login(site.server, "picker1", "1111", "hh-1");
