@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -936,6 +937,31 @@ Outcome fail_import(proto::ImportRep rep) {
   return o;
 }
 
+// A reference cell of an import row (SKU, location, account) and how to tell it names nothing stored.
+struct RefCheck {
+  const char* column;
+  std::function<std::optional<std::string>(std::string_view)> unknown;  // the error, if the code is unknown
+};
+
+// Rows that failed their own checks are not in `parsed`; what they refer to is checked here too (where the cell
+// holds a well-formed code), so one try reports a bad quantity and an unknown SKU of the same row.
+template <class T, class Err>
+void check_refs_of_failed_rows(const csv::Table& table, const std::vector<domain::Lined<T>>& parsed,
+                               std::initializer_list<RefCheck> refs, Err&& err) {
+  std::set<std::size_t> ok;
+  for (const auto& row : parsed) ok.insert(row.line);
+  for (const auto& row : table.rows) {
+    if (ok.count(row.line)) continue;
+    for (const auto& ref : refs) {
+      auto col = table.column(ref.column);
+      if (!col) continue;
+      const std::string_view code = table.cell(row, *col);
+      if (!domain::valid_code(code)) continue;  // its own error is reported already
+      if (auto e = ref.unknown(code)) err(row.line, ref.column, std::move(*e));
+    }
+  }
+}
+
 Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector<PubEvent>& events) {
   auto parsed = csv::parse(r.csv);
   proto::ImportRep rep;
@@ -951,6 +977,15 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
   std::set<std::string> seen;
   auto dup = [&](std::size_t line, const char* col, const std::string& key) {
     if (!seen.insert(key).second) err(line, col, std::string(col) + " '" + key + "' appears twice in the file");
+  };
+  // What stock and order rows refer to.
+  auto unknown_sku = [&](std::string_view sku) -> std::optional<std::string> {
+    if (find_product(t, sku)) return std::nullopt;
+    return "sku '" + std::string(sku) + "' is not a known product";
+  };
+  auto unknown_location = [&](std::string_view loc) -> std::optional<std::string> {
+    if (find_location(t, loc)) return std::nullopt;
+    return "location '" + std::string(loc) + "' is not known";
   };
   if (r.kind == "products") {
     auto rows = parse_products(table, errs);
@@ -991,10 +1026,11 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "stock") {
     auto rows = parse_stock(table, errs);
+    check_refs_of_failed_rows(table, rows, {{"sku", unknown_sku}, {"location", unknown_location}}, err);
     for (const auto& [line, s] : rows) {
       dup(line, "location", s.sku + " at " + s.location);
-      if (!find_product(t, s.sku)) err(line, "sku", "sku '" + s.sku + "' is not a known product");
-      if (!find_location(t, s.location)) err(line, "location", "location '" + s.location + "' is not known");
+      if (auto e = unknown_sku(s.sku)) err(line, "sku", std::move(*e));
+      if (auto e = unknown_location(s.location)) err(line, "location", std::move(*e));
       else if (auto cur = stock_at(t, s.sku, s.location); s.qty < cur.reserved)
         err(line, "qty", "qty " + std::to_string(s.qty) + " is below the " + std::to_string(cur.reserved) + " units reserved there");
     }
@@ -1014,12 +1050,22 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "orders") {
     auto rows = parse_orders(table, errs);
+    auto taken_ref = [&](std::string_view ref) -> std::optional<std::string> {
+      if (!t.get(Table::order_refs, ref)) return std::nullopt;
+      return "order '" + std::string(ref) + "' already exists";
+    };
+    auto unknown_account = [&](std::string_view code) -> std::optional<std::string> {
+      if (t.get(Table::accounts, code)) return std::nullopt;
+      return "account '" + std::string(code) + "' is not known";
+    };
+    check_refs_of_failed_rows(table, rows, {{"order_ref", taken_ref}, {"account", unknown_account}, {"sku", unknown_sku}},
+                              err);
     std::map<std::string, proto::OrderCreateReq> orders;
     std::vector<std::string> order_seq;
     for (const auto& [line, o] : rows) {
-      if (t.get(Table::order_refs, o.ref)) err(line, "order_ref", "order '" + o.ref + "' already exists");
-      if (!store::get_as<Account>(t, Table::accounts, o.account)) err(line, "account", "account '" + o.account + "' is not known");
-      if (!find_product(t, o.sku)) err(line, "sku", "sku '" + o.sku + "' is not a known product");
+      if (auto e = taken_ref(o.ref)) err(line, "order_ref", std::move(*e));
+      if (auto e = unknown_account(o.account)) err(line, "account", std::move(*e));
+      if (auto e = unknown_sku(o.sku)) err(line, "sku", std::move(*e));
       auto [it, fresh] = orders.try_emplace(o.ref);
       if (fresh) {
         it->second.ref = o.ref;

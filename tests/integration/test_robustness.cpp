@@ -198,7 +198,8 @@ TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of 
          "-3,A01-01-A,SKU-1002\n"
          "4,NOWHERE,SKU-1003\n"
          "x,A01-01-A,SKU-1003\n"
-         "2,A01-01-A,SKU-9999\n";
+         "2,A01-01-A,SKU-9999\n"
+         "-1,NOWHERE2,SKU-1003\n";  // a bad value and an unknown code in one row: both reported at once
   }
   auto r = test::run(server.wmsctl("import stock " + bad));
   CHECK(r.status == 1);
@@ -206,6 +207,10 @@ TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of 
   CHECK_THAT(r.output, Catch::Contains("line 4, column location"));
   CHECK_THAT(r.output, Catch::Contains("line 5, column qty"));
   CHECK_THAT(r.output, Catch::Contains("line 6, column sku"));
+  CHECK_THAT(r.output, Catch::Contains("line 7, column qty"));
+  CHECK_THAT(r.output, Catch::Contains("line 7, column location: location 'NOWHERE2' is not known"));
+  CHECK_THAT(r.output, !Catch::Contains("line 7, column sku"));  // SKU-1003 is known
+  CHECK_THAT(r.output, !Catch::Contains("line 3, column sku"));
   // In file order, although bad values (3, 5) and unknown codes (4, 6) are found in two passes.
   CHECK(r.output.find("line 3,") < r.output.find("line 4,"));
   CHECK(r.output.find("line 4,") < r.output.find("line 5,"));
@@ -226,6 +231,17 @@ TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of 
   auto wrong_pin = test::run(server.wmsctl("stock", "9999"));
   CHECK(wrong_pin.status == 1);
   CHECK_THAT(wrong_pin.output, Catch::Contains("unauthenticated"));
+
+  // Orders the same way: a row's bad quantity and its unknown account and SKU in one answer.
+  const std::string orders = dir.str() + "/orders.csv";
+  {
+    std::ofstream f(orders);
+    f << "order_ref,account,sku,qty\nSO-77,NOACC,SKU-0000,0\n";
+  }
+  auto o = test::run(server.wmsctl("import orders " + orders));
+  CHECK(o.status == 1);
+  CHECK_THAT(o.output, Catch::Contains("line 2, column qty") && Catch::Contains("line 2, column account") &&
+                           Catch::Contains("line 2, column sku"));
 }
 
 TEST_CASE("wmsctl backup takes a hot copy that a new wmsd opens with the same data") {
