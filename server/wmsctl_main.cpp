@@ -321,6 +321,7 @@ int main(int argc, char** argv) {
   auto* tunclaim = task->add_subcommand("unclaim", "free a task, or every task a device holds, for other devices");
   tunclaim->add_option("id", id, "task id");
   tunclaim->add_option("--device", code, "every open task this device holds (e.g. a broken handheld)");
+  auto* devs = app.add_subcommand("devices", "devices seen since wmsd started and the open tasks each holds");
   auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
   auto* invs = app.add_subcommand("invoices", "list invoices");
   auto* inv = app.add_subcommand("invoice", "show an invoice");
@@ -457,6 +458,10 @@ int main(int argc, char** argv) {
                std::cout << "released " << (t ? t->via.array.size : 0) << " task(s); they go to the next device that asks\n";
                print_tasks(t);
              });
+    } else if (*devs) {
+      c.show(c.send(proto::DevicesReq{}, "list devices"), [](const msgpack::object& b) {
+        table(field(b, "devices"), {"device", "user", "last_seen_ms", "idle_s", "tasks_held"});
+      });
     } else if (*excs) {
       c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {
         table(field(b, "exceptions"), {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});

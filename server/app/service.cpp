@@ -1259,7 +1259,7 @@ bool is_query(std::string_view type) {
   for (auto t : {PingReq::k_type, SnapshotReq::k_type, OrdersReq::k_type, OrderShowReq::k_type, WavesReq::k_type,
                  TasksReq::k_type, StockReq::k_type, ExceptionsReq::k_type, InvoicesReq::k_type, InvoiceShowReq::k_type,
                  AuditReq::k_type, PackContentsReq::k_type, ProductsReq::k_type, LocationsReq::k_type,
-                 AccountsReq::k_type, UsersReq::k_type})
+                 AccountsReq::k_type, UsersReq::k_type, DevicesReq::k_type})
     if (t == type) return true;
   return false;
 }
@@ -1285,6 +1285,14 @@ Outcome run_query(const Txn& txn, const Ctx& ctx, std::string_view type, const m
   } catch (const msgpack::type_error&) {
     return Outcome::fail(Status::internal, "a stored record could not be read");
   }
+}
+
+std::map<std::string, std::uint32_t> tasks_held(const Txn& t) {
+  std::map<std::string, std::uint32_t> held;
+  for (const auto& w : released_waves(t, ""))
+    for (auto id : w.tasks)
+      if (Task k = task_by_id(t, id); !k.finished() && !k.claimed_by.empty()) ++held[k.claimed_by];
+  return held;
 }
 
 // Fills the free_tasks index from the task records (a step of upgrade()); gives how many tasks went in.

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,8 @@ Outcome run_query(const store::Txn& txn, const Ctx& ctx, std::string_view type, 
 // counts in a table of their own). Call once at start, in a write transaction, before serving; it returns at once
 // when there is nothing to do. Returns what it did ("" if nothing), for the log.
 std::string upgrade(store::Txn& txn);
+// Device id -> open tasks it has claimed (tasks of released waves).
+std::map<std::string, std::uint32_t> tasks_held(const store::Txn& t);
 
 // Writes the audit record of a mutation (same transaction as the change).
 void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail);

@@ -133,6 +133,11 @@ struct Server::Impl {
   std::string dummy_hash;
   std::chrono::steady_clock::time_point next_hb{};  // serving thread only
   store::IdemStore idem;  // serving thread only (after the constructor)
+  struct Seen {
+    std::string user;
+    std::int64_t at_ms = 0;
+  };
+  std::map<std::string, Seen> last_seen;  // device -> its last request under a valid session (serving thread only)
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync, cfg.max_map_bytes}) {
@@ -448,8 +453,10 @@ struct Server::Impl {
       if (now_ms() - s->created_ms > k_session_ms)
         return reply_error(peer, h.id, Status::unauthenticated, "session expired: log in again");
       ctx = app::Ctx{s->user, s->role, h.dev, now_ms(), [this] { keep_alive(); }};
+      last_seen[h.dev] = Seen{s->user, ctx.now_ms};
       if (!domain::role_allows(ctx.role, type))
         return reply_error(peer, h.id, Status::forbidden, "role " + ctx.role + " may not do '" + type + "'");
+      if (type == proto::DevicesReq::k_type) return reply(peer, devices_reply(t, h.id, ctx.now_ms));
       if (app::is_query(type)) {
         auto o = app::run_query(t, ctx, type, req->body);
         return reply(peer, proto::encode_reply_raw(h.id, o.status, o.error, o.body));
@@ -479,6 +486,24 @@ struct Server::Impl {
     c.handle = std::move(req->handle);
     c.body = req->body;
     pending.push_back(std::move(c));  // at most k_max_batch requests are read before they are committed
+  }
+
+  // The devices seen since start and those holding tasks (from the store), by device id.
+  std::string devices_reply(const store::Txn& t, std::uint64_t id, std::int64_t now) {
+    std::map<std::string, proto::DeviceView> out;
+    for (const auto& [dev, s] : last_seen) out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0};
+    try {
+      for (const auto& [dev, n] : app::tasks_held(t)) {
+        auto& v = out[dev];
+        v.device = dev;
+        v.tasks_held = n;
+      }
+    } catch (const std::exception& e) {
+      return proto::encode_error_reply(id, Status::internal, std::string("a stored record could not be read: ") + e.what());
+    }
+    proto::DevicesRep rep;
+    for (auto& [dev, v] : out) rep.devices.push_back(std::move(v));
+    return proto::encode_reply(id, Status::ok, "", rep);
   }
 
   void on_output() {

@@ -599,6 +599,22 @@ TEST_CASE("a manager frees the tasks a broken handheld holds: the next device ge
   }
   CHECK(site.audit_count("task.unclaim") == 0);
 
+  // The manager sees which device holds what, and when each was last heard from.
+  auto devices = [&] {
+    std::map<std::string, proto::DeviceView> m;
+    for (const auto& d : site.admin->call(proto::DevicesReq{}).as<proto::DevicesRep>().devices) m[d.device] = d;
+    return m;
+  };
+  auto seen = devices();
+  REQUIRE(seen.count("hh-1"));
+  CHECK(seen.at("hh-1").user == "picker1");
+  CHECK(seen.at("hh-1").tasks_held == 2);
+  CHECK(seen.at("hh-1").last_seen_ms > 0);
+  CHECK(seen.at("hh-1").idle_s >= 0);
+  CHECK(seen.at("hh-2").tasks_held == 0);
+  CHECK(hh2->call(proto::DevicesReq{}).status == Status::forbidden);
+  CHECK_THAT(test::run(site.server.wmsctl("devices")).output, Catch::Contains("hh-1") && Catch::Contains("picker1"));
+
   // The shift manager frees what hh-1 still holds, from wmsctl.
   const auto out = test::run(site.server.wmsctl("--user manager task unclaim --device hh-1", "2468"));
   CHECK(out.status == 0);
@@ -609,6 +625,7 @@ TEST_CASE("a manager frees the tasks a broken handheld holds: the next device ge
   CHECK(freed.at(screws.id).picked == 1);  // what was picked stays picked
   CHECK(freed.at(bolts.id).status == "done");
   CHECK(site.audit_count("task.unclaim") == 1);
+  CHECK(devices().at("hh-1").tasks_held == 0);
 
   // hh-2 asks for work and gets both; it picks the 2 screws left, and the order line has all 3.
   const auto got = claim_next(*hh2, 5);

@@ -479,6 +479,25 @@ struct InvoiceShowReq {
   WMS_MSGPACK_MAP(number)
 };
 
+// Devices seen since wmsd started (any request under a valid session) and devices holding open tasks, with the
+// tasks each holds: what a shift manager looks at before `task.unclaim`.
+struct DeviceView {
+  std::string device;
+  std::string user;                 // signed in at its last request ("" if not seen since wmsd started)
+  std::int64_t last_seen_ms = 0;    // 0 = not seen since wmsd started
+  std::int64_t idle_s = -1;         // seconds since then (-1 = not seen)
+  std::uint32_t tasks_held = 0;     // open tasks claimed by it
+  WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held)
+};
+struct DevicesReq {
+  WMS_REQ0("devices", false);
+  WMS_EMPTY_MAP
+};
+struct DevicesRep {
+  std::vector<DeviceView> devices;  // by device id
+  WMS_MSGPACK_MAP(devices)
+};
+
 // ---- master data listings ----------------------------------------------------------------------
 // Products, locations and accounts (office) and users (admin) in code order, from the first code starting with
 // `prefix` (empty = all), at most `limit` rows (1..k_max_list_items); `more` = the listing stopped at the limit
