@@ -46,6 +46,7 @@ constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
 constexpr std::size_t k_max_logins = 1000;  // checked PINs waiting for the next batch (the slow lane takes as many)
 constexpr std::size_t k_max_batch = 2048;   // requests read from the ROUTER before committing what they asked for
 constexpr std::size_t k_max_key_bytes = 128;
+constexpr std::size_t k_max_dev_bytes = 128;  // with the key, an idempotency index key fits LMDB's 511 bytes
 constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
 
 enum class Kind { mutation, login_ok, login_fail, logout };
@@ -137,7 +138,8 @@ struct Server::Impl {
     std::string user;
     std::int64_t at_ms = 0;
   };
-  std::map<std::string, Seen> last_seen;  // device -> its last request under a valid session (serving thread only)
+  std::map<std::string, Seen> last_seen;
+  bool fatal = false;  // the database reported damage: run() ends and throws  // device -> its last request under a valid session (serving thread only)
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync, cfg.max_map_bytes}) {
@@ -226,21 +228,32 @@ struct Server::Impl {
         if (redo) continue;  // the parent aborts on scope exit
         if (!events.empty()) seq = store::meta_u64(parent, "event_seq");
         parent.commit();
-        idem.committed();
       } catch (const store::MapFull&) {
         std::string why;
         if (grow_map(why)) continue;
-        refuse_batch(batch, "storage full, nothing applied: " + why);
+        refuse_batch(batch, "storage full, nothing applied: " + why + "; raise --max-map-mib and restart wmsd");
         return;
       } catch (const std::exception& e) {
+        // Only storage gets here (apply_one answers a request's own failures): the disk, the map, or a damaged
+        // database. Nothing of the batch is applied; devices send it again. A damaged database stops wmsd
+        // (exit 1: restarted by its service manager, or looked at by a person) rather than refusing for ever.
+        const auto* se = dynamic_cast<const store::Error*>(&e);
+        const bool damaged = se && (se->rc == MDB_PANIC || se->rc == MDB_CORRUPTED || se->rc == MDB_PAGE_NOTFOUND ||
+                                    se->rc == MDB_INVALID || se->rc == MDB_VERSION_MISMATCH);
         spdlog::error("storage failure, batch of {} not applied: {}", batch.size(), e.what());
-        refuse_batch(batch, std::string("storage failure, nothing applied: ") + e.what());
+        refuse_batch(batch, std::string("storage failure, nothing applied: ") + e.what() + "; retry later");
+        if (damaged) {
+          spdlog::critical("the database reports damage; wmsd stops");
+          fatal = true;
+          g_stop = true;
+        }
         return;
       }
+      idem.committed();
+      if (seq) last_seq = seq;
       // Replies first: the clients wait on them; subscribers get the events right after.
       for (std::size_t i = 0; i < replies.size(); ++i) reply(batch[i].peer, replies[i]);
       for (auto& e : events) send_frames(pub, {e.topic, e.payload});
-      if (seq) last_seq = seq;
       return;
     }
   }
@@ -262,13 +275,27 @@ struct Server::Impl {
   // A batch that could not be stored is answered `busy`: nothing of it was applied or remembered, so a retry with
   // the same key is safe, and devices keep the scans in their outboxes and send them again after a while.
   void refuse_batch(const std::vector<Cmd>& batch, const std::string& msg) {
-    for (const auto& c : batch) reply_error(c.peer, c.h.id, Status::busy, msg + "; retry later");
+    for (const auto& c : batch) reply_error(c.peer, c.h.id, Status::busy, msg);
   }
 
   // Applies one command inside `parent`. direct: the mutation writes into `parent` itself (no child transaction);
   // gives nullopt instead of an answer when that mutation is refused or fails, as `parent` then holds partial
-  // writes and must be aborted.
+  // writes and must be aborted. A failure that is the request's own (not the storage's: store::Error goes up to
+  // the batch) is answered `internal` for that request alone, so it cannot sink the batch it came in.
   std::optional<std::string> apply_one(store::Txn& parent, Cmd& c, std::vector<app::PubEvent>& events, bool direct) {
+    try {
+      return apply_one_unguarded(parent, c, events, direct);
+    } catch (const store::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (direct) return std::nullopt;  // done again in a child transaction, then answered below
+      spdlog::error("{} from {} failed: {}", c.h.type, c.ctx.device, e.what());
+      return proto::encode_error_reply(c.h.id, Status::internal, std::string("internal error: ") + e.what());
+    }
+  }
+
+  std::optional<std::string> apply_one_unguarded(store::Txn& parent, Cmd& c, std::vector<app::PubEvent>& events,
+                                                 bool direct) {
     switch (c.kind) {
       case Kind::login_ok:
       case Kind::login_fail: return apply_login(parent, c);
@@ -288,26 +315,13 @@ struct Server::Impl {
     }
     app::Outcome o;
     if (direct) {
-      try {
-        o = app::apply_mutation(parent, c.ctx, c.h.type, c.body, events);
-      } catch (const store::Error&) {
-        throw;
-      } catch (const std::exception&) {
-        return std::nullopt;  // logged when the general way meets it again
-      }
+      o = app::apply_mutation(parent, c.ctx, c.h.type, c.body, events);  // an exception: see apply_one
       if (o.status != Status::ok) return std::nullopt;
       app::write_audit(parent, c.ctx, c.h.type, o.audit);
     } else {
       store::Txn child(env, store::Txn::Mode::write, &parent);
       std::vector<app::PubEvent> local;
-      try {
-        o = app::apply_mutation(child, c.ctx, c.h.type, c.body, local);
-      } catch (const store::Error&) {
-        throw;  // disk or map: the whole batch is retried or refused
-      } catch (const std::exception& e) {
-        spdlog::error("{} from {} failed: {}", c.h.type, c.ctx.device, e.what());
-        return proto::encode_error_reply(c.h.id, Status::internal, std::string("internal error: ") + e.what());
-      }
+      o = app::apply_mutation(child, c.ctx, c.h.type, c.body, local);  // an exception aborts the child: see apply_one
       if (o.status == Status::ok) {
         app::write_audit(child, c.ctx, c.h.type, o.audit);
         child.commit();
@@ -434,6 +448,9 @@ struct Server::Impl {
     const bool known = type == "login" || type == "logout" || type == "backup" || app::is_mutation(type) || app::is_query(type);
     if (!known) return reply_error(peer, h.id, Status::unknown_type, "unknown message type '" + type + "'");
     if (h.dev.empty()) return reply_error(peer, h.id, Status::bad_request, "missing device id 'dev'");
+    if (h.dev.size() > k_max_dev_bytes)
+      return reply_error(peer, h.id, Status::bad_request,
+                         "device id longer than " + std::to_string(k_max_dev_bytes) + " bytes");
     if (type == proto::LoginReq::k_type) {
       std::string e;
       auto r = proto::decode_body<proto::LoginReq>(req->body, &e);
@@ -558,9 +575,10 @@ struct Server::Impl {
       }
     }
     spdlog::info("wmsd stopping");
-    commit_pending();
+    if (!fatal) commit_pending();
     slow_q.close();
     if (slow.joinable()) slow.join();
+    if (fatal) throw std::runtime_error("stopped: the database reports damage (restore the last backup)");
     on_output();  // backup replies and busy answers of the slow lane, and PINs it checked meanwhile
     commit_pending();
   }

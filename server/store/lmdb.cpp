@@ -117,7 +117,12 @@ void Txn::abort() {
   txn_ = nullptr;
 }
 
+namespace {
+bool storable(std::string_view key) { return !key.empty() && key.size() <= k_max_key_bytes; }
+}  // namespace
+
 std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
+  if (!storable(key)) return std::nullopt;
   MDB_val k = val(key), v{};
   int rc = mdb_get(txn_, env_.dbi(t), &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
@@ -126,11 +131,15 @@ std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
 }
 
 void Txn::put(Table t, std::string_view key, std::string_view value) {
+  if (!storable(key))
+    throw BadKey(std::string("a key of ") + std::to_string(key.size()) + " bytes cannot be stored in " + table_name(t) +
+                 " (1 to " + std::to_string(k_max_key_bytes) + ")");
   MDB_val k = val(key), v = val(value);
   check(mdb_put(txn_, env_.dbi(t), &k, &v, 0), "mdb_put");
 }
 
 bool Txn::del(Table t, std::string_view key) {
+  if (!storable(key)) return false;
   MDB_val k = val(key);
   int rc = mdb_del(txn_, env_.dbi(t), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
@@ -148,6 +157,7 @@ struct Cursor {
 
 void Txn::scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
                bool reverse) const {
+  if (prefix.size() > k_max_key_bytes) return;  // no stored key starts with it
   Cursor cur(txn_, env_.dbi(t));
   MDB_val k{}, v{};
   int rc;
@@ -314,8 +324,13 @@ void IdemStore::prune(Txn& txn, std::int64_t now_ms) {
   for (std::uint64_t n = pruned_ + 1; n <= upto; ++n) {
     auto r = txn.get(Table::idem_replies, be64(n));
     if (!r) continue;
-    const auto e = parse_log(*r);
-    const std::string k = key2(e.device, e.key);  // copied: the views point into the page the deletes change
+    std::string k;  // copied: the views point into the page the deletes change
+    try {
+      const auto e = parse_log(*r);
+      k = key2(e.device, e.key);
+    } catch (const std::runtime_error&) {
+      // an entry that cannot be read has no index entry to find; it goes all the same
+    }
     if (auto v = txn.get(Table::idem, k); v && v->size() >= 17 && (*v)[0] == k_idem_v2 && from_be64(v->substr(9, 8)) == n)
       txn.del(Table::idem, k);
     txn.del(Table::idem_replies, be64(n));

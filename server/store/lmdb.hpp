@@ -46,6 +46,12 @@ struct EnvOptions {
   bool no_sync = false;  // benchmarks only: acknowledged data would not survive a power cut
   std::size_t max_map_bytes = 0;  // grow() stops here (0 = no limit but the machine's)
 };
+// Raised by Txn::put for a key LMDB cannot hold (empty, or longer than k_max_key_bytes): a fault of the request
+// that brought it, not of the storage. get() and del() find nothing under such a key.
+struct BadKey : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+inline constexpr std::size_t k_max_key_bytes = 511;  // LMDB's default build
 // Raised by Env::grow() when the map is at max_map_bytes already.
 struct MapLimit : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -95,6 +95,32 @@ TEST_CASE("malformed, truncated, oversized and unknown-version messages get an e
   CHECK(s.on_hand == 40);
 }
 
+TEST_CASE("codes the store cannot hold are refused as the request's own fault, and the batch goes on") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  // An empty or huge code is not found (it used to fail the whole batch as a storage failure).
+  proto::OrderConfirmReq empty;
+  CHECK(admin->call(empty).status == Status::not_found);
+  proto::OrderConfirmReq huge;
+  huge.ref = std::string(600, 'R');
+  CHECK(admin->call(huge).status == Status::not_found);
+  CHECK(admin->call(proto::ReceiveReq{std::string(600, 'S'), "A01-01-A", 1, ""}).status == Status::not_found);
+  proto::ProductsReq long_prefix;
+  long_prefix.prefix = std::string(600, 'P');
+  auto listed = admin->call(long_prefix);
+  REQUIRE(listed.ok());
+  CHECK(listed.as<proto::ProductsRep>().products.empty());
+  // A device id too long to key its idempotency records is refused before it reaches a batch.
+  client::Connection longdev(server.endpoint(), std::string(200, 'd'), {2000, 1});
+  auto r = longdev.login("admin", "1234");
+  CHECK(r.status == Status::bad_request);
+  CHECK_THAT(r.error, Catch::Contains("device id longer than 128 bytes"));
+  // The server kept serving and applied what was valid.
+  REQUIRE(admin->call(proto::ReceiveReq{"SKU-1001", "A01-01-A", 2, ""}).ok());
+  CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 42);
+}
+
 TEST_CASE("roles are enforced on every request and repeated wrong PINs lock the user") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

@@ -386,3 +386,23 @@ TEST_CASE("idempotency answers older than the retention are forgotten in slices,
   CHECK(keep.pruned_upto() == merged);
   CHECK(keep.get(t, dev(next - 1), key(next - 1)));
 }
+
+TEST_CASE("a key LMDB cannot hold is found nowhere and refused on write as the request's fault, not the store's") {
+  Dir d;
+  Env env(d.p.string());
+  Txn t(env, Txn::Mode::write);
+  const std::string huge(k_max_key_bytes + 1, 'x');
+  CHECK_FALSE(t.get(Table::orders, ""));
+  CHECK_FALSE(t.get(Table::orders, huge));
+  CHECK_FALSE(t.del(Table::orders, ""));
+  CHECK_FALSE(t.del(Table::orders, huge));
+  CHECK_THROWS_AS(t.put(Table::orders, "", "v"), BadKey);
+  CHECK_THROWS_AS(t.put(Table::orders, huge, "v"), BadKey);
+  std::size_t n = 0;
+  t.scan(Table::orders, huge, [&](std::string_view, std::string_view) { return ++n, true; });
+  CHECK(n == 0);
+  const std::string longest(k_max_key_bytes, 'y');
+  t.put(Table::orders, longest, "v");  // the longest that fits
+  CHECK(t.get(Table::orders, longest) == std::optional<std::string_view>("v"));
+  t.commit();
+}
