@@ -136,6 +136,12 @@ class Machine {
       s_.location_scan.clear();
       s_.step = PickStep::location;
     }
+    // The task a short was being reported for is gone (freed, taken, cancelled): the short screen closes with it,
+    // so its reason cannot be sent for the next task.
+    if (s_.screen == Screen::short_pick) {
+      s_.short_reason.reset();
+      s_.screen = Screen::pick;
+    }
     if (s_.screen == Screen::pick || s_.screen == Screen::idle) s_.screen = t ? Screen::pick : Screen::idle;
   }
 
@@ -148,6 +154,7 @@ class Machine {
       auto it = s_.tasks.find(id);
       if (it == s_.tasks.end() || finished(it->second) || s_.remaining(it->second) <= 0) continue;
       if (!it->second.claimed_by.empty() && !mine(it->second)) continue;
+      if (it->second.claimed_by.empty() && s_.relieved.count(id)) continue;  // freed by the shift manager
       kept.push_back(id);
     }
     s_.route = std::move(kept);
@@ -164,7 +171,7 @@ class Machine {
         if (std::find(s_.route.begin(), s_.route.end(), id) != s_.route.end()) continue;
         if (mine(t)) {
           cand.push_back(&t);
-        } else if (t.claimed_by.empty()) {
+        } else if (t.claimed_by.empty() && !s_.relieved.count(id)) {
           free_work = true;
           if (!s_.online) cand.push_back(&t);
         }
@@ -201,6 +208,9 @@ class Machine {
         r.mode = mode;
         r.count = static_cast<std::uint32_t>(k_route_ahead - s_.route.size());
         r.wave = wave;
+        // The most recent ones if there are more than the server takes.
+        for (auto it = s_.relieved.rbegin(); it != s_.relieved.rend() && r.skip.size() < proto::k_max_claim_skip; ++it)
+          r.skip.push_back(*it);
         s_.claim_next_out = true;
         out_.push_back(SendClaimNext{tag(), r});
       }
@@ -651,6 +661,7 @@ class Machine {
     if (!same_user) {
       s_.route.clear();
       s_.totes.clear();
+      s_.relieved.clear();
     }
     clear_banner();
     s_.screen = Screen::idle;
@@ -686,7 +697,7 @@ class Machine {
                                              e.task.claimed_by.empty() && !finished(e.task)) {
       auto c = s_.confirmed.find(e.task.id);
       if (c == s_.confirmed.end() || c->second <= e.task.picked) {
-        s_.route.erase(std::remove(s_.route.begin(), s_.route.end(), e.task.id), s_.route.end());
+        s_.relieved.insert(e.task.id);  // refresh_route below takes it off the route
         info("TASK RELEASED", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") was given back by the shift manager.");
       }
     }

@@ -92,6 +92,9 @@ struct State {
   // Online the server hands out work: one task.claim_next at a time. After an empty answer the device asks again
   // only when new free work shows up (a released or re-allocated task, a snapshot).
   bool claim_next_out = false, claim_next_dry = false;
+  // Tasks the shift manager took off this device (task.unclaim) while this user is signed in: never claimed back
+  // by name, and sent as task.claim_next's `skip`, so the freed work goes to another device.
+  std::set<std::uint64_t> relieved;
 
   // Current pick.
   PickStep step = PickStep::location;

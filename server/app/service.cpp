@@ -592,6 +592,9 @@ Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq
     refuse(Status::forbidden, "a " + ctx.role + " does not take " + r.mode + " work");
   if (r.count < 1 || r.count > proto::k_max_claim_next)
     refuse(Status::invalid, "count must be 1 to " + std::to_string(proto::k_max_claim_next) + ", got " + std::to_string(r.count));
+  if (r.skip.size() > proto::k_max_claim_skip)
+    refuse(Status::invalid, "skip lists at most " + std::to_string(proto::k_max_claim_skip) + " tasks");
+  const std::set<std::uint64_t> skip(r.skip.begin(), r.skip.end());
   // The index gives the released waves of the mode, oldest first, and the free tasks of each in walk order.
   std::vector<std::uint64_t> waves;
   t.scan(Table::released_waves, "", [&](std::string_view k, std::string_view m) {
@@ -602,10 +605,18 @@ Outcome do_task_claim_next(Txn& t, const Ctx& ctx, const proto::TaskClaimNextReq
   proto::TaskClaimNextRep rep;
   for (auto w : waves) {
     std::vector<std::uint64_t> ids;  // collected first: no writes under an open cursor
+    std::vector<std::string> stale;  // index entries of tasks that are not free (cannot happen; mended if it does)
     t.scan(Table::free_tasks, store::be64(w), [&](std::string_view k, std::string_view) {
-      ids.push_back(store::from_be64(k.substr(16)));
+      const auto id = store::from_be64(k.substr(16));
+      if (skip.count(id)) return true;
+      auto task = store::get_as<Task>(t, Table::tasks, store::be64(id));
+      if (!task || task->finished() || !task->claimed_by.empty())
+        stale.emplace_back(k);
+      else
+        ids.push_back(id);
       return rep.tasks.size() + ids.size() < r.count;
     });
+    for (const auto& k : stale) t.del(Table::free_tasks, k);
     for (auto id : ids) {
       Task k = task_by_id(t, id);
       k.claimed_by = ctx.device;

@@ -523,11 +523,13 @@ TEST_CASE("task.claim_next gives the preferred wave first, then the oldest wave,
   REQUIRE(site.admin->call(rel).ok());
   auto hh1 = test::login(site.server, "picker1", "1111", "hh-1");
   auto hh2 = test::login(site.server, "picker2", "2222", "hh-2");
-  auto claim_next = [](client::Connection& c, std::uint32_t count, std::uint64_t wave) {
+  auto claim_next = [](client::Connection& c, std::uint32_t count, std::uint64_t wave,
+                       std::vector<std::uint64_t> skip = {}) {
     proto::TaskClaimNextReq r;
     r.mode = "parcel";
     r.count = count;
     r.wave = wave;
+    r.skip = std::move(skip);
     auto rep = c.call(r);
     REQUIRE(rep.ok());
     std::vector<std::string> got;
@@ -535,13 +537,19 @@ TEST_CASE("task.claim_next gives the preferred wave first, then the oldest wave,
     return got;
   };
   using V = std::vector<std::string>;
-  // No preference: the older wave first, although the newer one has the lowest walk sequence.
-  CHECK(claim_next(*hh1, 1, 0) == V{"SO-A SKU-2001"});
+  // No preference: the older wave first, although the newer one has the lowest walk sequence; a task the device
+  // asks to skip (one taken off it) is passed over.
+  const auto first = site.task("SO-A", "SKU-2001").id;
+  CHECK(claim_next(*hh1, 1, 0, {first}) == V{"SO-A SKU-2002"});
   // The preferred wave first.
   CHECK(claim_next(*hh2, 1, newer) == V{"SO-C SKU-1002"});
   // What is left, in walk order; the preferred wave has nothing left, so the older one follows.
-  CHECK(claim_next(*hh2, 5, newer) == V{"SO-A SKU-2002", "SO-B SKU-3001"});
+  CHECK(claim_next(*hh2, 5, newer) == V{"SO-A SKU-2001", "SO-B SKU-3001"});
   CHECK(claim_next(*hh1, 5, 0).empty());
+  proto::TaskClaimNextReq too_many;
+  too_many.mode = "parcel";
+  too_many.skip.assign(proto::k_max_claim_skip + 1, 1);
+  CHECK(hh1->call(too_many).status == Status::invalid);
 }
 
 TEST_CASE("a manager frees the tasks a broken handheld holds: the next device gets them, what was picked stays") {

@@ -79,7 +79,9 @@ std::vector<Command> step(State& s, const Event& e) {
       a.type = "task.claim_next";
       std::vector<proto::TaskView> free;
       for (const auto& [id, t] : s.tasks)
-        if (t.claimed_by.empty() && t.mode == n->req.mode && t.status == "open") free.push_back(t);
+        if (t.claimed_by.empty() && t.mode == n->req.mode && t.status == "open" &&
+            std::find(n->req.skip.begin(), n->req.skip.end(), id) == n->req.skip.end())
+          free.push_back(t);
       std::sort(free.begin(), free.end(), [](const auto& x, const auto& y) { return x.walk_seq < y.walk_seq; });
       a.claimed_next.emplace();
       for (std::size_t k = 0; k < free.size() && k < n->req.count; ++k) a.claimed_next->tasks.push_back(grant(free[k]));
@@ -342,15 +344,16 @@ TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it
     t.picked = picked;
     return t;
   };
-  // (next, not step: no stand-in server hands the freed task straight back.)
-  // Task 2 was not started here: it leaves the route and the picker is told why.
-  next(s, TaskPushed{11, "task.updated", freed(s.tasks.at(2), 0)});
+  // Task 2 was not started here: it leaves the route and the picker is told why. It does not count as free work
+  // for this device, so the device does not ask for it back.
+  auto cmds = step(s, TaskPushed{11, "task.updated", freed(s.tasks.at(2), 0)});
   CHECK(s.route == std::vector<std::uint64_t>{1});
   CHECK(s.banner.title == "TASK RELEASED");
   CHECK_THAT(s.banner.detail, Catch::Contains("A01-02"));
+  CHECK(find_all<SendClaimNext>(cmds).empty());
   // Task 1's 3 units still wait in the outbox (the server's picked is 0): it stays, the pick claims it again.
   s.banner = {};
-  next(s, TaskPushed{12, "task.updated", freed(s.tasks.at(1), 0)});
+  step(s, TaskPushed{12, "task.updated", freed(s.tasks.at(1), 0)});
   CHECK(s.route == std::vector<std::uint64_t>{1});
   CHECK(s.banner.title.empty());
   CHECK(s.remaining(*s.current()) == 2);
@@ -358,10 +361,39 @@ TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it
   auto mine = s.tasks.at(1);
   mine.claimed_by = "hh-1";
   mine.picked = 3;
-  next(s, TaskPushed{13, "task.updated", mine});
-  next(s, TaskPushed{14, "task.updated", freed(s.tasks.at(1), 3)});
+  step(s, TaskPushed{13, "task.updated", mine});
+  step(s, TaskPushed{14, "task.updated", freed(s.tasks.at(1), 3)});
   CHECK(s.route.empty());
   CHECK(s.banner.title == "TASK RELEASED");
+  // New work: the device asks for it and tells the server to skip the tasks taken off it (step's stand-in server
+  // honours `skip` as wmsd does, so task 4 comes, not 1 or 2).
+  cmds = step(s, TaskPushed{15, "task.released", task(4, "A01-04", 40, "SKU-4", "4006380010031", 1)});
+  REQUIRE(find_all<SendClaimNext>(cmds).size() == 1);
+  CHECK(find_all<SendClaimNext>(cmds)[0]->req.skip == std::vector<std::uint64_t>{2, 1});
+  CHECK(s.route == std::vector<std::uint64_t>{4});
+  // Offline the device claims free work by name, but not what was taken off it.
+  next(s, Link{false, 0});
+  cmds = next(s, TaskPushed{16, "task.released", task(3, "A01-03", 30, "SKU-3", "4006380010024", 1)});
+  REQUIRE(find_all<SendClaim>(cmds).size() == 1);
+  CHECK(find_all<SendClaim>(cmds)[0]->req.task == 3);
+  CHECK(s.route == std::vector<std::uint64_t>{4, 3});  // behind the current task
+}
+
+TEST_CASE("a short pick being reported closes when its task is freed - its reason is not sent for the next task", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  step(s, Tap{Button::short_pick});
+  REQUIRE(s.screen == Screen::short_pick);
+  step(s, Tap{Button::reason_empty});
+  auto freed = s.tasks.at(1);
+  freed.claimed_by.clear();
+  freed.status = "open";
+  step(s, TaskPushed{11, "task.updated", freed});
+  CHECK(s.screen == Screen::pick);
+  REQUIRE(s.current());
+  CHECK(s.current()->id == 2);
+  CHECK_FALSE(s.short_reason);
+  auto cmds = step(s, Tap{Button::confirm});
+  CHECK(find_all<SendShort>(cmds).empty());
 }
 
 TEST_CASE("a GS1 count on the product label is the quantity - more than is left is an over-pick", "[terminal]") {

@@ -333,9 +333,11 @@ struct TaskClaimNextReq {
   std::string mode;                 // parcel | pallet
   std::uint32_t count = 1;          // 1..k_max_claim_next
   std::uint64_t wave = 0;           // preferred wave (the one the device is working), 0 = none
-  WMS_MSGPACK_MAP(mode, count, wave)
+  std::vector<std::uint64_t> skip;  // tasks not to hand out to this device (freed from it); at most k_max_claim_skip
+  WMS_MSGPACK_MAP(mode, count, wave, skip)
 };
 inline constexpr std::uint32_t k_max_claim_next = 50;
+inline constexpr std::size_t k_max_claim_skip = 200;
 struct TaskClaimNextRep {
   std::vector<TaskView> tasks;      // claimed by this device now, in the order to walk them; empty = no work
   WMS_MSGPACK_MAP(tasks)
