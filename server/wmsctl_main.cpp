@@ -204,9 +204,14 @@ struct Cli {
                     << ": " << text(e, "message") << "\n";
         }
     }
-    if (json_out) {
+    if (json_out) {  // the refusal itself, and the body when it has one (an import's row errors)
+      std::cout << "{\"status\":";
+      json_string(std::cout, wms::proto::to_string(r.status));
+      std::cout << ",\"error\":";
+      json_string(std::cout, r.error);
+      std::cout << ",\"body\":";
       json(std::cout, r.body);
-      std::cout << "\n";
+      std::cout << "}\n";
     }
     std::exit(1);
   }

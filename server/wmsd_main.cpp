@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   CLI11_PARSE(cli, argc, argv);
+  if (max_map_mib) map_mib = std::min(map_mib, max_map_mib);  // a new folder's map starts within the limit
 
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -137,7 +138,6 @@ int main(int argc, char** argv) {
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       seed_demo(env, assets);
     }
-    if (max_map_mib && max_map_mib < map_mib) throw std::runtime_error("--max-map-mib is below --map-mib");
     wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20, idem_days});
     std::signal(SIGTERM, [](int) { wms::net::Server::stop_from_signal(); });
     std::signal(SIGINT, [](int) { wms::net::Server::stop_from_signal(); });

@@ -1184,6 +1184,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == OrdersReq::k_type) {
     auto r = body_as<OrdersReq>(body);
+    if (!r.status.empty() && r.status != "entered" && r.status != "confirmed" && r.status != "cancelled" && r.status != "closed")
+      refuse(Status::invalid, "status must be entered, confirmed, cancelled or closed, got '" + r.status + "'");
     OrdersRep rep;
     for (const auto& o : scan_all<Order>(t, Table::orders, [&](const Order& o) { return r.status.empty() || o.status == r.status; }))
       rep.orders.push_back(order_view(o));
@@ -1214,6 +1216,9 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == TasksReq::k_type) {
     auto r = body_as<TasksReq>(body);
+    if (!r.status.empty() && r.status != "open" && r.status != "claimed" && r.status != "done" && r.status != "short" &&
+        r.status != "cancelled")
+      refuse(Status::invalid, "status must be open, claimed, done, short or cancelled, got '" + r.status + "'");
     TasksRep rep;
     auto keep = [&](const Task& k) { return (!r.wave || k.wave == r.wave) && (r.status.empty() || k.status == r.status); };
     for (const auto& k : scan_all<Task>(t, Table::tasks, keep)) rep.tasks.push_back(task_view(t, k));

@@ -556,6 +556,9 @@ struct Server::Impl {
   void run() {
     spdlog::info("wmsd serving requests on {} and events on {} (data {}, event seq {})", cfg.bind, cfg.pub,
                  cfg.data_dir, last_seq);
+    spdlog::info("LMDB map {} MiB ({}); idempotency answers kept {}", env.map_bytes() >> 20,
+                 cfg.max_map_bytes ? "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB" : "grows on demand",
+                 cfg.idem_days ? std::to_string(cfg.idem_days) + " days" : std::string("for ever"));
     while (!g_stop.load()) {
       // Nothing a round can meet stops the serving: a socket error or a failure after a commit is logged, and the
       // requests of that round get no answer (their clients retry with the same key; a committed one gets its

@@ -380,6 +380,14 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK(accounts[3].code == "DIYS");
   CHECK(accounts[3].terms == "prepay");
   CHECK(manager->call(proto::UsersReq{}).status == Status::forbidden);
+  // A refusal under --json is JSON too.
+  const auto refused = test::run(server.wmsctl("--user manager --json users", "2468"));
+  CHECK(refused.status == 1);
+  CHECK_THAT(refused.output, Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users'\""));
+  // Listing filters are checked, not silently matched against nothing.
+  CHECK_THAT(test::run(server.wmsctl("tasks --status bogus")).output,
+             Catch::Contains("invalid: status must be open, claimed, done, short or cancelled, got 'bogus'"));
+  CHECK(test::run(server.wmsctl("orders --status bogus")).status == 1);
   auto picker = test::login(server, "picker1", "1111", "hh-1");
   CHECK(picker->call(proto::ProductsReq{}).status == Status::forbidden);
   auto users = admin->call(proto::UsersReq{});

@@ -331,6 +331,14 @@ TEST_CASE("at --max-map-mib a batch that does not fit is refused busy with nothi
   CHECK(admin2->call_with_key(big, key).ok());  // the stored answer
   CHECK(admin2->call(proto::ReceiveReq{"BULK-19999", "A01-01-A", 2, ""}).ok());
   CHECK(admin2->call(proto::StockReq{"BULK-19999", ""}).as<proto::StockRep>().stock.at(0).on_hand == 2);
+  const auto log = test::read_text(server.log_path());
+  CHECK_THAT(log, Catch::Contains("LMDB map 1 MiB (grows up to 2 MiB)") && Catch::Contains("grows on demand"));
+
+  // The limit alone (below the default start of 64 MiB): a new folder's map starts at the limit.
+  test::TempDir dir2;
+  test::Wmsd capped(dir2.str() + "/data", {"--demo", "--max-map-mib", "16"});
+  CHECK(test::login(capped, "admin", "1234", "office-1")->call(proto::PingReq{}).ok());
+  CHECK_THAT(test::read_text(capped.log_path()), Catch::Contains("LMDB map 16 MiB (grows up to 16 MiB)"));
 }
 
 TEST_CASE("heartbeats keep coming while one batch takes seconds (a users import hashes a PIN per row)") {
