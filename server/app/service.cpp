@@ -1142,15 +1142,18 @@ Rep list_master(const Txn& t, Table table, const proto::MasterListReq& r, std::v
     refuse(Status::invalid, "limit must be 1 to " + std::to_string(proto::k_max_list_items) + ", got " + std::to_string(r.limit));
   Rep rep;
   auto& out = rep.*rows;
-  t.scan(table, r.prefix, [&](std::string_view k, std::string_view v) {
-    if (!r.after.empty() && k <= r.after) return true;
-    if (out.size() == r.limit) {
-      rep.more = true;
-      return false;
-    }
-    out.push_back(view(store::unpack<Rec>(v)));
-    return true;
-  });
+  t.scan(
+      table, r.prefix,
+      [&](std::string_view k, std::string_view v) {
+        if (!r.after.empty() && k <= r.after) return true;  // the scan starts at `after` itself
+        if (out.size() == r.limit) {
+          rep.more = true;
+          return false;
+        }
+        out.push_back(view(store::unpack<Rec>(v)));
+        return true;
+      },
+      false, r.after);
   return rep;
 }
 proto::ProductView product_view(const Product& p) {

@@ -156,14 +156,16 @@ struct Cursor {
 }  // namespace
 
 void Txn::scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
-               bool reverse) const {
+               bool reverse, std::string_view from) const {
   if (prefix.size() > k_max_key_bytes) return;  // no stored key starts with it
   Cursor cur(txn_, env_.dbi(t));
   MDB_val k{}, v{};
   int rc;
   if (!reverse) {
-    k = val(prefix);
-    rc = prefix.empty() ? mdb_cursor_get(cur.c, &k, &v, MDB_FIRST) : mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+    // From the first key with the prefix, or from `from` when that is further on.
+    const std::string_view start = !from.empty() && from.size() <= k_max_key_bytes && from > prefix ? from : prefix;
+    k = val(start);
+    rc = start.empty() ? mdb_cursor_get(cur.c, &k, &v, MDB_FIRST) : mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
     while (rc == MDB_SUCCESS) {
       auto key = view(k);
       if (key.substr(0, prefix.size()) != prefix) break;

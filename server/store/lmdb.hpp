@@ -99,9 +99,10 @@ class Txn {
   bool del(Table t, std::string_view key);
 
   // Calls fn(key, value) for each entry whose key starts with `prefix`, in key order (or reverse);
-  // fn returns false to stop. Views are valid only inside fn.
+  // fn returns false to stop. Views are valid only inside fn. Forward scans may start at `from` (the first key
+  // not below it) instead of the prefix's first key.
   void scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
-            bool reverse = false) const;
+            bool reverse = false, std::string_view from = {}) const;
 
  private:
   const Env& env_;

@@ -84,6 +84,14 @@ TEST_CASE("prefix scans visit exactly the keys with the prefix, forwards and bac
   int n = 0;
   t.scan(Table::stock, "", [&](std::string_view, std::string_view) { return ++n < 4; });
   CHECK(n == 4);  // stops when asked
+  // A forward scan can start further on (a listing's next page), never before the prefix.
+  std::vector<std::string> from;
+  auto collect = [&](std::string_view, std::string_view v) { return from.emplace_back(v), true; };
+  t.scan(Table::stock, key2("A", ""), collect, false, key2("A", "L2"));
+  CHECK(from == std::vector<std::string>{"L2", "L3"});
+  from.clear();
+  t.scan(Table::stock, key2("B", ""), collect, false, key2("A", "L2"));  // `from` below the prefix: ignored
+  CHECK(from == std::vector<std::string>{"L1", "L2", "L3"});
 }
 
 TEST_CASE("sequences count up from one and survive a commit") {
