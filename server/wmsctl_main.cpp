@@ -395,7 +395,7 @@ int main(int argc, char** argv) {
     c.connect();
     if (*imp) {
       auto r = c.send(proto::ImportReq{kind, read_file(file)}, "import " + kind + " from " + file);
-      c.show(r, [&](const msgpack::object& b) { std::cout << "imported " << text(b, "rows") << " " << kind << " rows\n"; });
+      c.show(r, [&](const msgpack::object& b) { std::cout << "imported " << text(b, "rows") << " row(s) of " << kind << "\n"; });
     } else if (*orders) {
       c.show(c.send(proto::OrdersReq{status}, "list orders"),
              [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode"}); });
@@ -430,7 +430,7 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "cancel order " + ref), print_order);
     } else if (*alloc) {
       c.show(c.send(proto::AllocateReq{}, "allocate backorders"), [](const msgpack::object& b) {
-        std::cout << "allocated " << text(b, "units") << " units on " << text(b, "lines") << " backorder lines\n";
+        std::cout << "allocated " << text(b, "units") << " unit(s) on " << text(b, "lines") << " backorder line(s)\n";
       });
     } else if (*waves) {
       c.show(c.send(proto::WavesReq{}, "list waves"), [](const msgpack::object& b) {
