@@ -175,7 +175,7 @@ void Txn::scan(Table t, std::string_view prefix, const std::function<bool(std::s
   } else {
     // Position after the last key with the prefix: the prefix followed by 0xFF.. bytes, then step back.
     std::string upper(prefix);
-    upper.append(64, '\xff');
+    upper.append(std::min<std::size_t>(64, k_max_key_bytes - prefix.size()), '\xff');
     k = val(upper);
     rc = prefix.empty() ? mdb_cursor_get(cur.c, &k, &v, MDB_LAST) : mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
     if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur.c, &k, &v, MDB_LAST);
@@ -318,7 +318,8 @@ void IdemStore::mark_hour(Txn& txn, std::int64_t now_ms) {
 void IdemStore::prune(Txn& txn, std::int64_t now_ms) {
   // Answers logged before the newest mark at or before the cutoff hour are older than the retention. Only merged
   // ones go: the tail stays whole (it is short and the restart reads it from the log).
-  auto m = marks_.upper_bound((now_ms - retention_ms_) / k_hour_ms);
+  const std::int64_t cutoff_hour = (now_ms - retention_ms_) / k_hour_ms;
+  auto m = marks_.upper_bound(cutoff_hour);
   if (m == marks_.begin()) return;
   const std::uint64_t limit = std::min(std::prev(m)->second - 1, merged_);
   if (limit <= pruned_) return;
@@ -337,9 +338,14 @@ void IdemStore::prune(Txn& txn, std::int64_t now_ms) {
       txn.del(Table::idem, k);
     txn.del(Table::idem_replies, be64(n));
   }
-  // A mark whose first number is forgotten has done its work.
+  // A mark at or before the cutoff hour whose first number is forgotten has done its work. Later marks stay, even
+  // when no answer came since (their first number is then forgotten too): dropping the current hour's mark would
+  // let mark_hour() set it again further on, and answers of this hour would count as older.
   for (const auto& [hour, first] : marks_)
-    if (first <= upto + 1) txn.del(Table::idem_marks, be64(static_cast<std::uint64_t>(hour)));
+    if (hour <= cutoff_hour && first <= upto + 1) {
+      txn.del(Table::idem_marks, be64(static_cast<std::uint64_t>(hour)));
+      staged_unmarked_.push_back(hour);
+    }
   set_meta_u64(txn, k_pruned, upto);
   staged_pruned_ = upto;
 }
@@ -349,6 +355,7 @@ void IdemStore::begin(Txn& txn, std::int64_t now_ms) {
   staged_merge_upto_ = 0;
   staged_mark_.reset();
   staged_pruned_ = 0;
+  staged_unmarked_.clear();
   if (now_ms > 0) {
     mark_hour(txn, now_ms);
     if (retention_ms_ > 0) prune(txn, now_ms);
@@ -362,8 +369,11 @@ void IdemStore::begin(Txn& txn, std::int64_t now_ms) {
   std::uint64_t upto = 0;
   for (const auto& [k, ref] : tail_) {  // std::map: key order, so each device's run is written in one place
     if (ref.n > cutoff) continue;
-    txn.put(Table::idem, k, ref.index);
     upto = std::max(upto, ref.n);
+    // A key too long for the index (a device id from before ids were limited) stays findable in the log only until
+    // this merge; refusing every batch for it would be worse.
+    if (k.size() > k_max_key_bytes) continue;
+    txn.put(Table::idem, k, ref.index);
   }
   if (!upto) return;
   set_meta_u64(txn, k_merged, upto);
@@ -400,10 +410,9 @@ void IdemStore::put(Txn& txn, std::string_view device, std::string_view key, con
 }
 
 void IdemStore::committed() {
-  if (staged_pruned_) {
-    std::erase_if(marks_, [&](const auto& kv) { return kv.second <= staged_pruned_ + 1; });
-    pruned_ = staged_pruned_;
-  }
+  for (auto hour : staged_unmarked_) marks_.erase(hour);
+  staged_unmarked_.clear();
+  if (staged_pruned_) pruned_ = staged_pruned_;
   if (staged_mark_) marks_[staged_mark_->first] = staged_mark_->second;
   staged_mark_.reset();
   staged_pruned_ = 0;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <lmdb.h>
 #include <msgpack.hpp>
@@ -195,6 +196,7 @@ class IdemStore {
   std::optional<std::pair<std::int64_t, std::uint64_t>> staged_mark_;
   std::uint64_t pruned_ = 0;             // log numbers up to this one are forgotten
   std::uint64_t staged_pruned_ = 0;
+  std::vector<std::int64_t> staged_unmarked_;  // marks the open transaction deleted
   void mark_hour(Txn& txn, std::int64_t now_ms);
   void prune(Txn& txn, std::int64_t now_ms);
 };

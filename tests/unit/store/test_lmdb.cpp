@@ -414,3 +414,42 @@ TEST_CASE("a key LMDB cannot hold is found nowhere and refused on write as the r
   CHECK(t.get(Table::orders, longest) == std::optional<std::string_view>("v"));
   t.commit();
 }
+
+TEST_CASE("after a quiet stretch, forgetting old answers keeps the current hour's mark, so its answers stay") {
+  Dir d;
+  constexpr std::int64_t hour = IdemStore::k_hour_ms;
+  const std::int64_t t0 = 1'790'000'000'000 / hour * hour;
+  auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
+  auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
+  Env env(d.p.string());
+  IdemStore idem;
+  idem.set_retention(2 * hour);
+  {
+    Txn t(env, Txn::Mode::read);
+    idem.load(t);
+  }
+  std::size_t next = 0;
+  auto batch = [&](std::int64_t now, std::size_t n) {
+    Txn t(env, Txn::Mode::write);
+    idem.begin(t, now);
+    for (std::size_t j = 0; j < n; ++j, ++next) idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
+    t.commit();
+    idem.committed();
+  };
+  for (int i = 0; i < 47; ++i) batch(t0 + 1000, 100);  // hour 0: more than k_merge_every answers
+  const std::size_t old = next;
+  batch(t0 + hour + 5, 0);                                            // hour 1: a write with no answers
+  // Hour 5, after a quiet stretch: many answers, so hour 0's are all merged and then forgotten.
+  const std::size_t first_new = next;
+  for (int i = 0; i < 60; ++i) batch(t0 + 5 * hour + 60'000 + i, 100);
+  for (int i = 0; i < 400 && idem.pruned_upto() < old; ++i) batch(t0 + 5 * hour + 120'000, 0);
+  REQUIRE(idem.pruned_upto() == old);
+  {
+    Txn t(env, Txn::Mode::read);
+    CHECK(t.get(Table::idem_marks, be64(static_cast<std::uint64_t>(t0 / hour + 5))));  // hour 5's mark stays
+  }
+  // Two hours and a bit after hour 5 began, hour 5's answers are not yet older than the retention: all still found.
+  for (int i = 0; i < 50; ++i) batch(t0 + 7 * hour + 5 + i, 0);
+  Txn t(env, Txn::Mode::read);
+  for (std::size_t j = first_new; j < next; ++j) REQUIRE(idem.get(t, dev(j), key(j)));
+}
