@@ -117,10 +117,12 @@ int main(int argc, char** argv) {
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   CLI11_PARSE(cli, argc, argv);
-  if (max_map_mib) map_mib = std::min(map_mib, max_map_mib);  // a new folder's map starts within the limit
+  const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
+  if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit
 
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (map_above_limit) spdlog::warn("--map-mib is above --max-map-mib: a new data folder starts at {} MiB", map_mib);
   try {
     int lock_fd = lock_data_dir(data);
     (void)lock_fd;

@@ -208,7 +208,7 @@ class Machine {
         r.mode = mode;
         r.count = static_cast<std::uint32_t>(k_route_ahead - s_.route.size());
         r.wave = wave;
-        // The most recent ones if there are more than the server takes.
+        // The newest tasks (highest ids) if there are more than the server takes.
         for (auto it = s_.relieved.rbegin(); it != s_.relieved.rend() && r.skip.size() < proto::k_max_claim_skip; ++it)
           r.skip.push_back(*it);
         s_.claim_next_out = true;
@@ -224,6 +224,7 @@ class Machine {
   void upsert(const TaskView& t) {
     if (finished(t)) {
       s_.tasks.erase(t.id);
+      s_.relieved.erase(t.id);
     } else {
       s_.tasks[t.id] = t;
     }
@@ -674,6 +675,7 @@ class Machine {
     std::map<std::uint64_t, TaskView> fresh;
     for (const auto& t : e.rep.tasks)
       if (!finished(t)) fresh[t.id] = t;
+    for (const auto& [id, t] : fresh) note_if_freed(t);  // freed while this device did not hear the events
     s_.claim_next_dry = false;
     s_.online = true;  // the server just answered: free work is asked for, not claimed by name
     s_.tasks = std::move(fresh);
@@ -691,18 +693,21 @@ class Machine {
     if (held && !e.task.claimed_by.empty() && e.task.claimed_by != s_.device && s_.confirmed.count(e.task.id) == 0)
       info("TASK TAKEN", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") went to another device.");
     if (held && e.type == "task.cancelled") info("TASK CANCELLED", e.task.order_ref + " " + e.task.sku + " at " + e.task.location + " is no longer needed.");
-    // A manager freed a task this device held (task.unclaim): it leaves the route, unless picks of it still wait in
-    // the outbox (they claim it again when the server applies them).
-    if (auto old = s_.tasks.find(e.task.id); held && old != s_.tasks.end() && mine(old->second) &&
-                                             e.task.claimed_by.empty() && !finished(e.task)) {
-      auto c = s_.confirmed.find(e.task.id);
-      if (c == s_.confirmed.end() || c->second <= e.task.picked) {
-        s_.relieved.insert(e.task.id);  // refresh_route below takes it off the route
-        info("TASK RELEASED", "Task " + std::to_string(e.task.id) + " (" + e.task.location + ") was given back by the shift manager.");
-      }
-    }
+    note_if_freed(e.task);
     upsert(e.task);
     refresh_route();
+  }
+
+  // A manager freed a task this device held (task.unclaim), as an event or a snapshot shows it: it leaves the route
+  // (refresh_route) and is not claimed back, unless picks of it still wait in the outbox (they claim it again when
+  // the server applies them).
+  void note_if_freed(const TaskView& now) {
+    const bool held = std::find(s_.route.begin(), s_.route.end(), now.id) != s_.route.end();
+    auto old = s_.tasks.find(now.id);
+    if (!held || old == s_.tasks.end() || !mine(old->second) || !now.claimed_by.empty() || finished(now)) return;
+    if (auto c = s_.confirmed.find(now.id); c != s_.confirmed.end() && c->second > now.picked) return;
+    s_.relieved.insert(now.id);
+    info("TASK RELEASED", "Task " + std::to_string(now.id) + " (" + now.location + ") was given back by the shift manager.");
   }
 
   void on(const WavePushed& e) {

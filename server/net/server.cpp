@@ -109,6 +109,11 @@ class Queue {
   bool closed_ = false;
 };
 
+// A failure that leaves the write transaction unusable for the rest of its batch (nothing of it is committed).
+struct BatchFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 void send_frames(zmq::socket_t& s, std::initializer_list<std::string_view> frames) {
   std::size_t i = 0, n = frames.size();
   for (auto f : frames) {
@@ -287,6 +292,8 @@ struct Server::Impl {
       return apply_one_unguarded(parent, c, events, direct);
     } catch (const store::Error&) {
       throw;
+    } catch (const BatchFailure&) {
+      throw;
     } catch (const std::exception& e) {
       if (direct) return std::nullopt;  // done again in a child transaction, then answered below
       spdlog::error("{} from {} failed: {}", c.h.type, c.ctx.device, e.what());
@@ -298,7 +305,13 @@ struct Server::Impl {
                                                  bool direct) {
     switch (c.kind) {
       case Kind::login_ok:
-      case Kind::login_fail: return apply_login(parent, c);
+      case Kind::login_fail: {
+        if (direct) return apply_login(parent, c);
+        store::Txn child(env, store::Txn::Mode::write, &parent);  // a failure part-way leaves nothing behind
+        auto r = apply_login(child, c);
+        child.commit();
+        return r;
+      }
       case Kind::logout: {
         parent.del(store::Table::sessions, c.h.token);
         return proto::encode_reply(c.h.id, Status::ok, "", proto::Empty{});
@@ -330,7 +343,14 @@ struct Server::Impl {
     }
     store::IdemAnswer rec{c.h.type, c.body_hash, static_cast<std::uint32_t>(o.status), o.error,
                           std::string(o.body.data(), o.body.size())};
-    idem.put(parent, c.ctx.device, c.h.key, rec);
+    try {
+      idem.put(parent, c.ctx.device, c.h.key, rec);
+    } catch (const store::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // The change is in `parent` without its answer: only the whole batch can be taken back.
+      throw BatchFailure(std::string("recording the answer to ") + c.h.type + ": " + e.what());
+    }
     return proto::encode_reply_raw(c.h.id, o.status, o.error, o.body);
   }
 

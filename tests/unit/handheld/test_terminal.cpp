@@ -379,6 +379,22 @@ TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it
   CHECK(s.route == std::vector<std::uint64_t>{4, 3});  // behind the current task
 }
 
+TEST_CASE("a task freed while the device missed the event is seen in the next snapshot and not worked", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  REQUIRE(s.route == std::vector<std::uint64_t>{1, 2});
+  // Back from a dead spot with a gap in the events: the snapshot shows task 2 unclaimed.
+  proto::SnapshotRep snap;
+  snap.seq = 30;
+  snap.tasks = {s.tasks.at(1), s.tasks.at(2)};
+  snap.tasks[1].claimed_by.clear();
+  snap.tasks[1].status = "open";
+  snap.waves = {s.waves.at(1)};
+  next(s, Snapshot{snap});
+  CHECK(s.route == std::vector<std::uint64_t>{1});
+  CHECK(s.relieved.count(2) == 1);
+  CHECK(s.banner.title == "TASK RELEASED");
+}
+
 TEST_CASE("a short pick being reported closes when its task is freed - its reason is not sent for the next task", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   step(s, Tap{Button::short_pick});
