@@ -143,8 +143,8 @@ struct Server::Impl {
     std::string user;
     std::int64_t at_ms = 0;
   };
-  std::map<std::string, Seen> last_seen;
-  bool fatal = false;  // the database reported damage: run() ends and throws  // device -> its last request under a valid session (serving thread only)
+  std::map<std::string, Seen> last_seen;  // device -> its last request under a valid session (serving thread only)
+  bool fatal = false;                     // the database reported damage: run() ends and throws
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync, cfg.max_map_bytes}) {
