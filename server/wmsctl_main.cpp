@@ -395,7 +395,9 @@ int main(int argc, char** argv) {
     c.connect();
     if (*imp) {
       auto r = c.send(proto::ImportReq{kind, read_file(file)}, "import " + kind + " from " + file);
-      c.show(r, [&](const msgpack::object& b) { std::cout << "imported " << text(b, "rows") << " row(s) of " << kind << "\n"; });
+      c.show(r, [&](const msgpack::object& b) {
+        std::cout << "imported " << text(b, "rows") << " row(s) of " << kind << "\n";
+      });
     } else if (*orders) {
       c.show(c.send(proto::OrdersReq{status}, "list orders"),
              [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode"}); });
@@ -460,7 +462,8 @@ int main(int argc, char** argv) {
       c.show(c.send(q, id ? "unclaim task " + std::to_string(id) : "unclaim the tasks of device " + code),
              [](const msgpack::object& b) {
                const auto* t = field(b, "tasks");
-               std::cout << "released " << (t ? t->via.array.size : 0) << " task(s); they go to the next device that asks\n";
+               std::cout << "released " << (t ? t->via.array.size : 0)
+                         << " task(s); they go to the next device that asks\n";
                print_tasks(t);
              });
     } else if (*devs) {
@@ -524,7 +527,8 @@ int main(int argc, char** argv) {
         });
       } else if (*locs) {
         c.show(c.send(proto::LocationsReq{q}, "list locations"), [](const msgpack::object& b) {
-          print_master(b, "locations", "code", {"code", "kind", "walk_seq", "warehouse", "zone", "aisle", "bay", "level", "bin", "barcode"});
+          print_master(b, "locations", "code",
+                       {"code", "kind", "walk_seq", "warehouse", "zone", "aisle", "bay", "level", "bin", "barcode"});
         });
       } else if (*accts) {
         c.show(c.send(proto::AccountsReq{q}, "list accounts"), [](const msgpack::object& b) {

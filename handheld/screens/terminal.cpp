@@ -707,7 +707,8 @@ class Machine {
     if (!held || old == s_.tasks.end() || !mine(old->second) || !now.claimed_by.empty() || finished(now)) return;
     if (auto c = s_.confirmed.find(now.id); c != s_.confirmed.end() && c->second > now.picked) return;
     s_.relieved.insert(now.id);
-    info("TASK RELEASED", "Task " + std::to_string(now.id) + " (" + now.location + ") was given back by the shift manager.");
+    info("TASK RELEASED",
+         "Task " + std::to_string(now.id) + " (" + now.location + ") was given back by the shift manager.");
   }
 
   void on(const WavePushed& e) {

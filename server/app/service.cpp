@@ -68,7 +68,9 @@ Task task_by_id(const Txn& t, std::uint64_t id) {
 // Tasks nobody holds yet (not finished, not claimed) are indexed by (wave, walk sequence, id): task.claim_next
 // takes the first ones of a wave from there instead of reading every task of every released wave. The entry
 // follows the task record, so no other code keeps it.
-std::string free_task_key(const Task& k) { return store::be64(k.wave) + store::be64(k.walk_seq) + store::be64(k.id); }
+std::string free_task_key(const Task& k) {
+  return store::be64(k.wave) + store::be64(k.walk_seq) + store::be64(k.id);
+}
 void save_task(Txn& t, const Task& v) {
   store::put_as(t, Table::tasks, store::be64(v.id), v);
   const auto key = free_task_key(v);
@@ -638,7 +640,8 @@ Outcome do_task_unclaim(Txn& t, const proto::TaskUnclaimReq& r, std::vector<PubE
   if (r.task) {
     Task k = task_by_id(t, r.task);
     if (k.finished()) refuse(Status::invalid_state, "task " + std::to_string(k.id) + " is already " + k.status);
-    if (k.claimed_by.empty()) refuse(Status::invalid_state, "task " + std::to_string(k.id) + " is not claimed by any device");
+    if (k.claimed_by.empty())
+      refuse(Status::invalid_state, "task " + std::to_string(k.id) + " is not claimed by any device");
     held.push_back(std::move(k));
   } else {
     // Only tasks of released waves can be claimed; the ones still open stay claimed until done.
@@ -1041,7 +1044,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     for (const auto& [line, s] : rows) {
       dup(line, "location", s.sku + " at " + s.location);
       if (auto e = unknown_sku(s.sku)) err(line, "sku", std::move(*e));
-      if (auto e = unknown_location(s.location)) err(line, "location", std::move(*e));
+      if (auto e = unknown_location(s.location))
+        err(line, "location", std::move(*e));
       else if (auto cur = stock_at(t, s.sku, s.location); s.qty < cur.reserved)
         err(line, "qty", "qty " + std::to_string(s.qty) + " is below the " + std::to_string(cur.reserved) + " units reserved there");
     }
@@ -1069,8 +1073,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
       if (t.get(Table::accounts, code)) return std::nullopt;
       return "account '" + std::string(code) + "' is not known";
     };
-    check_refs_of_failed_rows(table, rows, {{"order_ref", taken_ref}, {"account", unknown_account}, {"sku", unknown_sku}},
-                              err);
+    check_refs_of_failed_rows(table, rows,
+                              {{"order_ref", taken_ref}, {"account", unknown_account}, {"sku", unknown_sku}}, err);
     std::map<std::string, proto::OrderCreateReq> orders;
     std::vector<std::string> order_seq;
     for (const auto& [line, o] : rows) {
@@ -1137,9 +1141,11 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
 // A master data listing (products, locations, accounts, users): records of `table` in key (code) order that start
 // with r.prefix and come after r.after, each turned into its view; `more` when r.limit stopped it.
 template <class Rec, class Rep, class View>
-Rep list_master(const Txn& t, Table table, const proto::MasterListReq& r, std::vector<View> Rep::*rows, View (*view)(const Rec&)) {
+Rep list_master(const Txn& t, Table table, const proto::MasterListReq& r, std::vector<View> Rep::*rows,
+                View (*view)(const Rec&)) {
   if (r.limit < 1 || r.limit > proto::k_max_list_items)
-    refuse(Status::invalid, "limit must be 1 to " + std::to_string(proto::k_max_list_items) + ", got " + std::to_string(r.limit));
+    refuse(Status::invalid,
+           "limit must be 1 to " + std::to_string(proto::k_max_list_items) + ", got " + std::to_string(r.limit));
   Rep rep;
   auto& out = rep.*rows;
   t.scan(
@@ -1157,14 +1163,18 @@ Rep list_master(const Txn& t, Table table, const proto::MasterListReq& r, std::v
   return rep;
 }
 proto::ProductView product_view(const Product& p) {
-  return {p.sku, p.description, p.barcodes, p.uom, p.units_per_case, p.units_per_pallet,
-          p.weight_g, p.cost_minor, p.list_minor, p.tax_bps};
+  return {p.sku,      p.description, p.barcodes,   p.uom,    p.units_per_case, p.units_per_pallet,
+          p.weight_g, p.cost_minor,  p.list_minor, p.tax_bps};
 }
 proto::LocationView location_view(const Location& l) {
   return {l.code, l.warehouse, l.zone, l.aisle, l.bay, l.level, l.bin, l.walk_seq, l.kind, l.barcode};
 }
-proto::AccountView account_view(const Account& a) { return {a.code, a.name, a.price_tier, a.terms, a.mode}; }
-proto::UserView user_view(const User& u) { return {u.code, u.name, u.role, u.failed_pins, u.locked_until_ms}; }
+proto::AccountView account_view(const Account& a) {
+  return {a.code, a.name, a.price_tier, a.terms, a.mode};
+}
+proto::UserView user_view(const User& u) {
+  return {u.code, u.name, u.role, u.failed_pins, u.locked_until_ms};
+}
 
 Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::object& body) {
   using namespace proto;
@@ -1187,7 +1197,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == OrdersReq::k_type) {
     auto r = body_as<OrdersReq>(body);
-    if (!r.status.empty() && r.status != "entered" && r.status != "confirmed" && r.status != "cancelled" && r.status != "closed")
+    if (!r.status.empty() && r.status != "entered" && r.status != "confirmed" && r.status != "cancelled" &&
+        r.status != "closed")
       refuse(Status::invalid, "status must be entered, confirmed, cancelled or closed, got '" + r.status + "'");
     OrdersRep rep;
     for (const auto& o : scan_all<Order>(t, Table::orders, [&](const Order& o) { return r.status.empty() || o.status == r.status; }))
@@ -1239,11 +1250,14 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     return Outcome::ok(rep);
   }
   if (type == ProductsReq::k_type)
-    return Outcome::ok(list_master(t, Table::products, body_as<ProductsReq>(body), &ProductsRep::products, &product_view));
+    return Outcome::ok(
+        list_master(t, Table::products, body_as<ProductsReq>(body), &ProductsRep::products, &product_view));
   if (type == LocationsReq::k_type)
-    return Outcome::ok(list_master(t, Table::locations, body_as<LocationsReq>(body), &LocationsRep::locations, &location_view));
+    return Outcome::ok(
+        list_master(t, Table::locations, body_as<LocationsReq>(body), &LocationsRep::locations, &location_view));
   if (type == AccountsReq::k_type)
-    return Outcome::ok(list_master(t, Table::accounts, body_as<AccountsReq>(body), &AccountsRep::accounts, &account_view));
+    return Outcome::ok(
+        list_master(t, Table::accounts, body_as<AccountsReq>(body), &AccountsRep::accounts, &account_view));
   if (type == UsersReq::k_type)
     return Outcome::ok(list_master(t, Table::users, body_as<UsersReq>(body), &UsersRep::users, &user_view));
   if (type == ExceptionsReq::k_type) return Outcome::ok(ExceptionsRep{scan_all<ExceptionView>(t, Table::exceptions, all)});
@@ -1265,10 +1279,11 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
 
 bool is_mutation(std::string_view type) {
   using namespace proto;
-  for (auto t : {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type,
-                 OrderCancelReq::k_type, AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type,
-                 TaskClaimReq::k_type, TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
-                 DispatchReq::k_type, ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
+  for (auto t :
+       {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type, OrderCancelReq::k_type,
+        AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type, TaskClaimReq::k_type,
+        TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
+        DispatchReq::k_type, ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
     if (t == type) return true;
   return false;
 }

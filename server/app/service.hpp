@@ -5,11 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <msgpack.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <msgpack.hpp>
 
 #include "domain/records.hpp"
 #include "store/lmdb.hpp"

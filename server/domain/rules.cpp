@@ -20,10 +20,10 @@ bool role_allows(std::string_view role, std::string_view type) {
                                                              "ping",       "snapshot",        "task.claim",
                                                              "task.claim_next", "pick.confirm", "pick.short"};
   static constexpr std::array<std::string_view, 22> office = {
-      "tasks",      "orders",       "order.show", "order.create", "order.confirm", "order.cancel", "allocate",
-      "waves",      "wave.create",  "wave.release", "task.unclaim", "dispatch",    "receive",      "adjust",
-      "stock",      "exceptions",   "invoices",   "invoice.show", "products",      "locations",    "accounts",
-      "devices"};
+      "tasks",    "orders",    "order.show",  "order.create", "order.confirm", "order.cancel",
+      "allocate", "waves",     "wave.create", "wave.release", "task.unclaim",  "dispatch",
+      "receive",  "adjust",    "stock",       "exceptions",   "invoices",      "invoice.show",
+      "products", "locations", "accounts",    "devices"};
   static constexpr std::array<std::string_view, 5> admin_only = {"import", "user.add", "backup", "audit", "users"};
   // The pack station: pickers pack what they picked; a forklift driver moves pallets and does not pack.
   static constexpr std::array<std::string_view, 2> pack = {"pack.contents", "pack.close"};

@@ -174,7 +174,8 @@ struct Server::Impl {
         t.commit();
         break;
       } catch (const store::MapFull&) {
-        if (std::string why; !grow_map(why)) throw std::runtime_error("cannot bring the data folder up to date: " + why);
+        if (std::string why; !grow_map(why))
+          throw std::runtime_error("cannot bring the data folder up to date: " + why);
       }
     }
     {
@@ -528,7 +529,8 @@ struct Server::Impl {
   // The devices seen since start and those holding tasks (from the store), by device id.
   std::string devices_reply(const store::Txn& t, std::uint64_t id, std::int64_t now) {
     std::map<std::string, proto::DeviceView> out;
-    for (const auto& [dev, s] : last_seen) out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0};
+    for (const auto& [dev, s] : last_seen)
+      out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0};
     try {
       for (const auto& [dev, n] : app::tasks_held(t)) {
         auto& v = out[dev];
@@ -536,7 +538,8 @@ struct Server::Impl {
         v.tasks_held = n;
       }
     } catch (const std::exception& e) {
-      return proto::encode_error_reply(id, Status::internal, std::string("a stored record could not be read: ") + e.what());
+      return proto::encode_error_reply(id, Status::internal,
+                                       std::string("a stored record could not be read: ") + e.what());
     }
     proto::DevicesRep rep;
     for (auto& [dev, v] : out) rep.devices.push_back(std::move(v));
@@ -576,9 +579,10 @@ struct Server::Impl {
   void run() {
     spdlog::info("wmsd serving requests on {} and events on {} (data {}, event seq {})", cfg.bind, cfg.pub,
                  cfg.data_dir, last_seq);
-    spdlog::info("LMDB map {} MiB ({}); idempotency answers kept {}", env.map_bytes() >> 20,
-                 cfg.max_map_bytes ? "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB" : "grows on demand",
-                 cfg.idem_days ? std::to_string(cfg.idem_days) + " days" : std::string("for ever"));
+    spdlog::info(
+        "LMDB map {} MiB ({}); idempotency answers kept {}", env.map_bytes() >> 20,
+        cfg.max_map_bytes ? "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB" : "grows on demand",
+        cfg.idem_days ? std::to_string(cfg.idem_days) + " days" : std::string("for ever"));
     while (!g_stop.load()) {
       // Nothing a round can meet stops the serving: a socket error or a failure after a commit is logged, and the
       // requests of that round get no answer (their clients retry with the same key; a committed one gets its

@@ -21,10 +21,10 @@ std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_
 }  // namespace
 
 const char* table_name(Table t) {
-  static const char* names[] = {"meta",         "users", "sessions", "products",     "barcodes",       "locations",
-                                "loc_barcodes", "stock", "accounts", "orders",       "order_refs",     "backorders",
-                                "open_orders",  "waves", "tasks",    "exceptions",   "invoices",       "audit",
-                                "events",       "idem",  "totes",    "idem_replies", "released_waves", "wave_left",
+  static const char* names[] = {"meta",         "users",     "sessions", "products",     "barcodes",       "locations",
+                                "loc_barcodes", "stock",     "accounts", "orders",       "order_refs",     "backorders",
+                                "open_orders",  "waves",     "tasks",    "exceptions",   "invoices",       "audit",
+                                "events",       "idem",      "totes",    "idem_replies", "released_waves", "wave_left",
                                 "free_tasks",   "idem_marks"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
@@ -118,7 +118,9 @@ void Txn::abort() {
 }
 
 namespace {
-bool storable(std::string_view key) { return !key.empty() && key.size() <= k_max_key_bytes; }
+bool storable(std::string_view key) {
+  return !key.empty() && key.size() <= k_max_key_bytes;
+}
 }  // namespace
 
 std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
@@ -334,7 +336,8 @@ void IdemStore::prune(Txn& txn, std::int64_t now_ms) {
     } catch (const std::runtime_error&) {
       // an entry that cannot be read has no index entry to find; it goes all the same
     }
-    if (auto v = txn.get(Table::idem, k); v && v->size() >= 17 && (*v)[0] == k_idem_v2 && from_be64(v->substr(9, 8)) == n)
+    if (auto v = txn.get(Table::idem, k);
+        v && v->size() >= 17 && (*v)[0] == k_idem_v2 && from_be64(v->substr(9, 8)) == n)
       txn.del(Table::idem, k);
     txn.del(Table::idem_replies, be64(n));
   }

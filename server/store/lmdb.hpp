@@ -2,17 +2,17 @@
 // encoders so byte order is numeric order. A miss is std::nullopt; a real failure (disk, map full) throws
 // store::Error. Nothing here knows about orders or stock; it must never hold a transaction past its scope.
 #pragma once
+#include <lmdb.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <msgpack.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <lmdb.h>
-#include <msgpack.hpp>
 
 #include "wms/proto/msgpack_map.hpp"
 
@@ -28,8 +28,8 @@ struct MapFull : Error {
 };
 
 // Named databases. The numbering is internal; the names are the on-disk layout. A table added later (totes,
-// released_waves, wave_left, free_tasks, idem_marks) is created empty when an older data folder is opened, so it needs no schema bump;
-// one that indexes older records is filled by app::upgrade at start.
+// released_waves, wave_left, free_tasks, idem_marks) is created empty when an older data folder is opened, so it needs
+// no schema bump; one that indexes older records is filled by app::upgrade at start.
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
@@ -194,7 +194,7 @@ class IdemStore {
   std::int64_t retention_ms_ = 0;
   std::map<std::int64_t, std::uint64_t> marks_;  // hour since the epoch -> first log number of that hour
   std::optional<std::pair<std::int64_t, std::uint64_t>> staged_mark_;
-  std::uint64_t pruned_ = 0;             // log numbers up to this one are forgotten
+  std::uint64_t pruned_ = 0;  // log numbers up to this one are forgotten
   std::uint64_t staged_pruned_ = 0;
   std::vector<std::int64_t> staged_unmarked_;  // marks the open transaction deleted
   void mark_hour(Txn& txn, std::int64_t now_ms);

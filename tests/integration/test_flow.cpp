@@ -1,7 +1,7 @@
 // End-to-end order-to-invoice flow against the real wmsd over tcp loopback: import, confirm, wave, release,
 // pushed events, picks with wrong scans, short picks (re-allocated and backordered), dispatch, invoice, receipt.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <ctime>
 #include <zmq.hpp>
 
@@ -327,11 +327,12 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   auto admin = test::login(server, "admin", "1234", "office-1");
   auto manager = test::login(server, "manager", "2468", "office-2");
-  REQUIRE(admin->call(proto::ImportReq{"products",
-                                       "sku,description,barcodes,list_price,tax_rate\n"
-                                       "ZZ-2,Second,,1.00,20\n"
-                                       "ZZ-1,First,4006381333931,12.50,7\n"
-                                       "ZZ-3,Third,,0.99,0\n"})
+  REQUIRE(admin
+              ->call(proto::ImportReq{"products",
+                                      "sku,description,barcodes,list_price,tax_rate\n"
+                                      "ZZ-2,Second,,1.00,20\n"
+                                      "ZZ-1,First,4006381333931,12.50,7\n"
+                                      "ZZ-3,Third,,0.99,0\n"})
               .ok());
   auto products = [&](std::string prefix, std::string after, std::uint32_t limit) {
     proto::ProductsReq q;
@@ -383,7 +384,8 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   // A refusal under --json is JSON too.
   const auto refused = test::run(server.wmsctl("--user manager --json users", "2468"));
   CHECK(refused.status == 1);
-  CHECK_THAT(refused.output, Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users'\""));
+  CHECK_THAT(refused.output,
+             Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users'\""));
   // Listing filters are checked, not silently matched against nothing.
   CHECK_THAT(test::run(server.wmsctl("tasks --status bogus")).output,
              Catch::Contains("invalid: status must be open, claimed, done, short or cancelled, got 'bogus'"));
@@ -394,8 +396,8 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   REQUIRE(users.ok());
   CHECK(users.as<proto::UsersRep>().users.size() == 5);
   const auto users_json = test::run(server.wmsctl("--json users")).output;
-  CHECK_THAT(users_json, Catch::Contains("\"code\":\"picker2\"") && !Catch::Contains("argon2") &&
-                             !Catch::Contains("pin_hash"));
+  CHECK_THAT(users_json,
+             Catch::Contains("\"code\":\"picker2\"") && !Catch::Contains("argon2") && !Catch::Contains("pin_hash"));
 
   // wmsctl prints them as tables and says how to see the next page.
   auto out = test::run(server.wmsctl("products --prefix ZZ- --limit 2"));

@@ -309,7 +309,8 @@ TEST_CASE("at --max-map-mib a batch that does not fit is refused busy with nothi
   auto admin = test::login(server, "admin", "1234", "office-1");
   std::string csv = "sku,description,list_price\n";
   for (int i = 0; i < 20000; ++i)
-    csv += "BULK-" + std::to_string(i) + ",\"A product with a long enough description to fill pages " + std::to_string(i) + "\",1.00\n";
+    csv += "BULK-" + std::to_string(i) + ",\"A product with a long enough description to fill pages " +
+           std::to_string(i) + "\",1.00\n";
   const proto::ImportReq big{"products", csv};
   const std::string key = admin->next_key();
   auto r = admin->call_with_key(big, key);

@@ -112,18 +112,18 @@ TEST_CASE("rules: a picker may confirm picks but not release a wave or import st
 
 TEST_CASE("rules: a manager runs the office but may not import, add users, back up or read the audit",
           "[rules][roles]") {
-  for (const char* type : {"pick.confirm", "tasks", "orders", "order.show", "order.create", "order.confirm",
-                           "order.cancel", "allocate", "waves", "wave.create", "wave.release", "dispatch", "receive",
-                           "adjust", "stock", "exceptions", "invoices", "invoice.show", "task.unclaim", "products",
-                           "locations", "accounts"})
+  for (const char* type : {"pick.confirm", "tasks",    "orders",    "order.show",  "order.create", "order.confirm",
+                           "order.cancel", "allocate", "waves",     "wave.create", "wave.release", "dispatch",
+                           "receive",      "adjust",   "stock",     "exceptions",  "invoices",     "invoice.show",
+                           "task.unclaim", "products", "locations", "accounts"})
     CHECK(role_allows("manager", type));
   for (const char* type : {"import", "user.add", "backup", "audit", "users"}) CHECK_FALSE(role_allows("manager", type));
 }
 
 TEST_CASE("rules: an admin may do everything a manager may plus import, user.add, backup and audit",
           "[rules][roles]") {
-  for (const char* type : {"pick.confirm", "wave.release", "dispatch", "import", "user.add", "backup", "audit", "users",
-                           "products"})
+  for (const char* type :
+       {"pick.confirm", "wave.release", "dispatch", "import", "user.add", "backup", "audit", "users", "products"})
     CHECK(role_allows("admin", type));
 }
 

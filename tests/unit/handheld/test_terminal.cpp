@@ -329,8 +329,10 @@ TEST_CASE("quantity defaults to the task's, the keypad changes it, over-pick is 
   CHECK(s.route.empty());
 }
 
-TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it still waits to be sent", "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it still waits to be sent",
+          "[terminal]") {
+  State s = signed_in(
+      {task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   REQUIRE(s.route == std::vector<std::uint64_t>{1, 2});
   // 3 of task 1's 5 are picked and sent but not yet applied on the server when the manager frees both tasks.
   step(s, Scan{"LOC-A01-01"});
@@ -380,7 +382,8 @@ TEST_CASE("a task the shift manager frees leaves the route - unless a pick of it
 }
 
 TEST_CASE("a task freed while the device missed the event is seen in the next snapshot and not worked", "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+  State s = signed_in(
+      {task(1, "A01-01", 10, "SKU-1", "4006380010000", 1), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   REQUIRE(s.route == std::vector<std::uint64_t>{1, 2});
   // Back from a dead spot with a gap in the events: the snapshot shows task 2 unclaimed.
   proto::SnapshotRep snap;
@@ -395,8 +398,10 @@ TEST_CASE("a task freed while the device missed the event is seen in the next sn
   CHECK(s.banner.title == "TASK RELEASED");
 }
 
-TEST_CASE("a short pick being reported closes when its task is freed - its reason is not sent for the next task", "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
+TEST_CASE("a short pick being reported closes when its task is freed - its reason is not sent for the next task",
+          "[terminal]") {
+  State s = signed_in(
+      {task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   step(s, Tap{Button::short_pick});
   REQUIRE(s.screen == Screen::short_pick);
   step(s, Tap{Button::reason_empty});

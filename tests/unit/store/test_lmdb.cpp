@@ -338,12 +338,13 @@ TEST_CASE("idempotency answers older than the retention are forgotten in slices,
   auto batch = [&](std::int64_t now, std::size_t n) {
     Txn t(env, Txn::Mode::write);
     idem.begin(t, now);
-    for (std::size_t j = 0; j < n; ++j, ++next) idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
+    for (std::size_t j = 0; j < n; ++j, ++next)
+      idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
     t.commit();
     idem.committed();
   };
   for (std::size_t i = 0; i < first_hour; i += 100) batch(t0 + 1000, 100);  // answers 0 .. first_hour-1, in hour 0
-  batch(t0 + hour + 5, second_hour);                                         // hour 1
+  batch(t0 + hour + 5, second_hour);                                        // hour 1
   std::uint64_t merged = 0;
   {
     Txn t(env, Txn::Mode::read);
@@ -371,7 +372,7 @@ TEST_CASE("idempotency answers older than the retention are forgotten in slices,
     again.load(t);
     CHECK(again.pruned_upto() == merged);
     CHECK(count(t, Table::idem_replies) == next - merged);
-    CHECK(count(t, Table::idem) == 0);  // every merged answer was of hour 0, so all were forgotten
+    CHECK(count(t, Table::idem) == 0);        // every merged answer was of hour 0, so all were forgotten
     CHECK(count(t, Table::idem_marks) == 3);  // hours 1, 2 and 3; hour 0's has done its work
     for (std::size_t j = 0; j < next; ++j) {
       auto a = again.get(t, dev(j), key(j));
@@ -432,13 +433,14 @@ TEST_CASE("after a quiet stretch, forgetting old answers keeps the current hour'
   auto batch = [&](std::int64_t now, std::size_t n) {
     Txn t(env, Txn::Mode::write);
     idem.begin(t, now);
-    for (std::size_t j = 0; j < n; ++j, ++next) idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
+    for (std::size_t j = 0; j < n; ++j, ++next)
+      idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
     t.commit();
     idem.committed();
   };
   for (int i = 0; i < 47; ++i) batch(t0 + 1000, 100);  // hour 0: more than k_merge_every answers
   const std::size_t old = next;
-  batch(t0 + hour + 5, 0);                                            // hour 1: a write with no answers
+  batch(t0 + hour + 5, 0);  // hour 1: a write with no answers
   // Hour 5, after a quiet stretch: many answers, so hour 0's are all merged and then forgotten.
   const std::size_t first_new = next;
   for (int i = 0; i < 60; ++i) batch(t0 + 5 * hour + 60'000 + i, 100);

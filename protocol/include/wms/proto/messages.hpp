@@ -347,12 +347,12 @@ struct TaskClaimNextRep {
 // picked stays picked, and the tasks go back to task.claim_next for any device. Give `task` or `device`.
 struct TaskUnclaimReq {
   WMS_REQ0("task.unclaim", true);
-  std::uint64_t task = 0;           // this task (0 = none)
-  std::string device;               // every open task this device holds
+  std::uint64_t task = 0;  // this task (0 = none)
+  std::string device;      // every open task this device holds
   WMS_MSGPACK_MAP(task, device)
 };
 struct TaskUnclaimRep {
-  std::vector<TaskView> tasks;      // the tasks released, now unclaimed
+  std::vector<TaskView> tasks;  // the tasks released, now unclaimed
   WMS_MSGPACK_MAP(tasks)
 };
 
@@ -485,10 +485,10 @@ struct InvoiceShowReq {
 // tasks each holds: what a shift manager looks at before `task.unclaim`.
 struct DeviceView {
   std::string device;
-  std::string user;                 // signed in at its last request ("" if not seen since wmsd started)
-  std::int64_t last_seen_ms = 0;    // 0 = not seen since wmsd started
-  std::int64_t idle_s = -1;         // seconds since then (-1 = not seen)
-  std::uint32_t tasks_held = 0;     // open tasks claimed by it
+  std::string user;               // signed in at its last request ("" if not seen since wmsd started)
+  std::int64_t last_seen_ms = 0;  // 0 = not seen since wmsd started
+  std::int64_t idle_s = -1;       // seconds since then (-1 = not seen)
+  std::uint32_t tasks_held = 0;   // open tasks claimed by it
   WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held)
 };
 struct DevicesReq {
@@ -506,7 +506,7 @@ struct DevicesRep {
 // (ask again with a longer prefix, or page on with `after`: the last code shown).
 struct MasterListReq {
   std::string prefix;
-  std::string after;                // start after this code (paging); empty = from the first
+  std::string after;  // start after this code (paging); empty = from the first
   std::uint32_t limit = 1000;
   WMS_MSGPACK_MAP(prefix, after, limit)
 };
@@ -536,7 +536,7 @@ struct LocationView {
   std::string code;
   std::string warehouse, zone, aisle, bay, level, bin;
   std::uint32_t walk_seq = 0;
-  std::string kind;                 // pick | bulk | staging | dock
+  std::string kind;  // pick | bulk | staging | dock
   std::string barcode;
   WMS_MSGPACK_MAP(code, warehouse, zone, aisle, bay, level, bin, walk_seq, kind, barcode)
 };
@@ -552,8 +552,8 @@ struct AccountView {
   std::string code;
   std::string name;
   std::string price_tier;
-  std::string terms;                // netN | prepay
-  std::string mode;                 // parcel | pallet
+  std::string terms;  // netN | prepay
+  std::string mode;   // parcel | pallet
   WMS_MSGPACK_MAP(code, name, price_tier, terms, mode)
 };
 struct AccountsReq : MasterListReq {
@@ -568,8 +568,8 @@ struct UserView {
   std::string code;
   std::string name;
   std::string role;
-  std::uint32_t failed_pins = 0;    // wrong PINs since the last good one
-  std::int64_t locked_until_ms = 0; // 0 = not locked
+  std::uint32_t failed_pins = 0;     // wrong PINs since the last good one
+  std::int64_t locked_until_ms = 0;  // 0 = not locked
   WMS_MSGPACK_MAP(code, name, role, failed_pins, locked_until_ms)
 };
 struct UsersReq : MasterListReq {
