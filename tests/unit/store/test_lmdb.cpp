@@ -315,39 +315,48 @@ TEST_CASE("a batch of more answers than a slice does not let the idempotency tai
   CHECK(meta_u64(t, "idem_merged") == next - 1 - (full - slice));
 }
 
-TEST_CASE("idempotency answers older than the retention are forgotten in slices, with their index entries") {
+namespace {
+// An idempotency store with a 2-hour retention on a fresh folder, fed numbered answers (answer i: device
+// dev(i), key key(i), body hash i) in write transactions at given times.
+struct RetainedAnswers {
+  static constexpr std::int64_t hour = IdemStore::k_hour_ms;
+  static constexpr std::int64_t t0 = 1'790'000'000'000 / hour * hour;  // the start of an hour
   Dir d;
-  constexpr std::int64_t hour = IdemStore::k_hour_ms;
-  const std::int64_t t0 = 1'790'000'000'000 / hour * hour;  // the start of an hour
-  auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
-  auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
-  auto count = [](const Txn& t, Table table) {
-    std::size_t n = 0;
-    t.scan(table, "", [&](std::string_view, std::string_view) { return ++n, true; });
-    return n;
-  };
-  const std::size_t first_hour = IdemStore::k_merge_every + 1000, second_hour = 64;
-  Env env(d.p.string());
+  Env env{d.p.string()};
   IdemStore idem;
-  idem.set_retention(2 * hour);
-  {
+  std::size_t next = 0;  // the number of the next answer
+  RetainedAnswers() {
+    idem.set_retention(2 * hour);
     Txn t(env, Txn::Mode::read);
     idem.load(t);
   }
-  std::size_t next = 0;
-  auto batch = [&](std::int64_t now, std::size_t n) {
+  static std::string dev(std::size_t i) { return num("dev-", static_cast<int>(i % 32)); }
+  static std::string key(std::size_t i) { return num("k", static_cast<int>(i)); }
+  void batch(std::int64_t now, std::size_t n) {
     Txn t(env, Txn::Mode::write);
     idem.begin(t, now);
     for (std::size_t j = 0; j < n; ++j, ++next)
       idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
     t.commit();
     idem.committed();
+  }
+};
+}  // namespace
+
+TEST_CASE("idempotency answers older than the retention are forgotten in slices, with their index entries") {
+  RetainedAnswers f;
+  constexpr std::int64_t hour = RetainedAnswers::hour, t0 = RetainedAnswers::t0;
+  auto count = [](const Txn& t, Table table) {
+    std::size_t n = 0;
+    t.scan(table, "", [&](std::string_view, std::string_view) { return ++n, true; });
+    return n;
   };
-  for (std::size_t i = 0; i < first_hour; i += 100) batch(t0 + 1000, 100);  // answers 0 .. first_hour-1, in hour 0
-  batch(t0 + hour + 5, second_hour);                                        // hour 1
+  const std::size_t first_hour = IdemStore::k_merge_every + 1000, second_hour = 64;
+  for (std::size_t i = 0; i < first_hour; i += 100) f.batch(t0 + 1000, 100);  // answers 0 .. first_hour-1, in hour 0
+  f.batch(t0 + hour + 5, second_hour);                                        // hour 1
   std::uint64_t merged = 0;
   {
-    Txn t(env, Txn::Mode::read);
+    Txn t(f.env, Txn::Mode::read);
     merged = meta_u64(t, "idem_merged");
     CHECK(count(t, Table::idem_marks) == 2);
   }
@@ -355,27 +364,27 @@ TEST_CASE("idempotency answers older than the retention are forgotten in slices,
   REQUIRE(merged < first_hour);  // part of hour 0 is still in the tail
   // Two hours after hour 0 ended nothing is forgotten yet: the retention counts from the hour's end. A clock that
   // goes back forgets nothing either.
-  batch(t0 + 2 * hour + 5, 0);
-  batch(t0 - 10 * hour, 0);
-  CHECK(idem.pruned_upto() == 0);
+  f.batch(t0 + 2 * hour + 5, 0);
+  f.batch(t0 - 10 * hour, 0);
+  CHECK(f.idem.pruned_upto() == 0);
   // Three hours on, hour 0 is older than the retention: each transaction forgets one slice of its merged answers.
-  batch(t0 + 3 * hour + 5, 0);
-  CHECK(idem.pruned_upto() == IdemStore::k_prune_slice);
-  for (int i = 0; i < 1000 && idem.pruned_upto() < merged; ++i) batch(t0 + 3 * hour + 10, 0);
-  CHECK(idem.pruned_upto() == merged);
-  batch(t0 + 3 * hour + 20, 0);
-  CHECK(idem.pruned_upto() == merged);  // the tail is not pruned
+  f.batch(t0 + 3 * hour + 5, 0);
+  CHECK(f.idem.pruned_upto() == IdemStore::k_prune_slice);
+  for (int i = 0; i < 1000 && f.idem.pruned_upto() < merged; ++i) f.batch(t0 + 3 * hour + 10, 0);
+  CHECK(f.idem.pruned_upto() == merged);
+  f.batch(t0 + 3 * hour + 20, 0);
+  CHECK(f.idem.pruned_upto() == merged);  // the tail is not pruned
   // Reopened: forgotten answers are gone from the log and the index; the rest are all found.
   {
     IdemStore again;
-    Txn t(env, Txn::Mode::read);
+    Txn t(f.env, Txn::Mode::read);
     again.load(t);
     CHECK(again.pruned_upto() == merged);
-    CHECK(count(t, Table::idem_replies) == next - merged);
+    CHECK(count(t, Table::idem_replies) == f.next - merged);
     CHECK(count(t, Table::idem) == 0);        // every merged answer was of hour 0, so all were forgotten
     CHECK(count(t, Table::idem_marks) == 3);  // hours 1, 2 and 3; hour 0's has done its work
-    for (std::size_t j = 0; j < next; ++j) {
-      auto a = again.get(t, dev(j), key(j));
+    for (std::size_t j = 0; j < f.next; ++j) {
+      auto a = again.get(t, f.dev(j), f.key(j));
       if (j < merged) {
         CHECK_FALSE(a);
       } else {
@@ -387,13 +396,13 @@ TEST_CASE("idempotency answers older than the retention are forgotten in slices,
   // With no retention set, nothing is forgotten however old.
   IdemStore keep;
   {
-    Txn t(env, Txn::Mode::read);
+    Txn t(f.env, Txn::Mode::read);
     keep.load(t);
   }
-  Txn t(env, Txn::Mode::write);
+  Txn t(f.env, Txn::Mode::write);
   keep.begin(t, t0 + 1000 * hour);
   CHECK(keep.pruned_upto() == merged);
-  CHECK(keep.get(t, dev(next - 1), key(next - 1)));
+  CHECK(keep.get(t, f.dev(f.next - 1), f.key(f.next - 1)));
 }
 
 TEST_CASE("a key LMDB cannot hold is found nowhere and refused on write as the request's fault, not the store's") {
@@ -417,41 +426,22 @@ TEST_CASE("a key LMDB cannot hold is found nowhere and refused on write as the r
 }
 
 TEST_CASE("after a quiet stretch, forgetting old answers keeps the current hour's mark, so its answers stay") {
-  Dir d;
-  constexpr std::int64_t hour = IdemStore::k_hour_ms;
-  const std::int64_t t0 = 1'790'000'000'000 / hour * hour;
-  auto dev = [](std::size_t i) { return num("dev-", static_cast<int>(i % 32)); };
-  auto key = [](std::size_t i) { return num("k", static_cast<int>(i)); };
-  Env env(d.p.string());
-  IdemStore idem;
-  idem.set_retention(2 * hour);
-  {
-    Txn t(env, Txn::Mode::read);
-    idem.load(t);
-  }
-  std::size_t next = 0;
-  auto batch = [&](std::int64_t now, std::size_t n) {
-    Txn t(env, Txn::Mode::write);
-    idem.begin(t, now);
-    for (std::size_t j = 0; j < n; ++j, ++next)
-      idem.put(t, dev(next), key(next), IdemAnswer{"pick.confirm", next, 0, "", "b"});
-    t.commit();
-    idem.committed();
-  };
-  for (int i = 0; i < 47; ++i) batch(t0 + 1000, 100);  // hour 0: more than k_merge_every answers
-  const std::size_t old = next;
-  batch(t0 + hour + 5, 0);  // hour 1: a write with no answers
+  RetainedAnswers f;
+  constexpr std::int64_t hour = RetainedAnswers::hour, t0 = RetainedAnswers::t0;
+  for (int i = 0; i < 47; ++i) f.batch(t0 + 1000, 100);  // hour 0: more than k_merge_every answers
+  const std::size_t old = f.next;
+  f.batch(t0 + hour + 5, 0);  // hour 1: a write with no answers
   // Hour 5, after a quiet stretch: many answers, so hour 0's are all merged and then forgotten.
-  const std::size_t first_new = next;
-  for (int i = 0; i < 60; ++i) batch(t0 + 5 * hour + 60'000 + i, 100);
-  for (int i = 0; i < 400 && idem.pruned_upto() < old; ++i) batch(t0 + 5 * hour + 120'000, 0);
-  REQUIRE(idem.pruned_upto() == old);
+  const std::size_t first_new = f.next;
+  for (int i = 0; i < 60; ++i) f.batch(t0 + 5 * hour + 60'000 + i, 100);
+  for (int i = 0; i < 400 && f.idem.pruned_upto() < old; ++i) f.batch(t0 + 5 * hour + 120'000, 0);
+  REQUIRE(f.idem.pruned_upto() == old);
   {
-    Txn t(env, Txn::Mode::read);
+    Txn t(f.env, Txn::Mode::read);
     CHECK(t.get(Table::idem_marks, be64(static_cast<std::uint64_t>(t0 / hour + 5))));  // hour 5's mark stays
   }
   // Two hours and a bit after hour 5 began, hour 5's answers are not yet older than the retention: all still found.
-  for (int i = 0; i < 50; ++i) batch(t0 + 7 * hour + 5 + i, 0);
-  Txn t(env, Txn::Mode::read);
-  for (std::size_t j = first_new; j < next; ++j) REQUIRE(idem.get(t, dev(j), key(j)));
+  for (int i = 0; i < 50; ++i) f.batch(t0 + 7 * hour + 5 + i, 0);
+  Txn t(f.env, Txn::Mode::read);
+  for (std::size_t j = first_new; j < f.next; ++j) REQUIRE(f.idem.get(t, f.dev(j), f.key(j)));
 }
