@@ -11,6 +11,7 @@
 #include <csignal>
 #include <deque>
 #include <mutex>
+#include <poll.h>
 #include <set>
 #include <shared_mutex>
 #include <thread>
@@ -47,6 +48,11 @@ constexpr std::size_t k_max_logins = 1000;  // checked PINs waiting for the next
 constexpr std::size_t k_max_batch = 2048;   // requests read from the ROUTER before committing what they asked for
 constexpr std::size_t k_max_key_bytes = 128;
 constexpr std::size_t k_max_dev_bytes = 128;  // with the key, an idempotency index key fits LMDB's 511 bytes
+// Gathering a batch (Impl::gather): the longest a batch stays open for more requests, the longest it waits for
+// the next one, and how lately a device must have been answered to be waited for.
+constexpr auto k_gather_max = std::chrono::microseconds(2000);
+constexpr auto k_gather_idle = std::chrono::microseconds(200);
+constexpr auto k_gather_recent = std::chrono::microseconds(5000);
 constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
 
 enum class Kind { mutation, login_ok, login_fail, logout };
@@ -145,6 +151,11 @@ struct Server::Impl {
   };
   std::map<std::string, Seen> last_seen;  // device -> its last request under a valid session (serving thread only)
   bool fatal = false;                     // the database reported damage: run() ends and throws
+  struct Recent {
+    std::chrono::steady_clock::time_point at{};
+    std::set<std::string> devices;
+  };
+  Recent recent[2];  // the devices of the last two commits, for gather() (serving thread only)
 
   explicit Impl(ServerConfig c)
       : cfg(std::move(c)), env(cfg.data_dir, store::EnvOptions{cfg.initial_map_bytes, cfg.no_sync, cfg.max_map_bytes}) {
@@ -195,9 +206,11 @@ struct Server::Impl {
 
   // ---------------- group commit (serving thread) ----------------
   // Requests that arrive while a commit is on its way to disk wait in the ROUTER's queue (ZeroMQ's I/O thread
-  // keeps reading the connections) and make up the next batch, so one durable commit carries everything that
-  // came in during the previous one, and no other thread has to be woken to apply or to answer.
-  void process_batch(std::vector<Cmd>& batch) {
+  // keeps reading the connections) and make up the next batch; those that arrive while the batch is applied join
+  // it (gather() below). One durable commit carries them all, and no other thread has to be woken to apply or to
+  // answer.
+  void process_batch() {
+    std::vector<Cmd>& batch = pending;  // gather() reads further requests into it while it is applied
     // Mutations are applied straight into the write transaction: LMDB's nested transaction costs two large
     // allocations, a copy of every page it touches that the batch already dirtied and a merge of dirty pages.
     // A mutation that is refused or fails may have left partial writes, which cannot be taken out of the
@@ -207,6 +220,7 @@ struct Server::Impl {
     // transaction, so a batch with many refusals costs at most that many extra passes.
     std::vector<char> isolated(batch.size(), 0);
     int redos = 0;
+    const auto deadline = std::chrono::steady_clock::now() + k_gather_max;
     std::vector<std::string> replies;
     std::vector<app::PubEvent> events;
     for (;;) {
@@ -218,8 +232,10 @@ struct Server::Impl {
         const std::int64_t now = now_ms();
         idem.begin(parent, now);
         bool redo = false;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
+        // `batch` may grow while it is applied: gather() reads the requests that arrive meanwhile into it.
+        for (std::size_t i = 0; i < batch.size() || gather(batch, deadline); ++i) {
           keep_alive();
+          isolated.resize(batch.size(), redos > k_max_redos ? 1 : 0);
           auto& c = batch[i];
           c.ctx.now_ms = now;
           auto r = apply_one(parent, c, events, !isolated[i]);
@@ -256,11 +272,64 @@ struct Server::Impl {
         return;
       }
       idem.committed();
+      note_batch_devices(batch);
       if (seq) last_seq = seq;
       // Replies first: the clients wait on them; subscribers get the events right after.
       for (std::size_t i = 0; i < replies.size(); ++i) reply(batch[i].peer, replies[i]);
       for (auto& e : events) send_frames(pub, {e.topic, e.payload});
       return;
+    }
+  }
+
+  // ---------------- gathering a batch ----------------
+  // Under load, clients in a closed loop (each sends its next scan once its answer is in) split into two groups
+  // that take turns: one waits for its commit while the other's requests queue up, so a commit carries only half
+  // of them. While the write transaction is still open, gather() reads the requests that arrived meanwhile into
+  // the batch, and waits a little for devices that were answered in the last two commits (within
+  // k_gather_recent) and have not sent again: they are on their way back. It gives up after k_gather_idle with
+  // nothing new, and at `deadline`. When no device was answered lately (a quiet site, one device) it does not wait.
+  bool gather(std::vector<Cmd>& batch, std::chrono::steady_clock::time_point deadline) {  // batch: `pending`
+    if (batch.size() >= k_max_batch) return false;
+    const std::size_t before = batch.size();
+    read_requests(k_max_batch - batch.size());
+    if (batch.size() > before) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || batch.size() >= expected_devices(now)) return false;
+    const auto until = std::min(deadline, now + k_gather_idle);
+    while (wait_router(until)) {
+      read_requests(k_max_batch - batch.size());
+      if (batch.size() > before) return true;
+    }
+    return false;
+  }
+
+  // The devices of the last two commits made within k_gather_recent of `now`, counted once.
+  std::size_t expected_devices(std::chrono::steady_clock::time_point now) const {
+    std::set<std::string_view> devs;
+    for (const auto& r : recent)
+      if (now - r.at < k_gather_recent) devs.insert(r.devices.begin(), r.devices.end());
+    return devs.size();
+  }
+
+  void note_batch_devices(const std::vector<Cmd>& batch) {
+    recent[1] = std::move(recent[0]);
+    recent[0].at = std::chrono::steady_clock::now();
+    recent[0].devices.clear();
+    for (const auto& c : batch) recent[0].devices.insert(c.ctx.device);
+  }
+
+  // Waits until the ROUTER has a request to read (true) or `until` passes (false). ZeroMQ's own poll counts in
+  // milliseconds; its socket's file descriptor tells when to look at ZMQ_EVENTS again.
+  bool wait_router(std::chrono::steady_clock::time_point until) {
+    const int fd = router.get(zmq::sockopt::fd);
+    for (;;) {
+      if (router.get(zmq::sockopt::events) & ZMQ_POLLIN) return true;
+      const auto left = until - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      pollfd p{fd, POLLIN, 0};
+      if (::ppoll(&p, 1, &ts, nullptr) < 0 && errno != EINTR) return false;
     }
   }
 
@@ -618,27 +687,29 @@ struct Server::Impl {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 2, std::max<std::chrono::milliseconds>(wait, std::chrono::milliseconds(1)));
     if (items[1].revents & ZMQ_POLLIN) on_output();
-    if (items[0].revents & ZMQ_POLLIN) {
-      // Everything waiting (bounded, so a flood cannot grow one transaction without end): queries are answered
-      // at once from a read transaction, mutations gathered into the next group commit.
-      for (std::size_t n = 0; n < k_max_batch; ++n) {
-        frames.clear();
-        auto r = zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait);
-        if (!r) break;
-        if (frames.size() != 2) continue;  // a DEALER sends exactly one frame; anything else is not ours
-        try {
-          on_request(frames[0].to_string(), frames[1].to_string_view());
-        } catch (const std::exception& e) {
-          spdlog::error("request dropped: {}", e.what());
-        }
+    if (items[0].revents & ZMQ_POLLIN) read_requests(k_max_batch);
+    commit_pending();
+  }
+
+  // Everything waiting, up to `most` requests (bounded, so a flood cannot grow one transaction without end):
+  // queries are answered at once from a read transaction, mutations go to `pending` for the group commit.
+  void read_requests(std::size_t most) {
+    for (std::size_t n = 0; n < most; ++n) {
+      frames.clear();
+      auto r = zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      if (!r) break;
+      if (frames.size() != 2) continue;  // a DEALER sends exactly one frame; anything else is not ours
+      try {
+        on_request(frames[0].to_string(), frames[1].to_string_view());
+      } catch (const std::exception& e) {
+        spdlog::error("request dropped: {}", e.what());
       }
     }
-    commit_pending();
   }
 
   void commit_pending() {
     if (pending.empty()) return;
-    process_batch(pending);
+    process_batch();
     pending.clear();
   }
 };
