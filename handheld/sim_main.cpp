@@ -17,6 +17,7 @@
 
 #include "bridge.hpp"
 #include "wms/shared/gtin.hpp"
+#include "wms/shared/cli.hpp"
 
 namespace {
 
@@ -254,7 +255,8 @@ int main(int argc, char** argv) {
   app.add_option("--until-idle", o.until_idle_s, "stop after this many seconds with no work and nothing queued (0 = never)");
   app.add_option("--duration", o.duration_s, "stop after this many seconds (0 = no limit)");
   app.add_option("--seed", o.seed, "random seed for wrong scans and shorts");
-  CLI11_PARSE(app, argc, argv);
+  app.footer("Exit status: 0 every confirmation acknowledged; 1 a confirmation refused or still queued; 2 usage error.");
+  if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
   if (o.events.empty()) o.events = default_events_endpoint(o.server);
   if (o.pickers + o.forklifts == 0) {
     std::fprintf(stderr, "wms-sim: nothing to run: give --pickers and/or --forklifts\n");

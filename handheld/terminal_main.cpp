@@ -25,6 +25,7 @@
 #include "view/platform.hpp"
 #include "view/screens_view.hpp"
 #include "view/sound.hpp"
+#include "wms/shared/cli.hpp"
 
 // x11_window.cpp: kept apart because <SDL_syswm.h> pulls in Xlib's macros (Status, Screen, None, ...).
 unsigned long x11_window_id(SDL_Window* window);
@@ -138,7 +139,8 @@ int main(int argc, char** argv) {
   app.add_option("--formats", formats, "camera symbologies, e.g. code128,ean13,datamatrix,qrcode");
   app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")->check(CLI::Range(10, 5000));
   app.add_option("--screenshot-dir", screenshot_dir, "where F12 writes screenshots");
-  CLI11_PARSE(app, argc, argv);
+  app.footer("Exit status: 0 closed; 1 it could not go on (display, font or camera could not be opened); 2 usage error.");
+  if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
 
   const Profile profile = profile_name == "vehicle" ? Profile::vehicle : Profile::handheld;
   if (device.empty()) device = default_device(profile);

@@ -14,6 +14,7 @@
 #include "wms/proto/messages.hpp"
 #include "wms/shared/client.hpp"
 #include "wms/shared/decimal.hpp"
+#include "wms/shared/cli.hpp"
 
 namespace {
 using wms::client::Reply;
@@ -383,13 +384,8 @@ int main(int argc, char** argv) {
   auto* accts = master("accounts", "list customer accounts (price tier, terms, delivery mode)");
   auto* users = master("users", "list users, their roles and locks (admin)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // --help/--version print and succeed; any other command-line mistake is usage: exit 2, as documented.
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
+  app.footer("Exit status: 0 done; 1 refused by the server (the reason is printed); 2 usage error; 3 server unreachable.");
+  if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;  // --help/--version 0, a usage error 2, as documented
 
   try {
     c.connect();
@@ -410,6 +406,7 @@ int main(int argc, char** argv) {
       if (all) {
         auto r = c.send(proto::OrdersReq{"entered"}, "list entered orders");
         for (const auto& o : r.as<proto::OrdersRep>().orders) refs.push_back(o.ref);
+        if (refs.empty() && !c.json_out) std::cout << "no entered orders to confirm\n";
       } else if (!ref.empty()) {
         refs.push_back(ref);
       } else {

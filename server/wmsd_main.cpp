@@ -18,6 +18,7 @@
 #include "store/lmdb.hpp"
 #include "wms/proto/codec.hpp"
 #include "wms/proto/messages.hpp"
+#include "wms/shared/cli.hpp"
 
 namespace {
 
@@ -116,7 +117,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 36500));
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
-  CLI11_PARSE(cli, argc, argv);
+  cli.footer("Exit status: 0 after SIGTERM/SIGINT (the current commit finished) or --add-admin; 1 when it cannot start\n(data folder in use, endpoint taken, unreadable folder) or the database reports damage; 2 usage error.");
+  if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
   const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
   if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit
 

@@ -291,24 +291,36 @@ struct Server::Impl {
   bool gather(std::vector<Cmd>& batch, std::chrono::steady_clock::time_point deadline) {  // batch: `pending`
     if (batch.size() >= k_max_batch) return false;
     const std::size_t before = batch.size();
-    read_requests(k_max_batch - batch.size());
-    if (batch.size() > before) return true;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline || batch.size() >= expected_devices(now)) return false;
-    const auto until = std::min(deadline, now + k_gather_idle);
-    while (wait_router(until)) {
+    try {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;  // past it nothing more is read: the batch commits as it is
       read_requests(k_max_batch - batch.size());
       if (batch.size() > before) return true;
+      if (!awaited_device(batch, now)) return false;
+      // Queries, hellos and sign-ins that come in meanwhile are answered (or passed on) but do not extend the wait.
+      const auto until = std::min(deadline, now + k_gather_idle);
+      while (std::chrono::steady_clock::now() < until && wait_router(until)) {
+        keep_alive();
+        read_requests(k_max_batch - batch.size());
+        if (batch.size() > before) return true;
+      }
+    } catch (const zmq::error_t& e) {
+      // A signal (EINTR) or the context ending: commit what is applied; run() sees the socket again next round.
+      spdlog::debug("gathering stopped: {}", e.what());
     }
     return false;
   }
 
-  // The devices of the last two commits made within k_gather_recent of `now`, counted once.
-  std::size_t expected_devices(std::chrono::steady_clock::time_point now) const {
-    std::set<std::string_view> devs;
+  // Whether a device answered in the last two commits (made within k_gather_recent of `now`) has nothing in
+  // `batch` yet.
+  bool awaited_device(const std::vector<Cmd>& batch, std::chrono::steady_clock::time_point now) const {
+    std::set<std::string_view> in;
+    for (const auto& c : batch) in.insert(c.ctx.device);
     for (const auto& r : recent)
-      if (now - r.at < k_gather_recent) devs.insert(r.devices.begin(), r.devices.end());
-    return devs.size();
+      if (now - r.at < k_gather_recent)
+        for (const auto& d : r.devices)
+          if (!in.count(d)) return true;
+    return false;
   }
 
   void note_batch_devices(const std::vector<Cmd>& batch) {
@@ -323,9 +335,9 @@ struct Server::Impl {
   bool wait_router(std::chrono::steady_clock::time_point until) {
     const int fd = router.get(zmq::sockopt::fd);
     for (;;) {
-      if (router.get(zmq::sockopt::events) & ZMQ_POLLIN) return true;
       const auto left = until - std::chrono::steady_clock::now();
       if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      if (router.get(zmq::sockopt::events) & ZMQ_POLLIN) return true;
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
       timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
       pollfd p{fd, POLLIN, 0};

@@ -18,6 +18,7 @@
 #include "wms/shared/client.hpp"
 #include "wms/shared/decimal.hpp"
 #include "wms/shared/gtin.hpp"
+#include "wms/shared/cli.hpp"
 
 namespace {
 using namespace wms;
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
   app.add_option("--short-rate", short_rate, "share of tasks reported short")->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app.set_version_flag("--version", "wms-shift " WMS_VERSION);
-  CLI11_PARSE(app, argc, argv);
+  app.footer("Exit status: 0 the shift ran; 1 a request was refused or failed; 2 usage error; 3 wmsd unreachable.");
+  if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
 
   try {
     client::Connection office(server, "sim-office", {10000, 3});

@@ -407,4 +407,10 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(test::run(server.wmsctl("users")).output, Catch::Contains("picker1") && Catch::Contains("forklift"));
   CHECK_THAT(test::run(server.wmsctl("--json accounts --prefix CITY")).output,
              Catch::Contains("\"code\":\"CITY\"") && Catch::Contains("\"mode\":\"pallet\""));
+
+  // `order confirm --all` says so when there is nothing to confirm, rather than printing nothing.
+  REQUIRE(test::run(server.wmsctl("order confirm --all")).status == 0);
+  const auto none = test::run(server.wmsctl("order confirm --all"));
+  CHECK(none.status == 0);
+  CHECK_THAT(none.output, Catch::Contains("no entered orders to confirm"));
 }

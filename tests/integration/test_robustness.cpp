@@ -197,6 +197,20 @@ TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops clean
   CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 40);
 }
 
+TEST_CASE("every program prints its exit statuses under --help and exits 2 on a usage error") {
+  for (const std::string prog : {WMSD_PATH, WMSCTL_PATH, WMS_SHIFT_PATH, WMS_SIM_PATH, WMS_TERMINAL_PATH}) {
+    INFO(prog);
+    auto help = test::run(prog + " --help");
+    CHECK(help.status == 0);
+    CHECK_THAT(help.output, Catch::Contains("Exit status: 0 ") && Catch::Contains("2 usage error"));
+    auto bad = test::run(prog + " --no-such-option");
+    CHECK(bad.status == 2);
+    CHECK_THAT(bad.output, Catch::Contains("Run with --help"));
+  }
+  // A required option left out is usage too (CLI11 itself would exit 106).
+  CHECK(test::run(WMSD_PATH).status == 2);
+}
+
 TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

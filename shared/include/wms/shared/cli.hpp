@@ -1,0 +1,21 @@
+// Command-line parsing shared by every program (wmsd, wmsctl, wms-shift, wms-sim, wms-terminal): --help and
+// --version print and exit 0; any other command-line mistake prints CLI11's message and exits 2 (usage). CLI11's
+// own exit codes (105, 106, ...) mean nothing to a shell script, so they are not passed on.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+
+namespace wms::cli {
+
+// nullopt: go on; otherwise the program's exit status (0 after --help or --version, 2 after a usage error).
+inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+}
+
+}  // namespace wms::cli
