@@ -53,6 +53,8 @@ constexpr std::size_t k_max_dev_bytes = 128;  // with the key, an idempotency in
 constexpr auto k_gather_max = std::chrono::microseconds(2000);
 constexpr auto k_gather_idle = std::chrono::microseconds(200);
 constexpr auto k_gather_recent = std::chrono::microseconds(5000);
+// How long the serving thread goes on reading (and answering queries) while a mutation waits for its commit.
+constexpr auto k_read_slice = std::chrono::microseconds(2000);
 constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
 
 enum class Kind { mutation, login_ok, login_fail, logout };
@@ -704,9 +706,13 @@ struct Server::Impl {
   }
 
   // Everything waiting, up to `most` requests (bounded, so a flood cannot grow one transaction without end):
-  // queries are answered at once from a read transaction, mutations go to `pending` for the group commit.
+  // queries are answered at once from a read transaction, mutations go to `pending` for the group commit. Once a
+  // mutation waits, reading stops after k_read_slice: office screens that keep asking for long listings must
+  // not hold a scan back (each read could answer another query).
   void read_requests(std::size_t most) {
+    const auto start = std::chrono::steady_clock::now();
     for (std::size_t n = 0; n < most; ++n) {
+      if (!pending.empty() && std::chrono::steady_clock::now() - start > k_read_slice) break;
       frames.clear();
       auto r = zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait);
       if (!r) break;

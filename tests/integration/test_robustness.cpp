@@ -197,6 +197,70 @@ TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops clean
   CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 40);
 }
 
+// Office screens asking for listings must not hold picks back, however fast they ask. An office screen keeps 16
+// product listings outstanding, so the request queue never runs dry, while devices a and b take turns sending
+// receipts. Two ways of starving them are covered:
+// - 5,000 products per listing (milliseconds each): reading and answering queries without end while a mutation
+//   waits for its commit;
+// - 500 per listing (a fraction of a millisecond): each of b's batches waits briefly for a, who was just
+//   answered, and requests of other kinds must not extend that wait.
+// Either leaves b without an answer until a sends again, which a only does after b's answer: both time out.
+TEST_CASE("a stream of queries holds back neither mutations nor a batch that waits for a device") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto a = test::login(server, "admin", "1234", "office-a", {4000, 1});
+  auto b = test::login(server, "admin", "1234", "office-b", {4000, 1});
+  auto screen = test::login(server, "admin", "1234", "office-screen");
+  std::string csv = "sku,description,list_price\n";
+  for (int i = 0; i < 5000; ++i) csv += "FLOOD-" + std::to_string(i) + ",Flood product " + std::to_string(i) + ",1.00\n";
+  REQUIRE(a->call(proto::ImportReq{"products", csv}).ok());
+  const auto before = a->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand;
+
+  for (const std::uint32_t per_listing : {5000u, 500u}) {
+    INFO("listings of " << per_listing << " products");
+    std::atomic<bool> stop{false};
+    std::atomic<long> listed{0};
+    std::thread flood([&] {
+      zmq::context_t ctx(1);
+      zmq::socket_t s(ctx, zmq::socket_type::dealer);
+      s.set(zmq::sockopt::linger, 0);
+      s.connect(server.endpoint());
+      proto::RequestHeader h;
+      h.type = "products";
+      h.dev = "office-screen";
+      h.token = screen->token();
+      proto::ProductsReq q;
+      q.limit = per_listing;
+      const auto list = proto::encode_request(h, q);
+      for (int i = 0; i < 16; ++i) s.send(zmq::buffer(list), zmq::send_flags::none);
+      zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+      while (!stop) {  // one more listing for every answer: 16 outstanding all the time
+        zmq::poll(&item, 1, std::chrono::milliseconds(50));
+        zmq::message_t m;
+        while (s.recv(m, zmq::recv_flags::dontwait)) {
+          ++listed;
+          s.send(zmq::buffer(list), zmq::send_flags::none);
+        }
+      }
+    });
+    struct Join {  // the flood stops and is joined however the checks below end
+      std::atomic<bool>& stop;
+      std::thread& t;
+      ~Join() {
+        stop = true;
+        t.join();
+      }
+    } join{stop, flood};
+    while (listed < 16) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int round = 0; round < 30; ++round) {
+      REQUIRE(a->call(proto::ReceiveReq{"SKU-1001", "A01-01-A", 1, ""}).ok());
+      REQUIRE(b->call(proto::ReceiveReq{"SKU-1001", "A01-01-A", 1, ""}).ok());
+    }
+    CHECK(listed > 16);
+  }
+  CHECK(a->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == before + 120);
+}
+
 TEST_CASE("every program prints its exit statuses under --help and exits 2 on a usage error") {
   for (const std::string prog : {WMSD_PATH, WMSCTL_PATH, WMS_SHIFT_PATH, WMS_SIM_PATH, WMS_TERMINAL_PATH}) {
     INFO(prog);
