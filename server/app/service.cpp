@@ -1003,6 +1003,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
   };
   if (r.kind == "products") {
     auto rows = parse_products(table, errs);
+    for (auto& [line, p] : rows)
+      if (auto old = find_product(t, p.sku)) keep_unlisted(table, p, *old);
     std::map<std::string, std::string> file_codes;  // barcode -> sku within the file
     for (const auto& [line, p] : rows) {
       dup(line, "sku", p.sku);
@@ -1023,6 +1025,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "locations") {
     auto rows = parse_locations(table, errs);
+    for (auto& [line, l] : rows)
+      if (auto old = find_location(t, l.code)) keep_unlisted(table, l, *old);
     std::map<std::string, std::string> file_codes;
     for (const auto& [line, l] : rows) {
       dup(line, "code", l.code);
@@ -1059,6 +1063,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "accounts") {
     auto rows = parse_accounts(table, errs);
+    for (auto& [line, a] : rows)
+      if (auto old = store::get_as<Account>(t, Table::accounts, a.code)) keep_unlisted(table, a, *old);
     for (const auto& [line, a] : rows) dup(line, "code", a.code);
     if (!errs.empty()) return fail_import(std::move(rep));
     for (const auto& [line, a] : rows) store::put_as(t, Table::accounts, a.code, a);

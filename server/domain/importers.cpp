@@ -185,6 +185,41 @@ std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors) 
   });
 }
 
+namespace {
+// Copies `field` from `old` when the file has no column `col`.
+template <class T, class V>
+void keep_if_absent(const csv::Table& t, const char* col, V T::*field, T& fresh, const T& old) {
+  if (!t.column(col)) fresh.*field = old.*field;
+}
+}  // namespace
+
+void keep_unlisted(const csv::Table& t, Product& fresh, const Product& old) {
+  keep_if_absent(t, "barcodes", &Product::barcodes, fresh, old);
+  keep_if_absent(t, "uom", &Product::uom, fresh, old);
+  keep_if_absent(t, "units_per_case", &Product::units_per_case, fresh, old);
+  keep_if_absent(t, "units_per_pallet", &Product::units_per_pallet, fresh, old);
+  keep_if_absent(t, "weight_kg", &Product::weight_g, fresh, old);
+  keep_if_absent(t, "cost_price", &Product::cost_minor, fresh, old);
+  keep_if_absent(t, "tax_rate", &Product::tax_bps, fresh, old);
+}
+
+void keep_unlisted(const csv::Table& t, Location& fresh, const Location& old) {
+  keep_if_absent(t, "warehouse", &Location::warehouse, fresh, old);
+  keep_if_absent(t, "zone", &Location::zone, fresh, old);
+  keep_if_absent(t, "aisle", &Location::aisle, fresh, old);
+  keep_if_absent(t, "bay", &Location::bay, fresh, old);
+  keep_if_absent(t, "level", &Location::level, fresh, old);
+  keep_if_absent(t, "bin", &Location::bin, fresh, old);
+  keep_if_absent(t, "barcode", &Location::barcode, fresh, old);
+}
+
+void keep_unlisted(const csv::Table& t, Account& fresh, const Account& old) {
+  keep_if_absent(t, "price_tier", &Account::price_tier, fresh, old);
+  keep_if_absent(t, "terms", &Account::terms, fresh, old);
+  keep_if_absent(t, "terms", &Account::net_days, fresh, old);
+  keep_if_absent(t, "delivery", &Account::mode, fresh, old);
+}
+
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
   if (!require_columns(t, {"order_ref", "account", "sku", "qty"}, errors)) return {};
   return each_row<OrderRow>(t, errors, [](Cells& c) {

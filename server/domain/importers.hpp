@@ -45,6 +45,13 @@ std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors);
 std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors);
 std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors);
 std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors);
+
+// An import updates what its file has columns for. A column the file leaves out keeps the value of an existing
+// record (a new record gets the default), so a price list of sku,description,list_price does not wipe barcodes,
+// weights or tax rates. A column that is there with an empty cell still means the default.
+void keep_unlisted(const csv::Table& t, Product& fresh, const Product& old);
+void keep_unlisted(const csv::Table& t, Location& fresh, const Location& old);
+void keep_unlisted(const csv::Table& t, Account& fresh, const Account& old);
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors);
 std::vector<Lined<UserRow>> parse_users(const csv::Table& t, Errors& errors);
 

@@ -322,6 +322,42 @@ TEST_CASE("stock adjustments need a reason and can never take a bin below what i
   CHECK(after.available == 0);
 }
 
+// A finance clerk sends a price list with only sku, description and list_price: barcodes, weights and the tax rate
+// stay as they were (an invoice at 0 % tax, or a product pickers can no longer scan, would be the alternative).
+TEST_CASE("an import updates only the columns its file has") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  REQUIRE(admin->call(proto::ImportReq{"products",
+                                       "sku,description,list_price,barcodes,weight_kg,cost_price,tax_rate\n"
+                                       "SKU-9001,Full row,10.00,4006381333931,1.250,7.00,7.5\n"})
+              .ok());
+  REQUIRE(admin->call(proto::ImportReq{"products", "sku,description,list_price\nSKU-9001,Price update,11.00\n"}).ok());
+  proto::ProductsReq q;
+  q.prefix = "SKU-9001";
+  auto ps = admin->call(q).as<proto::ProductsRep>().products;
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].description == "Price update");
+  CHECK(ps[0].list_minor == 1100);
+  CHECK(ps[0].barcodes == std::vector<std::string>{"04006381333931"});
+  CHECK(ps[0].weight_g == 1250);
+  CHECK(ps[0].cost_minor == 700);
+  CHECK(ps[0].tax_bps == 750);
+  // Still scannable: the barcode index was kept with the record.
+  CHECK(test::run(server.wmsctl("products --prefix SKU-9001")).output.find("04006381333931") != std::string::npos);
+
+  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"}).ok());
+  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name\nZETA,Zeta Renamed\n"}).ok());
+  proto::AccountsReq aq;
+  aq.prefix = "ZETA";
+  auto as = admin->call(aq).as<proto::AccountsRep>().accounts;
+  REQUIRE(as.size() == 1);
+  CHECK(as[0].name == "Zeta Renamed");
+  CHECK(as[0].price_tier == "gold");
+  CHECK(as[0].terms == "prepay");
+  CHECK(as[0].mode == "pallet");
+}
+
 TEST_CASE("master data is listed in code order, by prefix and page, and users only to an admin") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

@@ -398,3 +398,72 @@ TEST_CASE("importers: errors from earlier tables are kept, new ones are appended
   CHECK(errors[1].line == 2);
   CHECK(errors[1].column == "qty");
 }
+
+TEST_CASE("importers: a column the file leaves out keeps the stored value, an empty cell means the default",
+          "[importers]") {
+  Errors errors;
+  Product old;
+  old.sku = "SKU-9";
+  old.barcodes = {"04006381333931"};
+  old.uom = "BOX";
+  old.units_per_case = 6;
+  old.units_per_pallet = 240;
+  old.weight_g = 1250;
+  old.cost_minor = 700;
+  old.tax_bps = 750;
+  // A price update: only the required columns.
+  auto t = table("sku,description,list_price\nSKU-9,Renamed,9.99\n");
+  auto rows = parse_products(t, errors);
+  REQUIRE(rows.size() == 1);
+  Product p = rows[0].value;
+  keep_unlisted(t, p, old);
+  CHECK(p.description == "Renamed");
+  CHECK(p.list_minor == 999);
+  CHECK(p.barcodes == old.barcodes);
+  CHECK(p.uom == "BOX");
+  CHECK(p.units_per_case == 6);
+  CHECK(p.units_per_pallet == 240);
+  CHECK(p.weight_g == 1250);
+  CHECK(p.cost_minor == 700);
+  CHECK(p.tax_bps == 750);
+  // The tax_rate column present but empty: the default (0), as for a new product.
+  auto t2 = table("sku,description,list_price,tax_rate\nSKU-9,Renamed,9.99,\n");
+  auto rows2 = parse_products(t2, errors);
+  REQUIRE(rows2.size() == 1);
+  Product p2 = rows2[0].value;
+  keep_unlisted(t2, p2, old);
+  CHECK(p2.tax_bps == 0);
+  CHECK(p2.cost_minor == 700);
+
+  Location lold;
+  lold.code = "A1";
+  lold.zone = "Z9";
+  lold.barcode = "LOC-A1";
+  auto lt = table("code,walk_seq,kind\nA1,5,pick\n");
+  auto locs = parse_locations(lt, errors);
+  REQUIRE(locs.size() == 1);
+  Location l = locs[0].value;
+  CHECK(l.barcode == "A1");  // a new location's barcode defaults to its code
+  keep_unlisted(lt, l, lold);
+  CHECK(l.barcode == "LOC-A1");
+  CHECK(l.zone == "Z9");
+  CHECK(l.walk_seq == 5);
+
+  Account aold;
+  aold.code = "ACME";
+  aold.price_tier = "platinum";
+  aold.terms = "prepay";
+  aold.net_days = 0;
+  aold.mode = "pallet";
+  auto at = table("code,name\nACME,Acme Renamed\n");
+  auto accs = parse_accounts(at, errors);
+  REQUIRE(accs.size() == 1);
+  Account a = accs[0].value;
+  keep_unlisted(at, a, aold);
+  CHECK(a.name == "Acme Renamed");
+  CHECK(a.price_tier == "platinum");
+  CHECK(a.terms == "prepay");
+  CHECK(a.net_days == 0);
+  CHECK(a.mode == "pallet");
+  CHECK(errors.empty());
+}
