@@ -242,8 +242,8 @@ int main(int argc, char** argv) {
   CLI::App app{"wms-sim: virtual pickers and forklift drivers that work released waves through the terminal's own "
                "screen state machines and device agent"};
   app.set_version_flag("--version", std::string("wms-sim ") + WMS_VERSION);
-  app.add_option("--server", o.server, "the server's request endpoint")->envname("WMS_SERVER");
-  app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)");
+  app.add_option("--server", o.server, "the server's request endpoint")->envname("WMS_SERVER")->check(wms::cli::endpoint);
+  app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)")->check(wms::cli::endpoint);
   app.add_option("--pickers", o.pickers, "virtual handhelds (parcel picking)")->check(CLI::Range(0, 256));
   app.add_option("--forklifts", o.forklifts, "virtual vehicle terminals (pallet moves)")->check(CLI::Range(0, 256));
   app.add_option("--picker-login", o.picker_logins, "USER:PIN for pickers, used in turn")->delimiter(',');

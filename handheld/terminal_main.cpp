@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
   int frame_interval_ms = 150;
   CLI::App app{"wms-terminal: scan-first picking for handhelds and forklift terminals"};
   app.set_version_flag("--version", std::string("wms-terminal ") + WMS_VERSION);
-  app.add_option("--server", server, "the server's request endpoint")->envname("WMS_SERVER");
-  app.add_option("--events", events, "the server's event endpoint (default: request port + 1)");
+  app.add_option("--server", server, "the server's request endpoint")->envname("WMS_SERVER")->check(wms::cli::endpoint);
+  app.add_option("--events", events, "the server's event endpoint (default: request port + 1)")->check(wms::cli::endpoint);
   app.add_option("--profile", profile_name, "handheld (portrait, parcel picking) or vehicle (landscape, pallets)")
       ->check(CLI::IsMember({"handheld", "vehicle"}));
   app.add_option("--device", device, "this device's id (default: <hostname>-<profile>)");

@@ -1,5 +1,6 @@
 // wmsctl: the back-office CLI over the wire protocol (never opens the database itself). Thin: parse the command
 // line, send one or a few requests as an authenticated admin/manager, print a table or --json.
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -173,11 +174,7 @@ struct Cli {
     ::gethostname(host, sizeof host - 1);
     conn = std::make_unique<wms::client::Connection>(server, "wmsctl-" + std::string(host) + "-" + std::to_string(::getpid()),
                                                      wms::client::Options{timeout_ms, 3});
-    if (pin.empty()) {
-      if (::isatty(0)) std::cerr << "PIN for " << user << ": ";
-      std::getline(std::cin, pin);
-      if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-    }
+    if (pin.empty()) read_pin();
     // Not sent: the server would count it as a wrong PIN, and a script without a PIN would lock the user.
     if (pin.empty()) {
       std::cerr << "error: no PIN for " << user << ": set WMS_PIN, pass --pin, or type it when asked\n";
@@ -185,6 +182,24 @@ struct Cli {
     }
     Reply r = conn->login(user, pin);
     if (!r.ok()) fail(r, "login as " + user);
+  }
+  // From stdin; typed at a terminal, after a prompt and without echo (the PIN is not left on the screen).
+  void read_pin() {
+    const bool tty = ::isatty(0);
+    termios saved{};
+    const bool quiet = tty && ::tcgetattr(0, &saved) == 0;
+    if (tty) std::cerr << "PIN for " << user << ": " << std::flush;
+    if (quiet) {
+      termios t = saved;
+      t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      ::tcsetattr(0, TCSAFLUSH, &t);
+    }
+    std::getline(std::cin, pin);
+    if (quiet) {
+      ::tcsetattr(0, TCSAFLUSH, &saved);
+      std::cerr << "\n";
+    }
+    if (!pin.empty() && pin.back() == '\r') pin.pop_back();
   }
   ~Cli() {
     if (conn && !conn->token().empty()) {
@@ -280,10 +295,13 @@ int main(int argc, char** argv) {
   Cli c;
   CLI::App app{"wmsctl - back-office commands for wmsd"};
   app.require_subcommand(1);
-  c.server = std::getenv("WMS_SERVER") ? std::getenv("WMS_SERVER") : "tcp://127.0.0.1:5555";
+  c.server = "tcp://127.0.0.1:5555";
   c.user = std::getenv("WMS_USER") ? std::getenv("WMS_USER") : "admin";
   c.pin = std::getenv("WMS_PIN") ? std::getenv("WMS_PIN") : "";
-  app.add_option("--server", c.server, "wmsd request endpoint (env WMS_SERVER)")->capture_default_str();
+  app.add_option("--server", c.server, "wmsd request endpoint")
+      ->capture_default_str()
+      ->envname("WMS_SERVER")
+      ->check(wms::cli::endpoint);
   app.add_option("--user", c.user, "user code (env WMS_USER)")->capture_default_str();
   app.add_option("--pin", c.pin, "PIN (env WMS_PIN; read from stdin when absent)");
   app.add_flag("--json", c.json_out, "print the server's answer as JSON");

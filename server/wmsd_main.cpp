@@ -99,13 +99,15 @@ int main(int argc, char** argv) {
   std::size_t map_mib = 64, max_map_mib = 0;
   std::uint32_t idem_days = 30;
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
-  cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str();
-  cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str();
+  cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str()->check(wms::cli::endpoint);
+  cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str()->check(wms::cli::endpoint);
   cli.add_flag("--demo", demo, "seed the demo warehouse (users, products, locations, accounts, stock) if empty");
   cli.add_option("--assets", assets, "assets folder (demo data)")->capture_default_str();
   cli.add_option("--add-admin", admin,
                  "create or reset admin user CODE with the PIN read from stdin (or WMS_ADMIN_PIN), then exit");
-  cli.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
+  cli.add_option("--log-level", level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->transform(CLI::IsMember({"trace", "debug", "info", "warn", "error"}, CLI::ignore_case));
   cli.add_option("--map-mib", map_mib, "initial LMDB map size; it doubles on demand")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cli.add_option("--max-map-mib", max_map_mib,
                  "the map grows no further (0 = no limit); a batch that does not fit is refused busy, nothing applied")

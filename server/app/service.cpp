@@ -14,6 +14,7 @@
 #include "domain/rules.hpp"
 #include "wms/proto/codec.hpp"
 #include "wms/proto/messages.hpp"
+#include "wms/shared/decimal.hpp"
 #include "wms/shared/gtin.hpp"
 
 namespace wms::app {
@@ -866,7 +867,7 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
   proto::DispatchRep rep{inv, backordered};
   return Outcome::ok(rep, "dispatched " + ref + ", invoice " + std::to_string(inv.number) + " total " +
-                              std::to_string(inv.total_minor) + " minor");
+                              decimal::format_money(inv.total_minor) + " due " + inv.due_date);
 }
 
 Outcome do_pack_close(Txn& t, const Ctx& ctx, const proto::PackCloseReq& r, std::vector<PubEvent>& events) {

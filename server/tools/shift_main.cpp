@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
   int orders = 6;
   double wrong_rate = 0.15, short_rate = 0.2;
   unsigned seed = 7;
-  app.add_option("--server", server)->capture_default_str();
-  app.add_option("--pub", pub)->capture_default_str();
+  app.add_option("--server", server)->capture_default_str()->check(wms::cli::endpoint);
+  app.add_option("--pub", pub)->capture_default_str()->check(wms::cli::endpoint);
   app.add_option("--user", user, "manager or admin who runs the office side")->capture_default_str();
   app.add_option("--pin", pin)->capture_default_str();
   app.add_option("--orders", orders, "orders to enter")->capture_default_str();

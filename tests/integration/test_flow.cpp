@@ -266,10 +266,14 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
 
   // Every mutation left an audit record naming who and which device.
   auto audit = admin->call(proto::AuditReq{500}).as<proto::AuditRep>().entries;
-  bool saw_pick = false;
-  for (const auto& a : audit)
+  bool saw_pick = false, saw_invoice = false;
+  for (const auto& a : audit) {
     if (a.type == "pick.confirm" && a.user == "picker1" && a.device == "hh-1") saw_pick = true;
+    // Money in the audit trail reads like money, as on the invoice.
+    if (a.type == "dispatch" && a.detail.find("invoice 1 total 53.23 due ") != std::string::npos) saw_invoice = true;
+  }
   CHECK(saw_pick);
+  CHECK(saw_invoice);
 
   // Orders of another delivery mode wait for their own wave.
   auto pw = admin->call(proto::WaveCreateReq{"pallet", 0});

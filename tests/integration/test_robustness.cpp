@@ -273,6 +273,18 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   }
   // A required option left out is usage too (CLI11 itself would exit 106).
   CHECK(test::run(WMSD_PATH).status == 2);
+  // An endpoint without its scheme is usage, with the form it takes (ZeroMQ would only say "Invalid argument").
+  for (const std::string cmd : {WMSCTL_PATH " --server localhost:5555 orders", "WMS_SERVER=localhost:5555 " WMSCTL_PATH " orders",
+                                WMS_SIM_PATH " --server localhost:5555 --pickers 1", WMSD_PATH " --data /nonexistent --bind 5555"}) {
+    INFO(cmd);
+    auto r = test::run(cmd);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.output, Catch::Contains("is not an endpoint: write it as tcp://HOST:PORT"));
+  }
+  // A log level wmsd does not know is usage, not silence.
+  auto level = test::run(WMSD_PATH " --data /nonexistent --log-level loud");
+  CHECK(level.status == 2);
+  CHECK_THAT(level.output, Catch::Contains("trace,debug,info,warn,error"));
 }
 
 TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {

@@ -18,4 +18,14 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   }
 }
 
+// A ZeroMQ endpoint as the programs take it: tcp://HOST:PORT (or ipc://PATH, inproc://NAME). Without this check a
+// plain "localhost:5555" reaches ZeroMQ and comes back as a bare "Invalid argument".
+inline const CLI::Validator endpoint(
+    [](std::string& v) -> std::string {
+      for (const char* scheme : {"tcp://", "ipc://", "inproc://"})
+        if (v.rfind(scheme, 0) == 0 && v.size() > std::char_traits<char>::length(scheme)) return {};
+      return "'" + v + "' is not an endpoint: write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:5555";
+    },
+    "ENDPOINT");
+
 }  // namespace wms::cli
