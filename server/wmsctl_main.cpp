@@ -261,6 +261,12 @@ std::string read_file(const std::string& path) {
 void print_order(const msgpack::object& o) {
   fields(o, {"ref", "account", "status", "mode"});
   if (text(o, "cartons") != "" && text(o, "cartons") != "0") fields(o, {"cartons", "packed_ms"});
+  // An entered order has no price yet (it is locked at confirmation): no 0.00 a clerk could take for a price.
+  if (text(o, "status") == "entered") {
+    table(field(o, "lines"), {"line", "sku", "ordered"});
+    std::cout << "(prices and tax are set when the order is confirmed)\n";
+    return;
+  }
   table(field(o, "lines"), {"line", "sku", "ordered", "allocated", "picked", "shipped", "backordered", "price_minor", "tax_bps"});
 }
 void print_invoice(const msgpack::object& inv) {
@@ -421,6 +427,10 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "show order " + ref), print_order);
     } else if (*oconf) {
       std::vector<std::string> refs;
+      if (all && !ref.empty()) {
+        std::cerr << "order confirm takes a REF or --all, not both\n";
+        return 2;
+      }
       if (all) {
         auto r = c.send(proto::OrdersReq{"entered"}, "list entered orders");
         for (const auto& o : r.as<proto::OrdersRep>().orders) refs.push_back(o.ref);

@@ -1240,6 +1240,7 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     if (!r.status.empty() && r.status != "open" && r.status != "claimed" && r.status != "done" && r.status != "short" &&
         r.status != "cancelled")
       refuse(Status::invalid, "status must be open, claimed, done, short or cancelled, got '" + r.status + "'");
+    if (r.wave) wave_by_id(t, r.wave);  // "no wave N" rather than an empty list
     TasksRep rep;
     auto keep = [&](const Task& k) { return (!r.wave || k.wave == r.wave) && (r.status.empty() || k.status == r.status); };
     for (const auto& k : scan_all<Task>(t, Table::tasks, keep)) rep.tasks.push_back(task_view(t, k));
@@ -1247,6 +1248,9 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == StockReq::k_type) {
     auto r = body_as<StockReq>(body);
+    // A mistyped code is not "no stock": say it is unknown.
+    if (!r.sku.empty() && !find_product(t, r.sku)) refuse(Status::not_found, "no product '" + r.sku + "'");
+    if (!r.location.empty() && !find_location(t, r.location)) refuse(Status::not_found, "no location '" + r.location + "'");
     StockRep rep;
     t.scan(Table::stock, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
       auto sep = k.find('\0');

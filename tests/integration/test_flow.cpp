@@ -60,6 +60,10 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   REQUIRE(imp.ok());
   CHECK(imp.as<proto::ImportRep>().rows == 13);
   REQUIRE(admin->call(proto::OrderCreateReq{"SO-T1", "ACME", {{"SKU-1001", 30}}}).ok());
+  // Before confirmation an order has no price to show (not 0.00).
+  const auto entered = test::run(server.wmsctl("order show SO-1001"));
+  CHECK_THAT(entered.output, Catch::Contains("status: entered") && Catch::Contains("prices and tax are set when the order is confirmed") &&
+                                 !Catch::Contains("0.00"));
   for (auto ref : {"SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005", "SO-T1"}) {
     proto::OrderConfirmReq q;
     q.ref = ref;
@@ -70,6 +74,7 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   auto so1001 = order(*admin, "SO-1001");
   CHECK(so1001.status == "confirmed");
   CHECK(so1001.lines[0].price_minor == 755);
+  CHECK_THAT(test::run(server.wmsctl("order show SO-1001")).output, Catch::Contains("7.55"));
   CHECK(so1001.lines[0].allocated == 4);
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 34);
   // SO-1003 asks 60 of SKU-1003 with 50 on the pick face: the rest comes from nowhere else -> backorder.
@@ -430,6 +435,13 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(test::run(server.wmsctl("tasks --status bogus")).output,
              Catch::Contains("invalid: status must be open, claimed, done, short or cancelled, got 'bogus'"));
   CHECK(test::run(server.wmsctl("orders --status bogus")).status == 1);
+  // So are codes that do not exist: a mistyped SKU must not look like a product with no stock.
+  const auto nope = test::run(server.wmsctl("stock --sku NOPE"));
+  CHECK(nope.status == 1);
+  CHECK_THAT(nope.output, Catch::Contains("not_found: no product 'NOPE'"));
+  CHECK_THAT(test::run(server.wmsctl("stock --location NOWHERE")).output, Catch::Contains("no location 'NOWHERE'"));
+  CHECK_THAT(test::run(server.wmsctl("tasks --wave 999")).output, Catch::Contains("no wave 999"));
+  CHECK(test::run(server.wmsctl("stock --sku SKU-1001")).status == 0);
   auto picker = test::login(server, "picker1", "1111", "hh-1");
   CHECK(picker->call(proto::ProductsReq{}).status == Status::forbidden);
   auto users = admin->call(proto::UsersReq{});
@@ -453,4 +465,5 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   const auto none = test::run(server.wmsctl("order confirm --all"));
   CHECK(none.status == 0);
   CHECK_THAT(none.output, Catch::Contains("no entered orders to confirm"));
+  CHECK(test::run(server.wmsctl("order confirm --all SO-1001")).status == 2);  // one or the other
 }
