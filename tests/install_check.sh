@@ -1,0 +1,25 @@
+#!/bin/sh
+# ctest "install: ...": `cmake --install` of the build folder $1 into a scratch prefix puts every program in bin/
+# and the demo data and systemd unit in share/wms/, and the installed wmsd seeds a demo warehouse from there and
+# answers the installed wmsctl. Exit status 0 only if all of it works.
+set -eu
+build=$1
+p="$build/install-check"
+e="ipc:///tmp/wms-install-$$"
+rm -rf "$p"
+cmake --install "$build" --prefix "$p" >/dev/null
+for b in wmsd wmsctl wms-shift wms-terminal wms-sim; do "$p/bin/$b" --version; done
+test -f "$p/share/wms/wmsd.service"
+test -f "$p/share/wms/demo/products.csv"
+WMS_ADMIN_PIN=1234 "$p/bin/wmsd" --data "$p/data" --add-admin boss
+"$p/bin/wmsd" --data "$p/data" --demo --assets "$p/share/wms" --bind "$e-req" --pub "$e-pub" --log-level warn &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+# The demo's users are there (picker1 signs in), and so is the admin added before.
+WMS_PIN=1111 "$p/bin/wmsctl" --server "$e-req" --user picker1 ping
+WMS_PIN=1234 "$p/bin/wmsctl" --server "$e-req" --user boss products --prefix SKU-1001 | grep -q "SKU-1001"
+kill "$pid"
+wait "$pid"
+trap - EXIT
+rm -rf "$p"
+echo "install check passed"
