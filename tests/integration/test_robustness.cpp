@@ -269,7 +269,7 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
     CHECK_THAT(help.output, Catch::Contains("Exit status: 0 ") && Catch::Contains("2 usage error"));
     auto bad = test::run(prog + " --no-such-option");
     CHECK(bad.status == 2);
-    CHECK_THAT(bad.output, Catch::Contains("Run with --help"));
+    CHECK_THAT(bad.output, Catch::Contains("--help"));  // what to read next
   }
   // A required option left out is usage too (CLI11 itself would exit 106).
   CHECK(test::run(WMSD_PATH).status == 2);
@@ -281,6 +281,13 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains("is not an endpoint: write it as tcp://HOST:PORT"));
   }
+  // A mistyped command is named, not reported as "a subcommand is required".
+  const auto typo = test::run(WMSCTL_PATH " ordrs");
+  CHECK(typo.status == 2);
+  CHECK_THAT(typo.output, Catch::Contains("unknown command or argument 'ordrs'"));
+  const auto sub = test::run(WMSCTL_PATH " order frob SO-1");
+  CHECK(sub.status == 2);
+  CHECK_THAT(sub.output, Catch::Contains("unknown command or argument 'frob'"));
   // A log level wmsd does not know is usage, not silence.
   auto level = test::run(WMSD_PATH " --data /nonexistent --log-level loud");
   CHECK(level.status == 2);

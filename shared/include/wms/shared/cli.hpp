@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <optional>
 
 namespace wms::cli {
@@ -13,6 +14,15 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
     return std::nullopt;
+  } catch (const CLI::RequiredError& e) {
+    // A mistyped command ("ordrs") is left over as an argument nobody took; CLI11 would only say that a
+    // subcommand is required.
+    if (const auto left = app.remaining(true); !left.empty()) {
+      std::cerr << "unknown command or argument '" << left.front() << "' (see --help)\n";
+      return 2;
+    }
+    app.exit(e);
+    return 2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
