@@ -352,6 +352,8 @@ int main(int argc, char** argv) {
   tunclaim->add_option("id", id, "task id");
   tunclaim->add_option("--device", code, "every open task this device holds (e.g. a broken handheld)");
   auto* devs = app.add_subcommand("devices", "devices seen since wmsd started and the open tasks each holds");
+  bool all_devices = false;
+  devs->add_flag("--all", all_devices, "also devices that signed out and hold no task (each wmsctl run is one)");
   auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
   auto* invs = app.add_subcommand("invoices", "list invoices");
   auto* inv = app.add_subcommand("invoice", "show an invoice");
@@ -382,6 +384,12 @@ int main(int argc, char** argv) {
   uadd->add_option("--new-pin", newpin, "the user's PIN (4-12 digits)")->required();
   auto* audit = app.add_subcommand("audit", "newest audit records");
   audit->add_option("--limit", limit)->capture_default_str();
+  std::string audit_type, audit_user, audit_device;
+  bool audit_logins = false;
+  audit->add_option("--type", audit_type, "only this request type, e.g. dispatch, pick.confirm, import, login");
+  audit->add_option("--user", audit_user, "only this user");
+  audit->add_option("--device", audit_device, "only this device");
+  audit->add_flag("--logins", audit_logins, "include sign-ins (left out unless asked for: every wmsctl run signs in)");
   auto* backup = app.add_subcommand("backup", "hot, consistent copy of the database to FILE on the server host");
   backup->add_option("file", file, "new file (must not exist)")->required();
   auto* pack = app.add_subcommand("pack", "pack station: what to pack, and closing an order's packing");
@@ -492,8 +500,10 @@ int main(int argc, char** argv) {
                print_tasks(t);
              });
     } else if (*devs) {
-      c.show(c.send(proto::DevicesReq{}, "list devices"), [](const msgpack::object& b) {
-        table(field(b, "devices"), {"device", "user", "last_seen_ms", "idle_s", "tasks_held"});
+      proto::DevicesReq q;
+      q.all = all_devices;
+      c.show(c.send(q, "list devices"), [](const msgpack::object& b) {
+        table(field(b, "devices"), {"device", "user", "last_seen_ms", "idle_s", "tasks_held", "signed_out"});
       });
     } else if (*excs) {
       c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {
@@ -528,7 +538,13 @@ int main(int argc, char** argv) {
       c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code),
              [&](const msgpack::object&) { std::cout << "user " << code << " is a " << role << "\n"; });
     } else if (*audit) {
-      c.show(c.send(proto::AuditReq{limit}, "read audit"), [](const msgpack::object& b) {
+      proto::AuditReq q;
+      q.limit = limit;
+      q.type = audit_type;
+      q.user = audit_user;
+      q.device = audit_device;
+      q.logins = audit_logins || !audit_type.empty();
+      c.show(c.send(q, "read audit"), [](const msgpack::object& b) {
         table(field(b, "entries"), {"seq", "at_ms", "user", "device", "type", "detail"});
       });
     } else if (*backup) {

@@ -1281,7 +1281,11 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == AuditReq::k_type) {
     auto r = body_as<AuditReq>(body);
-    return Outcome::ok(AuditRep{scan_all<AuditView>(t, Table::audit, all, std::min<std::size_t>(r.limit, k_max_list_items), true)});
+    auto keep = [&](const AuditView& a) {
+      return (r.type.empty() || a.type == r.type) && (r.user.empty() || a.user == r.user) &&
+             (r.device.empty() || a.device == r.device) && (r.logins || (a.type != "login" && a.type != "login.failed"));
+    };
+    return Outcome::ok(AuditRep{scan_all<AuditView>(t, Table::audit, keep, std::min<std::size_t>(r.limit, k_max_list_items), true)});
   }
   refuse(Status::unknown_type, "unknown query '" + std::string(type) + "'");
 }

@@ -150,6 +150,7 @@ struct Server::Impl {
   struct Seen {
     std::string user;
     std::int64_t at_ms = 0;
+    bool signed_out = false;  // its last request was a logout
   };
   std::map<std::string, Seen> last_seen;  // device -> its last request under a valid session (serving thread only)
   bool fatal = false;                     // the database reported damage: run() ends and throws
@@ -398,6 +399,7 @@ struct Server::Impl {
       }
       case Kind::logout: {
         parent.del(store::Table::sessions, c.h.token);
+        last_seen[c.ctx.device].signed_out = true;  // memory only, like the rest of last_seen
         return proto::encode_reply(c.h.id, Status::ok, "", proto::Empty{});
       }
       case Kind::mutation: break;
@@ -577,7 +579,12 @@ struct Server::Impl {
       last_seen[h.dev] = Seen{s->user, ctx.now_ms};
       if (!domain::role_allows(ctx.role, type))
         return reply_error(peer, h.id, Status::forbidden, "role " + ctx.role + " may not do '" + type + "'");
-      if (type == proto::DevicesReq::k_type) return reply(peer, devices_reply(t, h.id, ctx.now_ms));
+      if (type == proto::DevicesReq::k_type) {
+        std::string e;
+        auto r = proto::decode_body<proto::DevicesReq>(req->body, &e);
+        if (!r) return reply_error(peer, h.id, Status::bad_request, e);
+        return reply(peer, devices_reply(t, h.id, ctx.now_ms, r->all));
+      }
       if (app::is_query(type)) {
         auto o = app::run_query(t, ctx, type, req->body);
         return reply(peer, proto::encode_reply_raw(h.id, o.status, o.error, o.body));
@@ -610,10 +617,11 @@ struct Server::Impl {
   }
 
   // The devices seen since start and those holding tasks (from the store), by device id.
-  std::string devices_reply(const store::Txn& t, std::uint64_t id, std::int64_t now) {
+  // all = false: a device that signed out and holds no task is left out (every wmsctl run is a device of its own).
+  std::string devices_reply(const store::Txn& t, std::uint64_t id, std::int64_t now, bool all) {
     std::map<std::string, proto::DeviceView> out;
     for (const auto& [dev, s] : last_seen)
-      out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0};
+      out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0, s.signed_out};
     try {
       for (const auto& [dev, n] : app::tasks_held(t)) {
         auto& v = out[dev];
@@ -625,7 +633,8 @@ struct Server::Impl {
                                        std::string("a stored record could not be read: ") + e.what());
     }
     proto::DevicesRep rep;
-    for (auto& [dev, v] : out) rep.devices.push_back(std::move(v));
+    for (auto& [dev, v] : out)
+      if (all || !v.signed_out || v.tasks_held) rep.devices.push_back(std::move(v));
     return proto::encode_reply(id, Status::ok, "", rep);
   }
 

@@ -161,6 +161,13 @@ class Wmsd {
 };
 
 // A logged-in client (demo users: admin/1234, manager/2468, picker1/1111, picker2/2222, fork1/3333).
+// The newest `limit` audit records of every kind (sign-ins included).
+inline proto::AuditReq audit_all(std::uint32_t limit) {
+  proto::AuditReq q;
+  q.limit = limit;
+  return q;
+}
+
 inline std::unique_ptr<client::Connection> login(const Wmsd& s, const std::string& user, const std::string& pin,
                                                  const std::string& device, client::Options opts = {5000, 3}) {
   auto c = std::make_unique<client::Connection>(s.endpoint(), device, opts);

@@ -117,7 +117,7 @@ TEST_CASE("kill -9 during concurrent retried pick confirmations loses no acknowl
   CHECK(units_per_sku(*admin2) == initial);
   // And the audit holds one pick.confirm per unit.
   int picks = 0;
-  for (const auto& a : admin2->call(proto::AuditReq{10000}).as<proto::AuditRep>().entries)
+  for (const auto& a : admin2->call(test::audit_all(10000)).as<proto::AuditRep>().entries)
     if (a.type == "pick.confirm") ++picks;
   CHECK(picks == 30 + 40 + 45 + 50);
 }
@@ -189,7 +189,7 @@ TEST_CASE("concurrent confirmations with refusals mixed in: refusals change noth
   }
   CHECK(units_per_sku(*admin) == initial);
   int picks = 0;
-  for (const auto& a : admin->call(proto::AuditReq{10000}).as<proto::AuditRep>().entries)
+  for (const auto& a : admin->call(test::audit_all(10000)).as<proto::AuditRep>().entries)
     if (a.type == "pick.confirm") ++picks;
   CHECK(picks == 4 * 20);
 }

@@ -270,7 +270,7 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 0);
 
   // Every mutation left an audit record naming who and which device.
-  auto audit = admin->call(proto::AuditReq{500}).as<proto::AuditRep>().entries;
+  auto audit = admin->call(test::audit_all(500)).as<proto::AuditRep>().entries;
   bool saw_pick = false, saw_invoice = false;
   for (const auto& a : audit) {
     if (a.type == "pick.confirm" && a.user == "picker1" && a.device == "hh-1") saw_pick = true;

@@ -193,7 +193,7 @@ TEST_CASE("through a dead server and a killed app, every confirmation arrives ex
   const auto after = on_hand(*admin);
   for (const auto& [k, n] : taken) CHECK(before.at(k) - after.at(k) == n);
   // One audit record per applied confirmation: none applied twice.
-  auto audit = admin->call(proto::AuditReq{1000}).as<proto::AuditRep>().entries;
+  auto audit = admin->call(test::audit_all(1000)).as<proto::AuditRep>().entries;
   std::size_t confirms = 0;
   for (const auto& a : audit) confirms += a.type == "pick.confirm";
   CHECK(confirms == planned.size());

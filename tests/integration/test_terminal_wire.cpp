@@ -69,7 +69,7 @@ struct Site {
   }
   std::size_t audit_count(const std::string& type) {
     std::size_t n = 0;
-    for (const auto& a : admin->call(proto::AuditReq{10000}).as<proto::AuditRep>().entries) n += a.type == type;
+    for (const auto& a : admin->call(test::audit_all(10000)).as<proto::AuditRep>().entries) n += a.type == type;
     return n;
   }
 };
@@ -622,6 +622,42 @@ TEST_CASE("a manager frees the tasks a broken handheld holds: the next device ge
   CHECK(seen.at("hh-2").tasks_held == 0);
   CHECK(hh2->call(proto::DevicesReq{}).status == Status::forbidden);
   CHECK_THAT(test::run(site.server.wmsctl("devices")).output, Catch::Contains("hh-1") && Catch::Contains("picker1"));
+  // Each wmsctl run is a device of its own that signs out at the end: listed only with --all.
+  auto wmsctl_rows = [](const std::string& out) {
+    std::size_t n = 0;
+    for (auto at = out.find("\nwmsctl-"); at != std::string::npos; at = out.find("\nwmsctl-", at + 1)) ++n;
+    return n;
+  };
+  CHECK(wmsctl_rows(test::run(site.server.wmsctl("devices")).output) == 1);  // the run that asks, signed in
+  const auto all = test::run(site.server.wmsctl("devices --all")).output;
+  CHECK(wmsctl_rows(all) >= 3);
+  CHECK_THAT(all, Catch::Contains("hh-1"));
+  // A handheld that signs out holding no task leaves the default list too.
+  {
+    auto hh9 = test::login(site.server, "picker2", "2222", "hh-9");
+    REQUIRE(hh9->call(proto::PingReq{}).ok());
+    CHECK(devices().count("hh-9") == 1);
+    REQUIRE(hh9->call(proto::LogoutReq{}).ok());
+    CHECK(devices().count("hh-9") == 0);
+    proto::DevicesReq every;
+    every.all = true;
+    bool listed = false;
+    for (const auto& d : site.admin->call(every).as<proto::DevicesRep>().devices)
+      if (d.device == "hh-9") listed = d.signed_out;
+    CHECK(listed);
+  }
+  // The audit trail leaves sign-ins out unless asked, and filters by type, user and device.
+  const auto trail = test::run(site.server.wmsctl("audit --limit 20")).output;
+  CHECK_THAT(trail, !Catch::Contains(" login ") && Catch::Contains("pick.confirm"));
+  CHECK_THAT(test::run(site.server.wmsctl("audit --logins --limit 5")).output, Catch::Contains("login"));
+  proto::AuditReq by;
+  by.type = "pick.confirm";
+  by.device = "hh-1";
+  const auto picks = site.admin->call(by).as<proto::AuditRep>().entries;
+  REQUIRE(!picks.empty());
+  for (const auto& a : picks) CHECK((a.type == "pick.confirm" && a.device == "hh-1" && a.user == "picker1"));
+  by.user = "picker2";
+  CHECK(site.admin->call(by).as<proto::AuditRep>().entries.empty());
 
   // The shift manager frees what hh-1 still holds, from wmsctl.
   const auto out = test::run(site.server.wmsctl("--user manager task unclaim --device hh-1", "2468"));

@@ -489,11 +489,13 @@ struct DeviceView {
   std::int64_t last_seen_ms = 0;  // 0 = not seen since wmsd started
   std::int64_t idle_s = -1;       // seconds since then (-1 = not seen)
   std::uint32_t tasks_held = 0;   // open tasks claimed by it
-  WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held)
+  bool signed_out = false;        // its last request was a logout (wmsctl runs end so)
+  WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held, signed_out)
 };
 struct DevicesReq {
   WMS_REQ0("devices", false);
-  WMS_EMPTY_MAP
+  bool all = false;  // false: devices that signed out and hold no task are left out
+  WMS_MSGPACK_MAP(all)
 };
 struct DevicesRep {
   std::vector<DeviceView> devices;  // by device id
@@ -583,8 +585,12 @@ struct UsersRep {
 
 struct AuditReq {
   WMS_REQ0("audit", false);
-  std::uint32_t limit = 50;         // newest first
-  WMS_MSGPACK_MAP(limit)
+  std::uint32_t limit = 50;         // newest first, of the records that pass the filters
+  std::string type;                 // only this request type (e.g. "dispatch"); "" = any
+  std::string user;                 // only this user; "" = any
+  std::string device;               // only this device; "" = any
+  bool logins = true;               // false: leave out sign-ins ("login", "login.failed")
+  WMS_MSGPACK_MAP(limit, type, user, device, logins)
 };
 struct AuditRep {
   std::vector<AuditView> entries;
