@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <tuple>
+#include <vector>
 
 #include "wms/shared/decimal.hpp"
 #include "wms/shared/gtin.hpp"
@@ -34,6 +35,17 @@ bool role_allows(std::string_view role, std::string_view type) {
   if (role == "picker" || role == "forklift") return type == "tasks";
   if (in(office)) return true;
   return role == "admin" && in(admin_only);
+}
+
+std::string role_refusal(std::string_view role, std::string_view type) {
+  std::vector<std::string_view> may;
+  for (std::string_view r : {"picker", "forklift", "manager", "admin"})
+    if (role_allows(r, type)) may.push_back(r);
+  std::string who;
+  for (std::size_t i = 0; i < may.size(); ++i)
+    who += std::string(i == 0 ? "" : i + 1 == may.size() ? " or " : ", ") + std::string(may[i]);
+  return "role " + std::string(role) + " may not do '" + std::string(type) + "' (" +
+         (may.size() == 1 ? who + " only" : who.empty() ? "no role may" : "only " + who) + ")";
 }
 
 std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {

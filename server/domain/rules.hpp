@@ -28,6 +28,9 @@ struct Verdict {
 bool is_role(std::string_view role);
 // Whether `role` may send a request of `type`. Unknown types are refused (the front answers unknown_type first).
 bool role_allows(std::string_view role, std::string_view type);
+// The refusal for a role that may not send `type`, naming the roles that may: "role picker may not do 'import'
+// (admin only)".
+std::string role_refusal(std::string_view role, std::string_view type);
 
 // ---- pricing -----------------------------------------------------------------------------------
 // Price tiers give a discount off the list price: list 0 %, silver 3 %, gold 5 %, platinum 8 %.

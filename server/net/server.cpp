@@ -578,7 +578,7 @@ struct Server::Impl {
       ctx = app::Ctx{s->user, s->role, h.dev, now_ms(), [this] { keep_alive(); }};
       last_seen[h.dev] = Seen{s->user, ctx.now_ms};
       if (!domain::role_allows(ctx.role, type))
-        return reply_error(peer, h.id, Status::forbidden, "role " + ctx.role + " may not do '" + type + "'");
+        return reply_error(peer, h.id, Status::forbidden, domain::role_refusal(ctx.role, type));
       if (type == proto::DevicesReq::k_type) {
         std::string e;
         auto r = proto::decode_body<proto::DevicesReq>(req->body, &e);

@@ -430,7 +430,7 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   const auto refused = test::run(server.wmsctl("--user manager --json users", "2468"));
   CHECK(refused.status == 1);
   CHECK_THAT(refused.output,
-             Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users'\""));
+             Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users' (admin only)\""));
   // Listing filters are checked, not silently matched against nothing.
   CHECK_THAT(test::run(server.wmsctl("tasks --status bogus")).output,
              Catch::Contains("invalid: status must be open, claimed, done, short or cancelled, got 'bogus'"));
