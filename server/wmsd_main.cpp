@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
 
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  if (map_above_limit) spdlog::warn("--map-mib is above --max-map-mib: a new data folder starts at {} MiB", map_mib);
+  if (map_above_limit && cli.count("--map-mib"))  // the default 64 under a lower limit is no one's mistake
+    spdlog::warn("--map-mib is above --max-map-mib: a new data folder starts at {} MiB", map_mib);
   try {
     int lock_fd = lock_data_dir(data);
     (void)lock_fd;
