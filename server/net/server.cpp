@@ -442,13 +442,17 @@ struct Server::Impl {
 
   std::string apply_login(store::Txn& t, Cmd& c) {
     auto u = store::get_as<domain::User>(t, store::Table::users, c.ctx.user);
-    if (!u) return proto::encode_error_reply(c.h.id, Status::unauthenticated, "unknown user or wrong PIN");
+    // The same answer for an unknown user and a wrong PIN (it does not tell which codes exist), with the rule.
+    const std::string wrong = "unknown user or wrong PIN (" + std::to_string(app::k_max_failed_pins) +
+                              " wrong PINs in a row lock the user for " + std::to_string(app::k_lockout_ms / 60000) +
+                              " minutes)";
+    if (!u) return proto::encode_error_reply(c.h.id, Status::unauthenticated, wrong);
     const std::int64_t now = c.ctx.now_ms;
     if (u->locked_until_ms > now)
       return proto::encode_error_reply(c.h.id, Status::locked, locked_message(*u, now));
     if (c.kind == Kind::login_fail) {
       ++u->failed_pins;
-      std::string msg = "unknown user or wrong PIN";
+      std::string msg = wrong;
       Status st = Status::unauthenticated;
       if (u->failed_pins >= app::k_max_failed_pins) {
         u->failed_pins = 0;

@@ -457,6 +457,10 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(out.output, Catch::Contains("ZZ-1") && Catch::Contains("12.50") && Catch::Contains("04006381333931") &&
                              Catch::Contains("(more: add --after ZZ-2)") && !Catch::Contains("ZZ-3"));
   CHECK_THAT(test::run(server.wmsctl("users")).output, Catch::Contains("picker1") && Catch::Contains("forklift"));
+  // Resetting a PIN says what it did.
+  const auto reset = test::run(server.wmsctl("user add picker2 --role picker --new-pin 2222"));
+  CHECK(reset.status == 0);
+  CHECK_THAT(reset.output, Catch::Contains("user picker2 is a picker; PIN set, lock cleared, its open sessions ended"));
   CHECK_THAT(test::run(server.wmsctl("--json accounts --prefix CITY")).output,
              Catch::Contains("\"code\":\"CITY\"") && Catch::Contains("\"mode\":\"pallet\""));
 

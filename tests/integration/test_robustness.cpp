@@ -145,12 +145,18 @@ TEST_CASE("roles are enforced on every request and repeated wrong PINs lock the 
   CHECK(anon.call(proto::TasksReq{}).status == Status::unauthenticated);
 
   client::Connection guess(server.endpoint(), "hh-3");
-  for (int i = 0; i < 4; ++i) CHECK(guess.login("picker2", "0000").status == Status::unauthenticated);
+  for (int i = 0; i < 4; ++i) {
+    auto wrong = guess.login("picker2", "0000");
+    CHECK(wrong.status == Status::unauthenticated);
+    CHECK(wrong.error == "unknown user or wrong PIN (5 wrong PINs in a row lock the user for 5 minutes)");
+  }
   auto fifth = guess.login("picker2", "0000");
   CHECK(fifth.status == Status::locked);
   CHECK_THAT(fifth.error, Catch::Contains("locked"));
   CHECK(guess.login("picker2", "2222").status == Status::locked);  // even the right PIN, for a while
-  CHECK(guess.login("nobody", "1234").status == Status::unauthenticated);
+  auto nobody = guess.login("nobody", "1234");
+  CHECK(nobody.status == Status::unauthenticated);
+  CHECK(nobody.error == "unknown user or wrong PIN (5 wrong PINs in a row lock the user for 5 minutes)");  // the same
   CHECK(test::login(server, "picker1", "1111", "hh-4"));  // others are unaffected
 }
 
