@@ -467,3 +467,10 @@ TEST_CASE("importers: a column the file leaves out keeps the stored value, an em
   CHECK(a.mode == "pallet");
   CHECK(errors.empty());
 }
+
+TEST_CASE("importers: a file with ';' between columns is told to use commas", "[importers]") {
+  Errors errors;
+  CHECK(parse_products(table("sku;description;list_price\nSKU-1;Thing;1,50\n"), errors).empty());
+  REQUIRE(!errors.empty());
+  CHECK(has_error(errors, 1, "sku", "separates columns with ';': save it with commas"));
+}
