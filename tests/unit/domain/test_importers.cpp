@@ -468,7 +468,7 @@ TEST_CASE("importers: a column the file leaves out keeps the stored value, an em
   CHECK(errors.empty());
 }
 
-TEST_CASE("importers: a file with ';' between columns is told to use commas", "[importers]") {
+TEST_CASE("importers: a file with semicolons between columns is told to use commas", "[importers]") {
   Errors errors;
   CHECK(parse_products(table("sku;description;list_price\nSKU-1;Thing;1,50\n"), errors).empty());
   REQUIRE(!errors.empty());
