@@ -59,13 +59,12 @@ class Cells {
 };
 
 bool require_columns(const csv::Table& t, std::initializer_list<const char*> cols, Errors& errors) {
-  // A spreadsheet saved with ';' between columns (the CSV of many European locales) reads as one column.
-  const bool semicolons = t.header.size() == 1 && t.header[0].find(';') != std::string::npos;
+  const bool semicolons = csv::semicolon_separated(t.header);
   bool ok = true;
   for (const char* c : cols) {
     if (!t.column(c)) {
       errors.push_back({1, c, std::string("required column '") + c + "' is missing from the header" +
-                                  (semicolons ? " (the file separates columns with ';': save it with commas)" : "")});
+                                  (semicolons ? csv::k_semicolon_hint : "")});
       ok = false;
     }
   }

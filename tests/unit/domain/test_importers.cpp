@@ -470,7 +470,11 @@ TEST_CASE("importers: a column the file leaves out keeps the stored value, an em
 
 TEST_CASE("importers: a file with semicolons between columns is told to use commas", "[importers]") {
   Errors errors;
-  CHECK(parse_products(table("sku;description;list_price\nSKU-1;Thing;1,50\n"), errors).empty());
+  CHECK(parse_products(table("sku;description;list_price\nSKU-1;Thing;1.50\n"), errors).empty());
   REQUIRE(!errors.empty());
   CHECK(has_error(errors, 1, "sku", "separates columns with ';': save it with commas"));
+  // With a decimal comma the row has more cells than the header: the CSV reader's own error says it too.
+  auto parsed = wms::csv::parse("sku;description;list_price\nSKU-1;Thing;1,50\n");
+  REQUIRE(std::holds_alternative<wms::csv::ParseError>(parsed));
+  CHECK(contains(std::get<wms::csv::ParseError>(parsed).message, "save it with commas"));
 }

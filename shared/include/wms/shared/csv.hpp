@@ -27,6 +27,11 @@ struct Table {
     std::string_view cell(const Row& row, std::size_t col) const;
 };
 
+// A spreadsheet saved with ';' between columns (the CSV of many European locales) reads as a one-column header
+// holding ';'. Errors about such a file end with this hint.
+bool semicolon_separated(const std::vector<std::string>& header);
+inline constexpr const char* k_semicolon_hint = " (the file separates columns with ';': save it with commas)";
+
 struct ParseError {
     std::size_t line = 0;
     std::string message;
