@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -163,6 +164,14 @@ void fields(const msgpack::object& map, std::initializer_list<std::string_view> 
   for (auto c : cols) std::cout << label(c) << ": " << text(map, c) << "\n";
 }
 
+// The terminal settings before the PIN prompt turned echo off, for the signal handler below.
+termios g_saved_termios{};
+void restore_echo_and_reraise(int sig) {
+  ::tcsetattr(0, TCSANOW, &g_saved_termios);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 struct Cli {
   std::string server, user, pin;
   bool json_out = false;
@@ -183,32 +192,44 @@ struct Cli {
     Reply r = conn->login(user, pin);
     if (!r.ok()) fail(r, "login as " + user);
   }
-  // From stdin; typed at a terminal, after a prompt and without echo (the PIN is not left on the screen).
+  // From stdin; typed at a terminal, after a prompt and without echo (the PIN is not left on the screen). Echo
+  // comes back however the prompt ends: Enter, end of input, or a signal (Ctrl-C, the terminal closing).
   void read_pin() {
     const bool tty = ::isatty(0);
-    termios saved{};
-    const bool quiet = tty && ::tcgetattr(0, &saved) == 0;
+    const bool quiet = tty && ::tcgetattr(0, &g_saved_termios) == 0;
     if (tty) std::cerr << "PIN for " << user << ": " << std::flush;
+    struct sigaction restore {}, old_int{}, old_term{}, old_hup{};
     if (quiet) {
-      termios t = saved;
+      restore.sa_handler = restore_echo_and_reraise;
+      ::sigemptyset(&restore.sa_mask);
+      ::sigaction(SIGINT, &restore, &old_int);
+      ::sigaction(SIGTERM, &restore, &old_term);
+      ::sigaction(SIGHUP, &restore, &old_hup);
+      termios t = g_saved_termios;
       t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ::tcsetattr(0, TCSAFLUSH, &t);
+      ::tcsetattr(0, TCSANOW, &t);
     }
     std::getline(std::cin, pin);
     if (quiet) {
-      ::tcsetattr(0, TCSAFLUSH, &saved);
+      ::tcsetattr(0, TCSANOW, &g_saved_termios);
+      ::sigaction(SIGINT, &old_int, nullptr);
+      ::sigaction(SIGTERM, &old_term, nullptr);
+      ::sigaction(SIGHUP, &old_hup, nullptr);
       std::cerr << "\n";
     }
     if (!pin.empty() && pin.back() == '\r') pin.pop_back();
   }
-  ~Cli() {
+  // Ends the session; also on the way out after a refusal, so a run never leaves a session open behind it.
+  void logout() noexcept {
     if (conn && !conn->token().empty()) {
       try {
         conn->call(wms::proto::LogoutReq{});
+        conn->set_token("");
       } catch (...) {
       }
     }
   }
+  ~Cli() { logout(); }
   [[noreturn]] void fail(const Reply& r, const std::string& what) {
     std::cerr << "error: " << what << ": " << wms::proto::to_string(r.status) << ": " << r.error << "\n";
     if (r.status == Status::import_failed) {
@@ -229,6 +250,7 @@ struct Cli {
       json(std::cout, r.body);
       std::cout << "}\n";
     }
+    logout();
     std::exit(1);
   }
   template <class Req>
@@ -330,8 +352,8 @@ int main(int argc, char** argv) {
   auto* oshow = order->add_subcommand("show", "show one order with its lines");
   oshow->add_option("ref", ref)->required();
   auto* oconf = order->add_subcommand("confirm", "lock prices and allocate stock (shortfall -> backorder)");
-  oconf->add_option("ref", ref);
-  oconf->add_flag("--all", all, "confirm every entered order");
+  auto* oconf_ref = oconf->add_option("ref", ref);
+  oconf->add_flag("--all", all, "confirm every entered order")->excludes(oconf_ref);  // usage, before any login
   auto* ocancel = order->add_subcommand("cancel", "cancel an order, releasing its reservations");
   ocancel->add_option("ref", ref)->required();
   auto* alloc = app.add_subcommand("allocate", "retry backorders against available stock");
@@ -435,10 +457,6 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "show order " + ref), print_order);
     } else if (*oconf) {
       std::vector<std::string> refs;
-      if (all && !ref.empty()) {
-        std::cerr << "order confirm takes a REF or --all, not both\n";
-        return 2;
-      }
       if (all) {
         auto r = c.send(proto::OrdersReq{"entered"}, "list entered orders");
         for (const auto& o : r.as<proto::OrdersRep>().orders) refs.push_back(o.ref);
@@ -548,6 +566,8 @@ int main(int argc, char** argv) {
       q.logins = audit_logins || !audit_type.empty();
       c.show(c.send(q, "read audit"), [](const msgpack::object& b) {
         table(field(b, "entries"), {"seq", "at_ms", "user", "device", "type", "detail"});
+        if (text(b, "more") == "yes")
+          std::cout << "(searched the newest " << proto::k_audit_scan << " records only; older ones were not looked at)\n";
       });
     } else if (*backup) {
       std::string abs = std::filesystem::absolute(file).string();

@@ -4,10 +4,11 @@
 # answers the installed wmsctl. Exit status 0 only if all of it works.
 set -eu
 build=$1
+cmake=${2:-cmake}
 p="$build/install-check"
 e="ipc:///tmp/wms-install-$$"
 rm -rf "$p"
-cmake --install "$build" --prefix "$p" >/dev/null
+"$cmake" --install "$build" --prefix "$p" >/dev/null
 for b in wmsd wmsctl wms-shift wms-terminal wms-sim; do "$p/bin/$b" --version; done
 test -f "$p/share/wms/wmsd.service"
 test -f "$p/share/wms/demo/products.csv"

@@ -276,6 +276,8 @@ struct Server::Impl {
       }
       idem.committed();
       note_batch_devices(batch);
+      for (const auto& c : batch)  // memory only, like the rest of last_seen
+        if (c.kind == Kind::logout) last_seen[c.ctx.device].signed_out = true;
       if (seq) last_seq = seq;
       // Replies first: the clients wait on them; subscribers get the events right after.
       for (std::size_t i = 0; i < replies.size(); ++i) reply(batch[i].peer, replies[i]);
@@ -399,7 +401,6 @@ struct Server::Impl {
       }
       case Kind::logout: {
         parent.del(store::Table::sessions, c.h.token);
-        last_seen[c.ctx.device].signed_out = true;  // memory only, like the rest of last_seen
         return proto::encode_reply(c.h.id, Status::ok, "", proto::Empty{});
       }
       case Kind::mutation: break;

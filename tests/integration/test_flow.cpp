@@ -352,8 +352,22 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(ps[0].weight_g == 1250);
   CHECK(ps[0].cost_minor == 700);
   CHECK(ps[0].tax_bps == 750);
-  // Still scannable: the barcode index was kept with the record.
-  CHECK(test::run(server.wmsctl("products --prefix SKU-9001")).output.find("04006381333931") != std::string::npos);
+  // The barcode index was kept with the record: the code still belongs to SKU-9001.
+  auto taken = admin->call(proto::ImportReq{"products", "sku,description,list_price,barcodes\nSKU-9002,Other,1.00,4006381333931\n"});
+  CHECK(taken.status == Status::import_failed);
+  CHECK_THAT(taken.as<proto::ImportRep>().errors.at(0).message, Catch::Contains("already belongs to SKU-9001"));
+  // Locations likewise: a file without a barcode column keeps the location's barcode (and its index entry).
+  REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,zone,barcode\nZ9-01,900,bulk,Z9,LBL-Z9-01\n"}).ok());
+  REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind\nZ9-01,901,bulk\n"}).ok());
+  proto::LocationsReq lq;
+  lq.prefix = "Z9-01";
+  auto ls = admin->call(lq).as<proto::LocationsRep>().locations;
+  REQUIRE(ls.size() == 1);
+  CHECK(ls[0].barcode == "LBL-Z9-01");
+  CHECK(ls[0].walk_seq == 901);
+  auto loc_taken = admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,barcode\nZ9-02,902,bulk,LBL-Z9-01\n"});
+  CHECK(loc_taken.status == Status::import_failed);
+  CHECK_THAT(loc_taken.as<proto::ImportRep>().errors.at(0).message, Catch::Contains("already belongs to location Z9-01"));
 
   REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"}).ok());
   REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name\nZETA,Zeta Renamed\n"}).ok());

@@ -281,6 +281,7 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   CHECK(test::run(WMSD_PATH).status == 2);
   // An endpoint without its scheme is usage, with the form it takes (ZeroMQ would only say "Invalid argument").
   for (const std::string cmd : {WMSCTL_PATH " --server localhost:5555 orders", "WMS_SERVER=localhost:5555 " WMSCTL_PATH " orders",
+                                WMSCTL_PATH " --server tcp://localhost orders", WMSCTL_PATH " --server tcp://:5555 orders",
                                 WMS_SIM_PATH " --server localhost:5555 --pickers 1", WMSD_PATH " --data /nonexistent --bind 5555"}) {
     INFO(cmd);
     auto r = test::run(cmd);

@@ -592,9 +592,11 @@ struct AuditReq {
   bool logins = true;               // false: leave out sign-ins ("login", "login.failed")
   WMS_MSGPACK_MAP(limit, type, user, device, logins)
 };
+inline constexpr std::size_t k_audit_scan = 100000;  // records an audit query looks through at most, newest first
 struct AuditRep {
   std::vector<AuditView> entries;
-  WMS_MSGPACK_MAP(entries)
+  bool more = false;  // stopped after k_audit_scan records: older ones were not searched
+  WMS_MSGPACK_MAP(entries, more)
 };
 
 struct BackupReq {

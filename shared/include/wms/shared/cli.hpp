@@ -32,9 +32,16 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 // plain "localhost:5555" reaches ZeroMQ and comes back as a bare "Invalid argument".
 inline const CLI::Validator endpoint(
     [](std::string& v) -> std::string {
-      for (const char* scheme : {"tcp://", "ipc://", "inproc://"})
+      const std::string bad = "'" + v + "' is not an endpoint: write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:5555";
+      if (v.rfind("tcp://", 0) == 0) {  // a host, then a port number (or * to bind any)
+        const auto colon = v.rfind(':');
+        const std::string port = colon == std::string::npos ? "" : v.substr(colon + 1);
+        const bool digits = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+        return colon > 6 && (digits || port == "*") ? std::string() : bad;
+      }
+      for (const char* scheme : {"ipc://", "inproc://"})
         if (v.rfind(scheme, 0) == 0 && v.size() > std::char_traits<char>::length(scheme)) return {};
-      return "'" + v + "' is not an endpoint: write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:5555";
+      return bad;
     },
     "ENDPOINT");
 
