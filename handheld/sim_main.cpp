@@ -2,22 +2,21 @@
 // the very agent (durable outbox, Clone events, heartbeats); only the picker is synthetic: it reads the screen
 // state and produces the scans, key presses and taps a person would, optionally with wrong scans and short picks.
 // It must never talk to the server except through the machine's commands, or it would test something else.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
 #include "bridge.hpp"
-#include "wms/shared/gtin.hpp"
 #include "wms/shared/cli.hpp"
+#include "wms/shared/gtin.hpp"
 
 namespace {
 
@@ -242,8 +241,11 @@ int main(int argc, char** argv) {
   CLI::App app{"wms-sim: virtual pickers and forklift drivers that work released waves through the terminal's own "
                "screen state machines and device agent"};
   app.set_version_flag("--version", std::string("wms-sim ") + WMS_VERSION);
-  app.add_option("--server", o.server, "the server's request endpoint")->envname("WMS_SERVER")->check(wms::cli::endpoint);
-  app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)")->check(wms::cli::endpoint);
+  app.add_option("--server", o.server, "the server's request endpoint")
+      ->envname("WMS_SERVER")
+      ->check(wms::cli::endpoint);
+  app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)")
+      ->check(wms::cli::endpoint);
   app.add_option("--pickers", o.pickers, "virtual handhelds (parcel picking)")->check(CLI::Range(0, 256));
   app.add_option("--forklifts", o.forklifts, "virtual vehicle terminals (pallet moves)")->check(CLI::Range(0, 256));
   app.add_option("--picker-login", o.picker_logins, "USER:PIN for pickers, used in turn")->delimiter(',');
@@ -255,7 +257,8 @@ int main(int argc, char** argv) {
   app.add_option("--until-idle", o.until_idle_s, "stop after this many seconds with no work and nothing queued (0 = never)");
   app.add_option("--duration", o.duration_s, "stop after this many seconds (0 = no limit)");
   app.add_option("--seed", o.seed, "random seed for wrong scans and shorts");
-  app.footer("Exit status: 0 every confirmation acknowledged; 1 a confirmation refused or still queued; 2 usage error.");
+  app.footer(
+      "Exit status: 0 every confirmation acknowledged; 1 a confirmation refused or still queued; 2 usage error.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
   if (o.events.empty()) o.events = default_events_endpoint(o.server);
   if (o.pickers + o.forklifts == 0) {

@@ -3,9 +3,9 @@
 // the screen state machine (screens/), and sleeps whenever nothing happens. It must never decide anything itself:
 // every input becomes an Event for next(state, event), every Command goes to the agent or the speaker.
 #include <SDL.h>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,8 +15,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "bridge.hpp"
 #include "scan/decoder.hpp"
@@ -126,7 +124,8 @@ int main(int argc, char** argv) {
   CLI::App app{"wms-terminal: scan-first picking for handhelds and forklift terminals"};
   app.set_version_flag("--version", std::string("wms-terminal ") + WMS_VERSION);
   app.add_option("--server", server, "the server's request endpoint")->envname("WMS_SERVER")->check(wms::cli::endpoint);
-  app.add_option("--events", events, "the server's event endpoint (default: request port + 1)")->check(wms::cli::endpoint);
+  app.add_option("--events", events, "the server's event endpoint (default: request port + 1)")
+      ->check(wms::cli::endpoint);
   app.add_option("--profile", profile_name, "handheld (portrait, parcel picking) or vehicle (landscape, pallets)")
       ->check(CLI::IsMember({"handheld", "vehicle"}));
   app.add_option("--device", device, "this device's id (default: <hostname>-<profile>)");
@@ -139,7 +138,8 @@ int main(int argc, char** argv) {
   app.add_option("--formats", formats, "camera symbologies, e.g. code128,ean13,datamatrix,qrcode");
   app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")->check(CLI::Range(10, 5000));
   app.add_option("--screenshot-dir", screenshot_dir, "where F12 writes screenshots");
-  app.footer("Exit status: 0 closed; 1 it could not go on (display, font or camera could not be opened); 2 usage error.");
+  app.footer(
+      "Exit status: 0 closed; 1 it could not go on (display, font or camera could not be opened); 2 usage error.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
 
   const Profile profile = profile_name == "vehicle" ? Profile::vehicle : Profile::handheld;

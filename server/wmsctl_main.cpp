@@ -14,9 +14,9 @@
 #include <sstream>
 
 #include "wms/proto/messages.hpp"
+#include "wms/shared/cli.hpp"
 #include "wms/shared/client.hpp"
 #include "wms/shared/decimal.hpp"
-#include "wms/shared/cli.hpp"
 
 namespace {
 using wms::client::Reply;
@@ -198,7 +198,8 @@ struct Cli {
     const bool tty = ::isatty(0);
     const bool quiet = tty && ::tcgetattr(0, &g_saved_termios) == 0;
     if (tty) std::cerr << "PIN for " << user << ": " << std::flush;
-    struct sigaction restore {}, old_int{}, old_term{}, old_hup{};
+    struct sigaction restore {
+    }, old_int{}, old_term{}, old_hup{};
     if (quiet) {
       restore.sa_handler = restore_echo_and_reraise;
       ::sigemptyset(&restore.sa_mask);
@@ -438,7 +439,8 @@ int main(int argc, char** argv) {
   auto* accts = master("accounts", "list customer accounts (price tier, terms, delivery mode)");
   auto* users = master("users", "list users, their roles and locks (admin)");
 
-  app.footer("Exit status: 0 done; 1 refused by the server (the reason is printed); 2 usage error; 3 server unreachable.");
+  app.footer(
+      "Exit status: 0 done; 1 refused by the server (the reason is printed); 2 usage error; 3 server unreachable.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;  // --help/--version 0, a usage error 2, as documented
 
   try {
@@ -553,10 +555,9 @@ int main(int argc, char** argv) {
       c.show(c.send(proto::AdjustReq{sku, location, delta, reason}, "adjust " + sku + " at " + location),
              [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });
     } else if (*uadd) {
-      c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code),
-             [&](const msgpack::object&) {
-               std::cout << "user " << code << " is a " << role << "; PIN set, lock cleared, its open sessions ended\n";
-             });
+      c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code), [&](const msgpack::object&) {
+        std::cout << "user " << code << " is a " << role << "; PIN set, lock cleared, its open sessions ended\n";
+      });
     } else if (*audit) {
       proto::AuditReq q;
       q.limit = limit;
@@ -567,7 +568,8 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "read audit"), [](const msgpack::object& b) {
         table(field(b, "entries"), {"seq", "at_ms", "user", "device", "type", "detail"});
         if (text(b, "more") == "yes")
-          std::cout << "(searched the newest " << proto::k_audit_scan << " records only; older ones were not looked at)\n";
+          std::cout << "(searched the newest " << proto::k_audit_scan
+                    << " records only; older ones were not looked at)\n";
       });
     } else if (*backup) {
       std::string abs = std::filesystem::absolute(file).string();

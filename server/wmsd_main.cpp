@@ -1,6 +1,7 @@
 // wmsd: the headless warehouse server. Thin main: parse options, take the data-folder lock, optionally seed the
 // demo warehouse or add an admin, then hand over to net::Server until SIGTERM/SIGINT.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -10,7 +11,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <spdlog/spdlog.h>
 
 #include "app/service.hpp"
 #include "domain/importers.hpp"
@@ -119,7 +119,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 36500));
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
-  cli.footer("Exit status: 0 after SIGTERM/SIGINT (the current commit finished) or --add-admin; 1 when it cannot start\n(data folder in use, endpoint taken, unreadable folder) or the database reports damage; 2 usage error.");
+  cli.footer(
+      "Exit status: 0 after SIGTERM/SIGINT (the current commit finished) or --add-admin; 1 when it cannot start\n(data "
+      "folder in use, endpoint taken, unreadable folder) or the database reports damage; 2 usage error.");
   if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
   const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
   if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit

@@ -1250,7 +1250,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     auto r = body_as<StockReq>(body);
     // A mistyped code is not "no stock": say it is unknown.
     if (!r.sku.empty() && !find_product(t, r.sku)) refuse(Status::not_found, "no product '" + r.sku + "'");
-    if (!r.location.empty() && !find_location(t, r.location)) refuse(Status::not_found, "no location '" + r.location + "'");
+    if (!r.location.empty() && !find_location(t, r.location))
+      refuse(Status::not_found, "no location '" + r.location + "'");
     StockRep rep;
     t.scan(Table::stock, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
       auto sep = k.find('\0');
@@ -1283,21 +1284,25 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     auto r = body_as<AuditReq>(body);
     auto keep = [&](const AuditView& a) {
       return (r.type.empty() || a.type == r.type) && (r.user.empty() || a.user == r.user) &&
-             (r.device.empty() || a.device == r.device) && (r.logins || (a.type != "login" && a.type != "login.failed"));
+             (r.device.empty() || a.device == r.device) &&
+             (r.logins || (a.type != "login" && a.type != "login.failed"));
     };
     // Filters look through the newest k_audit_scan records at most: the serving thread answers queries, and a
     // filter that matches nothing must not read a year of picks while scans wait.
     const std::size_t limit = std::min<std::size_t>(r.limit, k_max_list_items);
     AuditRep rep;
     std::size_t scanned = 0;
-    t.scan(Table::audit, "", [&](std::string_view, std::string_view v) {
-      if (++scanned > k_audit_scan) {
-        rep.more = true;
-        return false;
-      }
-      if (auto a = store::unpack<AuditView>(v); keep(a)) rep.entries.push_back(std::move(a));
-      return rep.entries.size() < limit;
-    }, true);
+    t.scan(
+        Table::audit, "",
+        [&](std::string_view, std::string_view v) {
+          if (++scanned > k_audit_scan) {
+            rep.more = true;
+            return false;
+          }
+          if (auto a = store::unpack<AuditView>(v); keep(a)) rep.entries.push_back(std::move(a));
+          return rep.entries.size() < limit;
+        },
+        true);
     return Outcome::ok(std::move(rep));
   }
   refuse(Status::unknown_type, "unknown query '" + std::string(type) + "'");

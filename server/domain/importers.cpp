@@ -63,8 +63,9 @@ bool require_columns(const csv::Table& t, std::initializer_list<const char*> col
   bool ok = true;
   for (const char* c : cols) {
     if (!t.column(c)) {
-      errors.push_back({1, c, std::string("required column '") + c + "' is missing from the header" +
-                                  (semicolons ? csv::k_semicolon_hint : "")});
+      errors.push_back({1, c,
+                        std::string("required column '") + c + "' is missing from the header" +
+                            (semicolons ? csv::k_semicolon_hint : "")});
       ok = false;
     }
   }

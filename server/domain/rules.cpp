@@ -45,7 +45,10 @@ std::string role_refusal(std::string_view role, std::string_view type) {
   for (std::size_t i = 0; i < may.size(); ++i)
     who += std::string(i == 0 ? "" : i + 1 == may.size() ? " or " : ", ") + std::string(may[i]);
   return "role " + std::string(role) + " may not do '" + std::string(type) + "' (" +
-         (may.size() == 1 ? who + " only" : who.empty() ? "no role may" : "only " + who) + ")";
+         (may.size() == 1 ? who + " only"
+          : who.empty()   ? "no role may"
+                          : "only " + who) +
+         ")";
 }
 
 std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {

@@ -4,6 +4,7 @@
 // numbers written in the same transaction as the change; idempotent retry by key.
 #include "server.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -11,7 +12,6 @@
 #include <csignal>
 #include <deque>
 #include <mutex>
-#include <poll.h>
 #include <set>
 #include <shared_mutex>
 #include <thread>
@@ -678,10 +678,10 @@ struct Server::Impl {
                  cfg.data_dir, last_seq);
     spdlog::info(
         "LMDB map {} MiB ({}); idempotency answers kept {}", env.map_bytes() >> 20,
-        !cfg.max_map_bytes                   ? std::string("grows on demand")
-        : env.map_bytes() >= cfg.max_map_bytes ? "already at or above --max-map-mib " +
-                                                    std::to_string(cfg.max_map_bytes >> 20) + " MiB: it will not grow"
-                                              : "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB",
+        !cfg.max_map_bytes ? std::string("grows on demand")
+        : env.map_bytes() >= cfg.max_map_bytes
+            ? "already at or above --max-map-mib " + std::to_string(cfg.max_map_bytes >> 20) + " MiB: it will not grow"
+            : "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB",
         cfg.idem_days ? std::to_string(cfg.idem_days) + " days" : std::string("for ever"));
     while (!g_stop.load()) {
       // Nothing a round can meet stops the serving: a socket error or a failure after a commit is logged, and the

@@ -15,10 +15,10 @@
 #include <zmq.hpp>
 
 #include "wms/proto/messages.hpp"
+#include "wms/shared/cli.hpp"
 #include "wms/shared/client.hpp"
 #include "wms/shared/decimal.hpp"
 #include "wms/shared/gtin.hpp"
-#include "wms/shared/cli.hpp"
 
 namespace {
 using namespace wms;

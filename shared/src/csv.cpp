@@ -150,7 +150,7 @@ std::vector<std::string> take_texts(Record& r) {
 }  // namespace
 
 bool semicolon_separated(const std::vector<std::string>& header) {
-    return header.size() == 1 && header[0].find(';') != std::string::npos;
+  return header.size() == 1 && header[0].find(';') != std::string::npos;
 }
 
 std::optional<std::size_t> Table::column(std::string_view name) const {
@@ -189,9 +189,9 @@ std::variant<Table, ParseError> parse(std::string_view text) {
         }
 
         if (record.fields.size() > table.header.size()) {
-            return ParseError{record.line, "row has " + std::to_string(record.fields.size()) +
-                                               " cells, expected at most " + std::to_string(table.header.size()) +
-                                               (semicolon_separated(table.header) ? k_semicolon_hint : "")};
+          return ParseError{record.line, "row has " + std::to_string(record.fields.size()) +
+                                             " cells, expected at most " + std::to_string(table.header.size()) +
+                                             (semicolon_separated(table.header) ? k_semicolon_hint : "")};
         }
         table.rows.push_back(Row{record.line, take_texts(record)});
     }

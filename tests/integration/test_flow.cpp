@@ -62,7 +62,8 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   REQUIRE(admin->call(proto::OrderCreateReq{"SO-T1", "ACME", {{"SKU-1001", 30}}}).ok());
   // Before confirmation an order has no price to show (not 0.00).
   const auto entered = test::run(server.wmsctl("order show SO-1001"));
-  CHECK_THAT(entered.output, Catch::Contains("status: entered") && Catch::Contains("prices and tax are set when the order is confirmed") &&
+  CHECK_THAT(entered.output, Catch::Contains("status: entered") &&
+                                 Catch::Contains("prices and tax are set when the order is confirmed") &&
                                  !Catch::Contains("0.00"));
   for (auto ref : {"SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005", "SO-T1"}) {
     proto::OrderConfirmReq q;
@@ -337,9 +338,10 @@ TEST_CASE("an import updates only the columns its file has") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   auto admin = test::login(server, "admin", "1234", "office-1");
-  REQUIRE(admin->call(proto::ImportReq{"products",
-                                       "sku,description,list_price,barcodes,weight_kg,cost_price,tax_rate\n"
-                                       "SKU-9001,Full row,10.00,4006381333931,1.250,7.00,7.5\n"})
+  REQUIRE(admin
+              ->call(proto::ImportReq{"products",
+                                      "sku,description,list_price,barcodes,weight_kg,cost_price,tax_rate\n"
+                                      "SKU-9001,Full row,10.00,4006381333931,1.250,7.00,7.5\n"})
               .ok());
   REQUIRE(admin->call(proto::ImportReq{"products", "sku,description,list_price\nSKU-9001,Price update,11.00\n"}).ok());
   proto::ProductsReq q;
@@ -353,11 +355,13 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(ps[0].cost_minor == 700);
   CHECK(ps[0].tax_bps == 750);
   // The barcode index was kept with the record: the code still belongs to SKU-9001.
-  auto taken = admin->call(proto::ImportReq{"products", "sku,description,list_price,barcodes\nSKU-9002,Other,1.00,4006381333931\n"});
+  auto taken = admin->call(
+      proto::ImportReq{"products", "sku,description,list_price,barcodes\nSKU-9002,Other,1.00,4006381333931\n"});
   CHECK(taken.status == Status::import_failed);
   CHECK_THAT(taken.as<proto::ImportRep>().errors.at(0).message, Catch::Contains("already belongs to SKU-9001"));
   // Locations likewise: a file without a barcode column keeps the location's barcode (and its index entry).
-  REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,zone,barcode\nZ9-01,900,bulk,Z9,LBL-Z9-01\n"}).ok());
+  REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,zone,barcode\nZ9-01,900,bulk,Z9,LBL-Z9-01\n"})
+              .ok());
   REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind\nZ9-01,901,bulk\n"}).ok());
   proto::LocationsReq lq;
   lq.prefix = "Z9-01";
@@ -367,9 +371,12 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(ls[0].walk_seq == 901);
   auto loc_taken = admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,barcode\nZ9-02,902,bulk,LBL-Z9-01\n"});
   CHECK(loc_taken.status == Status::import_failed);
-  CHECK_THAT(loc_taken.as<proto::ImportRep>().errors.at(0).message, Catch::Contains("already belongs to location Z9-01"));
+  CHECK_THAT(loc_taken.as<proto::ImportRep>().errors.at(0).message,
+             Catch::Contains("already belongs to location Z9-01"));
 
-  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"}).ok());
+  REQUIRE(
+      admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"})
+          .ok());
   REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name\nZETA,Zeta Renamed\n"}).ok());
   proto::AccountsReq aq;
   aq.prefix = "ZETA";

@@ -218,7 +218,8 @@ TEST_CASE("a stream of queries holds back neither mutations nor a batch that wai
   auto b = test::login(server, "admin", "1234", "office-b", {4000, 1});
   auto screen = test::login(server, "admin", "1234", "office-screen");
   std::string csv = "sku,description,list_price\n";
-  for (int i = 0; i < 5000; ++i) csv += "FLOOD-" + std::to_string(i) + ",Flood product " + std::to_string(i) + ",1.00\n";
+  for (int i = 0; i < 5000; ++i)
+    csv += "FLOOD-" + std::to_string(i) + ",Flood product " + std::to_string(i) + ",1.00\n";
   REQUIRE(a->call(proto::ImportReq{"products", csv}).ok());
   const auto before = a->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand;
 
@@ -280,9 +281,10 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   // A required option left out is usage too (CLI11 itself would exit 106).
   CHECK(test::run(WMSD_PATH).status == 2);
   // An endpoint without its scheme is usage, with the form it takes (ZeroMQ would only say "Invalid argument").
-  for (const std::string cmd : {WMSCTL_PATH " --server localhost:5555 orders", "WMS_SERVER=localhost:5555 " WMSCTL_PATH " orders",
-                                WMSCTL_PATH " --server tcp://localhost orders", WMSCTL_PATH " --server tcp://:5555 orders",
-                                WMS_SIM_PATH " --server localhost:5555 --pickers 1", WMSD_PATH " --data /nonexistent --bind 5555"}) {
+  for (const std::string cmd :
+       {WMSCTL_PATH " --server localhost:5555 orders", "WMS_SERVER=localhost:5555 " WMSCTL_PATH " orders",
+        WMSCTL_PATH " --server tcp://localhost orders", WMSCTL_PATH " --server tcp://:5555 orders",
+        WMS_SIM_PATH " --server localhost:5555 --pickers 1", WMSD_PATH " --data /nonexistent --bind 5555"}) {
     INFO(cmd);
     auto r = test::run(cmd);
     CHECK(r.status == 2);
@@ -444,7 +446,8 @@ TEST_CASE("at --max-map-mib a batch that does not fit is refused busy with nothi
   test::Wmsd capped(dir2.str() + "/data", {"--demo", "--max-map-mib", "16"});
   CHECK(test::login(capped, "admin", "1234", "office-1")->call(proto::PingReq{}).ok());
   const auto capped_log = test::read_text(capped.log_path());
-  CHECK_THAT(capped_log, Catch::Contains("LMDB map 16 MiB (already at or above --max-map-mib 16 MiB: it will not grow)"));
+  CHECK_THAT(capped_log,
+             Catch::Contains("LMDB map 16 MiB (already at or above --max-map-mib 16 MiB: it will not grow)"));
   CHECK_THAT(capped_log, !Catch::Contains("--map-mib is above"));  // the default 64 was not the user's doing
 }
 

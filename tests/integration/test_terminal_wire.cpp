@@ -628,7 +628,7 @@ TEST_CASE("a manager frees the tasks a broken handheld holds: the next device ge
     for (auto at = out.find("\nwmsctl-"); at != std::string::npos; at = out.find("\nwmsctl-", at + 1)) ++n;
     return n;
   };
-  CHECK(test::run(site.server.wmsctl("stock --sku TYPO")).status == 1);  // a refused run signs out too
+  CHECK(test::run(site.server.wmsctl("stock --sku TYPO")).status == 1);      // a refused run signs out too
   CHECK(wmsctl_rows(test::run(site.server.wmsctl("devices")).output) == 1);  // the run that asks, signed in
   const auto all = test::run(site.server.wmsctl("devices --all")).output;
   CHECK(wmsctl_rows(all) >= 3);

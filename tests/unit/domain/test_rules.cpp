@@ -129,7 +129,8 @@ TEST_CASE("rules: an admin may do everything a manager may plus import, user.add
 
 TEST_CASE("rules: a role refusal names the roles that may", "[rules][roles]") {
   CHECK(role_refusal("picker", "import") == "role picker may not do 'import' (admin only)");
-  CHECK(role_refusal("forklift", "pack.close") == "role forklift may not do 'pack.close' (only picker, manager or admin)");
+  CHECK(role_refusal("forklift", "pack.close") ==
+        "role forklift may not do 'pack.close' (only picker, manager or admin)");
   CHECK(role_refusal("picker", "wave.release") == "role picker may not do 'wave.release' (only manager or admin)");
   CHECK(role_refusal("picker", "launch") == "role picker may not do 'launch' (no role may)");
 }

@@ -585,11 +585,11 @@ struct UsersRep {
 
 struct AuditReq {
   WMS_REQ0("audit", false);
-  std::uint32_t limit = 50;         // newest first, of the records that pass the filters
-  std::string type;                 // only this request type (e.g. "dispatch"); "" = any
-  std::string user;                 // only this user; "" = any
-  std::string device;               // only this device; "" = any
-  bool logins = true;               // false: leave out sign-ins ("login", "login.failed")
+  std::uint32_t limit = 50;  // newest first, of the records that pass the filters
+  std::string type;          // only this request type (e.g. "dispatch"); "" = any
+  std::string user;          // only this user; "" = any
+  std::string device;        // only this device; "" = any
+  bool logins = true;        // false: leave out sign-ins ("login", "login.failed")
   WMS_MSGPACK_MAP(limit, type, user, device, logins)
 };
 inline constexpr std::size_t k_audit_scan = 100000;  // records an audit query looks through at most, newest first
