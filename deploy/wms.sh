@@ -10,6 +10,14 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
+case "${1:-}" in
+  demo | test) ;;
+  *)  # before anything is installed
+    echo "usage: deploy/wms.sh demo|test" >&2
+    exit 2
+    ;;
+esac
+
 bash deploy/install-deps.sh
 
 build() {  # build DIR [cmake args...]
@@ -37,19 +45,20 @@ case "${1:-}" in
     pub="tcp://127.0.0.1:$((port + 1))"
     mkdir -p "$data"
     echo "== starting wmsd on $ep (events $pub), data in $data, log in $data/wmsd.log"
+    log_from=$(($(stat -c %s "$data/wmsd.log" 2>/dev/null || echo 0) + 1))
     build/server/wmsd --data "$data" --bind "$ep" --pub "$pub" --demo >>"$data/wmsd.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+    # Our wmsd must be the one serving: wait for its own log line (after seeding the demo), not for an answer on
+    # the port, which another wmsd already running there would give. If it dies (port taken, folder in use),
+    # say so and stop before anything is sent.
     up=0
-    for _ in $(seq 50); do
-      # Our wmsd must be the one answering: if it died (port taken, folder locked), say so and stop.
-      kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:"; tail -5 "$data/wmsd.log"; exit 1; }
-      if WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager ping >/dev/null 2>&1; then up=1; break; fi
-      sleep 0.2
+    for _ in $(seq 300); do
+      kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:" >&2; tail -c +"$log_from" "$data/wmsd.log" | tail -5 >&2; exit 1; }
+      if tail -c +"$log_from" "$data/wmsd.log" | grep -q "serving requests on $ep"; then up=1; break; fi
+      sleep 0.1
     done
-    sleep 0.3
-    kill -0 $pid 2>/dev/null || { echo "wmsd failed to start:"; tail -5 "$data/wmsd.log"; exit 1; }
-    [ $up = 1 ] || { echo "wmsd did not answer on $ep; see $data/wmsd.log"; exit 1; }
+    [ $up = 1 ] || { echo "wmsd did not start serving on $ep within 30 s; see $data/wmsd.log" >&2; exit 1; }
     ctl() { WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager "$@"; }
     echo "== the office: the demo orders come in (refs made unique for this run), are confirmed, waves released"
     run=$(date +%H%M%S)
