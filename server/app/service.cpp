@@ -926,6 +926,15 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
               const std::string& pin) {
   ctx.keep_alive();  // the hash below takes ~0.1 s; a users import does one per row
   User u = store::get_as<User>(t, Table::users, code).value_or(User{});
+  if (u.role == "admin" && role != "admin") {  // someone must be left to manage users, imports and backups
+    bool other_admin = false;
+    t.scan(Table::users, "", [&](std::string_view k, std::string_view v) {
+      if (k != code && store::unpack<User>(v).role == "admin") other_admin = true;
+      return !other_admin;
+    });
+    if (!other_admin)
+      refuse(Status::invalid_state, "user " + code + " is the only admin: make another user admin first");
+  }
   u.code = code;
   u.name = name.empty() ? (u.name.empty() ? code : u.name) : name;
   u.role = role;

@@ -478,6 +478,11 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(out.output, Catch::Contains("ZZ-1") && Catch::Contains("12.50") && Catch::Contains("04006381333931") &&
                              Catch::Contains("(more: add --after ZZ-2)") && !Catch::Contains("ZZ-3"));
   CHECK_THAT(test::run(server.wmsctl("users")).output, Catch::Contains("picker1") && Catch::Contains("forklift"));
+  // The only admin cannot be turned into something else: nobody could manage users or imports afterwards.
+  const auto demote = test::run(server.wmsctl("user add admin --role picker --new-pin 1234"));
+  CHECK(demote.status == 1);
+  CHECK_THAT(demote.output, Catch::Contains("user admin is the only admin: make another user admin first"));
+  CHECK(admin->call(proto::UsersReq{}).ok());  // still an admin
   // Resetting a PIN says what it did.
   const auto reset = test::run(server.wmsctl("user add picker2 --role picker --new-pin 2222"));
   CHECK(reset.status == 0);
