@@ -298,7 +298,8 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   CHECK(sub.status == 2);
   CHECK_THAT(sub.output, Catch::Contains("unknown command or argument 'frob'"));
   // A port out of range is usage too (ZeroMQ would bind a random port, or say "Invalid argument").
-  for (const std::string cmd : {WMSD_PATH " --data /nonexistent --bind tcp://127.0.0.1:99999", WMSCTL_PATH " --server tcp://127.0.0.1:0 orders"}) {
+  for (const std::string cmd : {WMSD_PATH " --data /nonexistent --bind tcp://127.0.0.1:99999",
+                                WMSCTL_PATH " --server tcp://127.0.0.1:0 orders"}) {
     INFO(cmd);
     auto r = test::run(cmd);
     CHECK(r.status == 2);

@@ -37,7 +37,8 @@ inline const CLI::Validator endpoint(
       if (v.rfind("tcp://", 0) == 0) {  // a host, then a port number (or * to bind any)
         const auto colon = v.rfind(':');
         const std::string port = colon == std::string::npos ? "" : v.substr(colon + 1);
-        const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
         const bool in_range = digits && std::stoi(port) >= 1 && std::stoi(port) <= 65535;
         if (digits && !in_range) return "'" + v + "': the port must be 1 to 65535";
         return colon > 6 && (in_range || port == "*") ? std::string() : bad;
