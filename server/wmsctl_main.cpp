@@ -448,7 +448,10 @@ int main(int argc, char** argv) {
     if (*imp) {
       auto r = c.send(proto::ImportReq{kind, read_file(file)}, "import " + kind + " from " + file);
       c.show(r, [&](const msgpack::object& b) {
-        std::cout << "imported " << text(b, "rows") << " row(s) of " << kind << "\n";
+        std::cout << "imported " << text(b, "rows") << " row(s) of " << kind;
+        if (kind == "products" || kind == "locations" || kind == "accounts" || kind == "users")
+          std::cout << ": " << text(b, "created") << " new, " << text(b, "updated") << " updated";
+        std::cout << "\n";
       });
     } else if (*orders) {
       c.show(c.send(proto::OrdersReq{status}, "list orders"),

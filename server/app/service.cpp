@@ -953,6 +953,8 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
 
 // Row errors come from two passes (each row's own fields, then the rows that parsed against what is stored); they
 // are reported in file order.
+void count_upsert(proto::ImportRep& rep, bool existed) { ++(existed ? rep.updated : rep.created); }
+
 Outcome fail_import(proto::ImportRep rep) {
   std::stable_sort(rep.errors.begin(), rep.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   Outcome o = Outcome::fail(Status::import_failed, std::to_string(rep.errors.size()) + " row error(s); nothing was imported");
@@ -1012,9 +1014,7 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     return "location '" + std::string(loc) + "' is not known";
   };
   if (r.kind == "products") {
-    auto rows = parse_products(table, errs);
-    for (auto& [line, p] : rows)
-      if (auto old = find_product(t, p.sku)) keep_unlisted(table, p, *old);
+    auto rows = parse_products(table, errs, [&](const std::string& sku) { return find_product(t, sku); });
     std::map<std::string, std::string> file_codes;  // barcode -> sku within the file
     for (const auto& [line, p] : rows) {
       dup(line, "sku", p.sku);
@@ -1027,16 +1027,16 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     }
     if (!errs.empty()) return fail_import(std::move(rep));
     for (const auto& [line, p] : rows) {
-      if (auto old = find_product(t, p.sku))
+      auto old = find_product(t, p.sku);
+      count_upsert(rep, old.has_value());
+      if (old)
         for (const auto& b : old->barcodes) t.del(Table::barcodes, b);
       for (const auto& b : p.barcodes) t.put(Table::barcodes, b, p.sku);
       store::put_as(t, Table::products, p.sku, p);
     }
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "locations") {
-    auto rows = parse_locations(table, errs);
-    for (auto& [line, l] : rows)
-      if (auto old = find_location(t, l.code)) keep_unlisted(table, l, *old);
+    auto rows = parse_locations(table, errs, [&](const std::string& code) { return find_location(t, code); });
     std::map<std::string, std::string> file_codes;
     for (const auto& [line, l] : rows) {
       dup(line, "code", l.code);
@@ -1047,7 +1047,9 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     }
     if (!errs.empty()) return fail_import(std::move(rep));
     for (const auto& [line, l] : rows) {
-      if (auto old = find_location(t, l.code)) t.del(Table::loc_barcodes, old->barcode);
+      auto old = find_location(t, l.code);
+      count_upsert(rep, old.has_value());
+      if (old) t.del(Table::loc_barcodes, old->barcode);
       t.put(Table::loc_barcodes, l.barcode, l.code);
       store::put_as(t, Table::locations, l.code, l);
     }
@@ -1072,12 +1074,14 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     for (const auto& s : skus) serve_backorders(t, s, events);
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "accounts") {
-    auto rows = parse_accounts(table, errs);
-    for (auto& [line, a] : rows)
-      if (auto old = store::get_as<Account>(t, Table::accounts, a.code)) keep_unlisted(table, a, *old);
+    auto rows = parse_accounts(table, errs,
+                               [&](const std::string& code) { return store::get_as<Account>(t, Table::accounts, code); });
     for (const auto& [line, a] : rows) dup(line, "code", a.code);
     if (!errs.empty()) return fail_import(std::move(rep));
-    for (const auto& [line, a] : rows) store::put_as(t, Table::accounts, a.code, a);
+    for (const auto& [line, a] : rows) {
+      count_upsert(rep, t.get(Table::accounts, a.code).has_value());
+      store::put_as(t, Table::accounts, a.code, a);
+    }
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "orders") {
     auto rows = parse_orders(table, errs);
@@ -1114,7 +1118,10 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     auto rows = parse_users(table, errs);
     for (const auto& [line, u] : rows) dup(line, "code", u.code);
     if (!errs.empty()) return fail_import(std::move(rep));
-    for (const auto& [line, u] : rows) add_user(t, ctx, u.code, u.name, u.role, u.pin);
+    for (const auto& [line, u] : rows) {
+      count_upsert(rep, t.get(Table::users, u.code).has_value());
+      add_user(t, ctx, u.code, u.name, u.role, u.pin);
+    }
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else {
     refuse(Status::invalid, "import kind must be products, locations, stock, accounts, orders or users, got '" + r.kind + "'");

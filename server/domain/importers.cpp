@@ -1,6 +1,7 @@
 // CSV row parsing for the import command. Column names are documented in README.md ("CSV imports").
 #include "importers.hpp"
 
+#include <map>
 #include <optional>
 #include <set>
 
@@ -11,14 +12,40 @@
 namespace wms::domain {
 namespace {
 
+// Columns a new record needs that the header lacks: reported once per column, on line 1, naming the first new
+// record that needed it (a file of updates may leave them out).
+struct MissingForNew {
+  struct Use {
+    std::size_t line = 0;
+    std::string key;
+    std::size_t rows = 0;
+  };
+  std::map<std::string, Use> cols;
+};
+
 // Reads cells of one row by column name, recording the first error per cell.
 class Cells {
  public:
-  Cells(const csv::Table& t, const csv::Row& r, Errors& e) : t_(t), r_(r), e_(e) {}
+  Cells(const csv::Table& t, const csv::Row& r, Errors& e, MissingForNew& m) : t_(t), r_(r), e_(e), m_(m) {}
   bool failed() const { return failed_; }
+  // The file has no such column, or this row's cell is empty.
+  bool blank(const char* col) const {
+    auto c = t_.column(col);
+    return !c || t_.cell(r_, *c).empty();
+  }
+  // The record this row names (its key) is new; remembered for a column it needs that the header lacks.
+  void set_new_key(std::string key) { new_key_ = std::move(key); }
 
   std::string text(const char* col, bool required, std::size_t max = 200) {
     auto c = t_.column(col);
+    if (required && !c) {  // only for a new record (an existing one keeps its value); said once, on line 1
+      if (new_key_) {
+        auto& use = m_.cols[col];
+        if (use.rows++ == 0) use = {r_.line, *new_key_, 1};
+      }
+      failed_ = true;
+      return {};
+    }
     std::string v = c ? std::string(t_.cell(r_, *c)) : std::string();
     if (required && v.empty()) return fail(col, "is empty"), std::string();
     if (v.size() > max) return fail(col, "is longer than " + std::to_string(max) + " characters"), std::string();
@@ -55,8 +82,34 @@ class Cells {
   const csv::Table& t_;
   const csv::Row& r_;
   Errors& e_;
+  MissingForNew& m_;
+  std::optional<std::string> new_key_;
   bool failed_ = false;
 };
+
+// For a row that names an existing record: a column the file leaves out, or an empty cell, keeps the stored value.
+template <class T>
+class Merge {
+ public:
+  Merge(const Cells& c, const std::optional<T>& old, T& fresh) : c_(c), old_(old), fresh_(fresh) {}
+  template <class V>
+  bool keep(const char* col, V T::*field) {
+    if (!old_ || !c_.blank(col)) return false;
+    fresh_.*field = (*old_).*field;
+    return true;
+  }
+
+ private:
+  const Cells& c_;
+  const std::optional<T>& old_;
+  T& fresh_;
+};
+
+template <class T>
+std::optional<T> look_up(const Existing<T>& existing, const std::string& key) {
+  if (!existing || key.empty()) return std::nullopt;
+  return existing(key);
+}
 
 bool require_columns(const csv::Table& t, std::initializer_list<const char*> cols, Errors& errors) {
   const bool semicolons = csv::semicolon_separated(t.header);
@@ -76,13 +129,24 @@ constexpr std::int64_t k_max_qty = 1'000'000'000;
 constexpr std::int64_t k_max_money_minor = 100'000'000'00;
 
 template <class T, class F>
-std::vector<Lined<T>> each_row(const csv::Table& t, Errors& errors, F&& f) {
+std::vector<Lined<T>> each_row(const csv::Table& t, Errors& errors, const char* noun, F&& f) {
   std::vector<Lined<T>> out;
+  const std::size_t first = errors.size();
+  MissingForNew missing;
   for (const auto& row : t.rows) {
-    Cells c(t, row, errors);
+    Cells c(t, row, errors, missing);
     T v = f(c);
     if (!c.failed()) out.push_back({row.line, std::move(v)});
   }
+  // Header problems first, as the errors are in file order.
+  Errors head;
+  for (const auto& [col, use] : missing.cols)
+    head.push_back({1, col,
+                    "column '" + col + "' is missing from the header, and a new " + noun + " needs it ('" + use.key +
+                        "' on line " + std::to_string(use.line) + " is new" +
+                        (use.rows > 1 ? ", and " + std::to_string(use.rows - 1) + " more rows" : std::string()) +
+                        "); an update may leave it out"});
+  errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(first), head.begin(), head.end());
   return out;
 }
 
@@ -102,63 +166,84 @@ bool valid_pin(std::string_view pin) {
   return true;
 }
 
-std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"sku", "description", "list_price"}, errors)) return {};
-  return each_row<Product>(t, errors, [](Cells& c) {
+std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, const Existing<Product>& existing) {
+  if (!require_columns(t, {"sku"}, errors)) return {};
+  return each_row<Product>(t, errors, "product", [&](Cells& c) {
     Product p;
     p.sku = c.code("sku");
-    p.description = c.text("description", true);
-    std::string codes = c.text("barcodes", false, 400);
-    std::size_t start = 0;
-    while (start <= codes.size() && !codes.empty()) {
-      std::size_t end = codes.find_first_of("| ", start);
-      std::string one = codes.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!one.empty()) {
-        auto g = gtin::normalize(one);
-        if (!g) c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)");
-        else p.barcodes.push_back(*g);
+    const auto old = look_up(existing, p.sku);
+    if (!old && !c.failed()) c.set_new_key(p.sku);
+    Merge<Product> m(c, old, p);
+    if (!m.keep("description", &Product::description)) p.description = c.text("description", true);
+    if (!m.keep("barcodes", &Product::barcodes)) {
+      std::string codes = c.text("barcodes", false, 400);
+      std::size_t start = 0;
+      while (start <= codes.size() && !codes.empty()) {
+        std::size_t end = codes.find_first_of("| ", start);
+        std::string one = codes.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!one.empty()) {
+          auto g = gtin::normalize(one);
+          if (!g) c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)");
+          else p.barcodes.push_back(*g);
+        }
+        if (end == std::string::npos) break;
+        start = end + 1;
       }
-      if (end == std::string::npos) break;
-      start = end + 1;
     }
-    p.uom = c.text("uom", false, 8);
-    if (p.uom.empty()) p.uom = "EA";
-    p.units_per_case = c.integer("units_per_case", 1, k_max_qty, 1);
-    p.units_per_pallet = c.integer("units_per_pallet", 1, k_max_qty, 1);
-    p.weight_g = c.scaled("weight_kg", 3, k_max_qty, 0, "a weight in kg with up to 3 decimals");
-    p.cost_minor = c.scaled("cost_price", 2, k_max_money_minor, 0, "an amount with up to 2 decimals");
-    p.list_minor = c.scaled("list_price", 2, k_max_money_minor, std::nullopt, "an amount with up to 2 decimals");
-    p.tax_bps = static_cast<std::int32_t>(c.scaled("tax_rate", 2, 100'00, 0, "a percentage with up to 2 decimals"));
+    if (!m.keep("uom", &Product::uom)) {
+      p.uom = c.text("uom", false, 8);
+      if (p.uom.empty()) p.uom = "EA";
+    }
+    if (!m.keep("units_per_case", &Product::units_per_case))
+      p.units_per_case = c.integer("units_per_case", 1, k_max_qty, 1);
+    if (!m.keep("units_per_pallet", &Product::units_per_pallet))
+      p.units_per_pallet = c.integer("units_per_pallet", 1, k_max_qty, 1);
+    if (!m.keep("weight_kg", &Product::weight_g))
+      p.weight_g = c.scaled("weight_kg", 3, k_max_qty, 0, "a weight in kg with up to 3 decimals");
+    if (!m.keep("cost_price", &Product::cost_minor))
+      p.cost_minor = c.scaled("cost_price", 2, k_max_money_minor, 0, "an amount with up to 2 decimals");
+    if (!m.keep("list_price", &Product::list_minor))
+      p.list_minor = c.scaled("list_price", 2, k_max_money_minor, std::nullopt, "an amount with up to 2 decimals");
+    if (!m.keep("tax_rate", &Product::tax_bps))
+      p.tax_bps = static_cast<std::int32_t>(c.scaled("tax_rate", 2, 100'00, 0, "a percentage with up to 2 decimals"));
     return p;
   });
 }
 
-std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"code", "walk_seq", "kind"}, errors)) return {};
-  return each_row<Location>(t, errors, [](Cells& c) {
+std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors, const Existing<Location>& existing) {
+  if (!require_columns(t, {"code"}, errors)) return {};
+  return each_row<Location>(t, errors, "location", [&](Cells& c) {
     Location l;
     l.code = c.code("code");
-    l.warehouse = c.text("warehouse", false, 32);
-    l.zone = c.text("zone", false, 32);
-    l.aisle = c.text("aisle", false, 32);
-    l.bay = c.text("bay", false, 32);
-    l.level = c.text("level", false, 32);
-    l.bin = c.text("bin", false, 32);
-    l.walk_seq = static_cast<std::uint32_t>(c.integer("walk_seq", 0, 4'000'000'000LL, std::nullopt));
-    l.kind = c.text("kind", true, 16);
-    if (!l.kind.empty() && l.kind != k_kind_pick && l.kind != k_kind_bulk && l.kind != k_kind_staging &&
-        l.kind != k_kind_dock)
-      c.fail("kind", "'" + l.kind + "' must be pick, bulk, staging or dock");
-    l.barcode = c.text("barcode", false, 64);
-    if (l.barcode.empty()) l.barcode = l.code;
-    else if (!valid_code(l.barcode)) c.fail("barcode", "'" + l.barcode + "' must be printable characters without spaces");
+    const auto old = look_up(existing, l.code);
+    if (!old && !c.failed()) c.set_new_key(l.code);
+    Merge<Location> m(c, old, l);
+    if (!m.keep("warehouse", &Location::warehouse)) l.warehouse = c.text("warehouse", false, 32);
+    if (!m.keep("zone", &Location::zone)) l.zone = c.text("zone", false, 32);
+    if (!m.keep("aisle", &Location::aisle)) l.aisle = c.text("aisle", false, 32);
+    if (!m.keep("bay", &Location::bay)) l.bay = c.text("bay", false, 32);
+    if (!m.keep("level", &Location::level)) l.level = c.text("level", false, 32);
+    if (!m.keep("bin", &Location::bin)) l.bin = c.text("bin", false, 32);
+    if (!m.keep("walk_seq", &Location::walk_seq))
+      l.walk_seq = static_cast<std::uint32_t>(c.integer("walk_seq", 0, 4'000'000'000LL, std::nullopt));
+    if (!m.keep("kind", &Location::kind)) {
+      l.kind = c.text("kind", true, 16);
+      if (!l.kind.empty() && l.kind != k_kind_pick && l.kind != k_kind_bulk && l.kind != k_kind_staging &&
+          l.kind != k_kind_dock)
+        c.fail("kind", "'" + l.kind + "' must be pick, bulk, staging or dock");
+    }
+    if (!m.keep("barcode", &Location::barcode)) {
+      l.barcode = c.text("barcode", false, 64);
+      if (l.barcode.empty()) l.barcode = l.code;
+      else if (!valid_code(l.barcode)) c.fail("barcode", "'" + l.barcode + "' must be printable characters without spaces");
+    }
     return l;
   });
 }
 
 std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors) {
   if (!require_columns(t, {"sku", "location", "qty"}, errors)) return {};
-  return each_row<StockRow>(t, errors, [](Cells& c) {
+  return each_row<StockRow>(t, errors, "stock row", [](Cells& c) {
     StockRow s;
     s.sku = c.code("sku");
     s.location = c.code("location");
@@ -167,65 +252,42 @@ std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors) {
   });
 }
 
-std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"code", "name"}, errors)) return {};
-  return each_row<Account>(t, errors, [](Cells& c) {
+std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors, const Existing<Account>& existing) {
+  if (!require_columns(t, {"code"}, errors)) return {};
+  return each_row<Account>(t, errors, "account", [&](Cells& c) {
     Account a;
     a.code = c.code("code");
-    a.name = c.text("name", true);
-    a.price_tier = c.text("price_tier", false, 16);
-    if (a.price_tier.empty()) a.price_tier = "list";
-    if (!tier_discount_bps(a.price_tier)) c.fail("price_tier", "'" + a.price_tier + "' must be list, silver, gold or platinum");
-    a.terms = c.text("terms", false, 16);
-    if (a.terms.empty()) a.terms = "net30";
-    auto days = parse_terms(a.terms);
-    if (!days) c.fail("terms", "'" + a.terms + "' must be prepay or netN (N = 0..365 days)");
-    a.net_days = days.value_or(0);
-    a.mode = c.text("delivery", false, 16);
-    if (a.mode.empty()) a.mode = "parcel";
-    if (a.mode != "parcel" && a.mode != "pallet") c.fail("delivery", "'" + a.mode + "' must be parcel or pallet");
+    const auto old = look_up(existing, a.code);
+    if (!old && !c.failed()) c.set_new_key(a.code);
+    Merge<Account> m(c, old, a);
+    if (!m.keep("name", &Account::name)) a.name = c.text("name", true);
+    if (!m.keep("price_tier", &Account::price_tier)) {
+      a.price_tier = c.text("price_tier", false, 16);
+      if (a.price_tier.empty()) a.price_tier = "list";
+      if (!tier_discount_bps(a.price_tier))
+        c.fail("price_tier", "'" + a.price_tier + "' must be list, silver, gold or platinum");
+    }
+    if (m.keep("terms", &Account::terms)) {
+      a.net_days = old->net_days;
+    } else {
+      a.terms = c.text("terms", false, 16);
+      if (a.terms.empty()) a.terms = "net30";
+      auto days = parse_terms(a.terms);
+      if (!days) c.fail("terms", "'" + a.terms + "' must be prepay or netN (N = 0..365 days)");
+      a.net_days = days.value_or(0);
+    }
+    if (!m.keep("delivery", &Account::mode)) {
+      a.mode = c.text("delivery", false, 16);
+      if (a.mode.empty()) a.mode = "parcel";
+      if (a.mode != "parcel" && a.mode != "pallet") c.fail("delivery", "'" + a.mode + "' must be parcel or pallet");
+    }
     return a;
   });
 }
 
-namespace {
-// Copies `field` from `old` when the file has no column `col`.
-template <class T, class V>
-void keep_if_absent(const csv::Table& t, const char* col, V T::*field, T& fresh, const T& old) {
-  if (!t.column(col)) fresh.*field = old.*field;
-}
-}  // namespace
-
-void keep_unlisted(const csv::Table& t, Product& fresh, const Product& old) {
-  keep_if_absent(t, "barcodes", &Product::barcodes, fresh, old);
-  keep_if_absent(t, "uom", &Product::uom, fresh, old);
-  keep_if_absent(t, "units_per_case", &Product::units_per_case, fresh, old);
-  keep_if_absent(t, "units_per_pallet", &Product::units_per_pallet, fresh, old);
-  keep_if_absent(t, "weight_kg", &Product::weight_g, fresh, old);
-  keep_if_absent(t, "cost_price", &Product::cost_minor, fresh, old);
-  keep_if_absent(t, "tax_rate", &Product::tax_bps, fresh, old);
-}
-
-void keep_unlisted(const csv::Table& t, Location& fresh, const Location& old) {
-  keep_if_absent(t, "warehouse", &Location::warehouse, fresh, old);
-  keep_if_absent(t, "zone", &Location::zone, fresh, old);
-  keep_if_absent(t, "aisle", &Location::aisle, fresh, old);
-  keep_if_absent(t, "bay", &Location::bay, fresh, old);
-  keep_if_absent(t, "level", &Location::level, fresh, old);
-  keep_if_absent(t, "bin", &Location::bin, fresh, old);
-  keep_if_absent(t, "barcode", &Location::barcode, fresh, old);
-}
-
-void keep_unlisted(const csv::Table& t, Account& fresh, const Account& old) {
-  keep_if_absent(t, "price_tier", &Account::price_tier, fresh, old);
-  keep_if_absent(t, "terms", &Account::terms, fresh, old);
-  keep_if_absent(t, "terms", &Account::net_days, fresh, old);
-  keep_if_absent(t, "delivery", &Account::mode, fresh, old);
-}
-
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
   if (!require_columns(t, {"order_ref", "account", "sku", "qty"}, errors)) return {};
-  return each_row<OrderRow>(t, errors, [](Cells& c) {
+  return each_row<OrderRow>(t, errors, "order line", [](Cells& c) {
     OrderRow o;
     o.ref = c.code("order_ref");
     o.account = c.code("account");
@@ -237,7 +299,7 @@ std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
 
 std::vector<Lined<UserRow>> parse_users(const csv::Table& t, Errors& errors) {
   if (!require_columns(t, {"code", "role", "pin"}, errors)) return {};
-  return each_row<UserRow>(t, errors, [](Cells& c) {
+  return each_row<UserRow>(t, errors, "user", [](Cells& c) {
     UserRow u;
     u.code = c.code("code");
     u.name = c.text("name", false);

@@ -3,6 +3,8 @@
 // exist?) need storage and are done by the caller with the line numbers kept here.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,19 +41,24 @@ struct UserRow {
 
 using Errors = std::vector<proto::RowError>;
 
+// The stored record a row's code names, if any (products, locations and accounts are upserted by code).
+template <class T>
+using Existing = std::function<std::optional<T>(const std::string& code)>;
+
 // Each returns the rows that parsed; every problem is appended to `errors` (the import applies only
 // when `errors` stays empty). A missing required column is one error on line 1.
-std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors);
-std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors);
+//
+// Products, locations and accounts: an import updates what its file gives. For a row naming an existing record
+// (`existing`), a column the file leaves out or an empty cell keeps the stored value, so a price list of
+// sku,list_price changes nothing but prices, and an empty tax_rate cell never turns a product tax-free. Only the
+// code column is required in the header; the columns a new record needs (a product's description and list_price,
+// a location's walk_seq and kind, an account's name) are one error on line 1 if the file creates such a record
+// without them. For a new record, an empty optional cell means the default.
+std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, const Existing<Product>& existing = {});
+std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors,
+                                             const Existing<Location>& existing = {});
 std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors);
-std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors);
-
-// An import updates what its file has columns for. A column the file leaves out keeps the value of an existing
-// record (a new record gets the default), so a price list of sku,description,list_price does not wipe barcodes,
-// weights or tax rates. A column that is there with an empty cell still means the default.
-void keep_unlisted(const csv::Table& t, Product& fresh, const Product& old);
-void keep_unlisted(const csv::Table& t, Location& fresh, const Location& old);
-void keep_unlisted(const csv::Table& t, Account& fresh, const Account& old);
+std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors, const Existing<Account>& existing = {});
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors);
 std::vector<Lined<UserRow>> parse_users(const csv::Table& t, Errors& errors);
 

@@ -343,7 +343,10 @@ TEST_CASE("an import updates only the columns its file has") {
                                       "sku,description,list_price,barcodes,weight_kg,cost_price,tax_rate\n"
                                       "SKU-9001,Full row,10.00,4006381333931,1.250,7.00,7.5\n"})
               .ok());
-  REQUIRE(admin->call(proto::ImportReq{"products", "sku,description,list_price\nSKU-9001,Price update,11.00\n"}).ok());
+  auto priced = admin->call(proto::ImportReq{"products", "sku,description,list_price\nSKU-9001,Price update,11.00\n"});
+  REQUIRE(priced.ok());
+  CHECK(priced.as<proto::ImportRep>().updated == 1);
+  CHECK(priced.as<proto::ImportRep>().created == 0);
   proto::ProductsReq q;
   q.prefix = "SKU-9001";
   auto ps = admin->call(q).as<proto::ProductsRep>().products;
@@ -354,6 +357,31 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(ps[0].weight_g == 1250);
   CHECK(ps[0].cost_minor == 700);
   CHECK(ps[0].tax_bps == 750);
+  // A spreadsheet's empty cells keep the stored values too (an empty tax_rate must not bill at 0 %), and a file of
+  // updates needs no description column.
+  auto blanks = admin->call(proto::ImportReq{"products", "sku,list_price,tax_rate,cost_price\nSKU-9001,12.00,,\n"});
+  REQUIRE(blanks.ok());
+  ps = admin->call(q).as<proto::ProductsRep>().products;
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].list_minor == 1200);
+  CHECK(ps[0].tax_bps == 750);
+  CHECK(ps[0].cost_minor == 700);
+  CHECK(ps[0].description == "Price update");
+  // The same file naming a product that does not exist yet is refused, saying which row is new.
+  auto typo = admin->call(proto::ImportReq{"products", "sku,list_price\nSKU-9001,12.00\nSKU-90O1,3.00\n"});
+  REQUIRE(typo.status == Status::import_failed);
+  CHECK_THAT(typo.as<proto::ImportRep>().errors.at(0).message,
+             Catch::Contains("'SKU-90O1' on line 3 is new") && Catch::Contains("description"));
+  CHECK(admin->call(q).as<proto::ProductsRep>().products.at(0).list_minor == 1200);  // nothing applied
+  // wmsctl says how many rows made new records and how many changed existing ones.
+  const std::string csv = dir.str() + "/prices.csv";
+  {
+    std::ofstream f(csv);
+    f << "sku,description,list_price\nSKU-9001,,13.00\nSKU-9003,Brand new,2.00\n";
+  }
+  auto out = test::run(server.wmsctl("import products " + csv));
+  CHECK(out.status == 0);
+  CHECK_THAT(out.output, Catch::Contains("imported 2 row(s) of products: 1 new, 1 updated"));
   // The barcode index was kept with the record: the code still belongs to SKU-9001.
   auto taken = admin->call(
       proto::ImportReq{"products", "sku,description,list_price,barcodes\nSKU-9002,Other,1.00,4006381333931\n"});
@@ -377,7 +405,7 @@ TEST_CASE("an import updates only the columns its file has") {
   REQUIRE(
       admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"})
           .ok());
-  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name\nZETA,Zeta Renamed\n"}).ok());
+  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name,terms\nZETA,Zeta Renamed,\n"}).ok());
   proto::AccountsReq aq;
   aq.prefix = "ZETA";
   auto as = admin->call(aq).as<proto::AccountsRep>().accounts;

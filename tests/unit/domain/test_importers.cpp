@@ -149,22 +149,35 @@ TEST_CASE("importers: line numbers are physical lines, counting blank lines and 
   CHECK(rows[0].value.description == "two\nlines");
 }
 
-TEST_CASE("importers: a missing required column is one error on line 1 per column and no rows",
+TEST_CASE("importers: a column new records need is one error on line 1 naming the first new one, and no rows",
           "[importers][products]") {
   Errors errors;
-  auto rows = parse_products(table("sku,description\nA,a\n"), errors);
+  auto rows = parse_products(table("sku,description\nA,a\nB,b\n\"\",c\n"), errors);
+  INFO(dump(errors));
   CHECK(rows.empty());
-  REQUIRE(errors.size() == 1);
+  REQUIRE(errors.size() == 2);
   CHECK(errors[0].line == 1);
   CHECK(errors[0].column == "list_price");
-  CHECK(contains(errors[0].message, "list_price"));
+  CHECK(contains(errors[0].message, "'A' on line 2 is new, and 1 more rows"));
+  CHECK(has_error(errors, 4, "sku", "empty"));  // a row without its code is its own error, not a new product
 
+  // The code column itself is always required in the header.
   Errors errors2;
   CHECK(parse_products(table("barcodes\n4006381333931\n"), errors2).empty());
-  CHECK(errors2.size() == 3);
+  CHECK(errors2.size() == 1);
   CHECK(has_error(errors2, 1, "sku"));
-  CHECK(has_error(errors2, 1, "description"));
-  CHECK(has_error(errors2, 1, "list_price"));
+
+  // Updates only: nothing missing.
+  Product stored;
+  stored.sku = "A";
+  Errors errors3;
+  auto upd = parse_products(table("sku,description\nA,a\n"), errors3,
+                            [&](const std::string& sku) -> std::optional<Product> {
+                              if (sku == "A") return stored;
+                              return std::nullopt;
+                            });
+  CHECK(errors3.empty());
+  CHECK(upd.size() == 1);
 }
 
 // ---- locations -----------------------------------------------------------------------------------
@@ -306,6 +319,7 @@ TEST_CASE("importers: bad terms, tier or delivery mode are errors on their line 
   REQUIRE(missing.size() == 1);
   CHECK(missing[0].line == 1);
   CHECK(missing[0].column == "name");
+  CHECK(contains(missing[0].message, "a new account needs it"));
 }
 
 // ---- orders --------------------------------------------------------------------------------------
@@ -399,26 +413,31 @@ TEST_CASE("importers: errors from earlier tables are kept, new ones are appended
   CHECK(errors[1].column == "qty");
 }
 
-TEST_CASE("importers: a column the file leaves out keeps the stored value, an empty cell means the default",
+TEST_CASE("importers: for an existing record a left-out column or an empty cell keeps the stored value",
           "[importers]") {
   Errors errors;
   Product old;
   old.sku = "SKU-9";
+  old.description = "Old name";
   old.barcodes = {"04006381333931"};
   old.uom = "BOX";
   old.units_per_case = 6;
   old.units_per_pallet = 240;
   old.weight_g = 1250;
   old.cost_minor = 700;
+  old.list_minor = 1200;
   old.tax_bps = 750;
-  // A price update: only the required columns.
-  auto t = table("sku,description,list_price\nSKU-9,Renamed,9.99\n");
-  auto rows = parse_products(t, errors);
+  const Existing<Product> products = [&](const std::string& sku) -> std::optional<Product> {
+    if (sku == old.sku) return old;
+    return std::nullopt;
+  };
+  // A price update: the key and the price only (description is not needed for an existing product).
+  auto rows = parse_products(table("sku,list_price\nSKU-9,9.99\n"), errors, products);
+  INFO(dump(errors));
   REQUIRE(rows.size() == 1);
-  Product p = rows[0].value;
-  keep_unlisted(t, p, old);
-  CHECK(p.description == "Renamed");
+  const Product& p = rows[0].value;
   CHECK(p.list_minor == 999);
+  CHECK(p.description == "Old name");
   CHECK(p.barcodes == old.barcodes);
   CHECK(p.uom == "BOX");
   CHECK(p.units_per_case == 6);
@@ -426,45 +445,69 @@ TEST_CASE("importers: a column the file leaves out keeps the stored value, an em
   CHECK(p.weight_g == 1250);
   CHECK(p.cost_minor == 700);
   CHECK(p.tax_bps == 750);
-  // The tax_rate column present but empty: the default (0), as for a new product.
-  auto t2 = table("sku,description,list_price,tax_rate\nSKU-9,Renamed,9.99,\n");
-  auto rows2 = parse_products(t2, errors);
+  // Columns present with empty cells keep the stored values too: an empty tax_rate never makes it tax-free.
+  auto rows2 = parse_products(
+      table("sku,description,list_price,tax_rate,barcodes,uom,weight_kg\nSKU-9,Renamed,,,,,2.5\n"), errors, products);
   REQUIRE(rows2.size() == 1);
-  Product p2 = rows2[0].value;
-  keep_unlisted(t2, p2, old);
-  CHECK(p2.tax_bps == 0);
-  CHECK(p2.cost_minor == 700);
+  CHECK(rows2[0].value.description == "Renamed");
+  CHECK(rows2[0].value.weight_g == 2500);
+  CHECK(rows2[0].value.list_minor == 1200);
+  CHECK(rows2[0].value.tax_bps == 750);
+  CHECK(rows2[0].value.barcodes == old.barcodes);
+  CHECK(rows2[0].value.uom == "BOX");
+  // A new product in the same shape of file gets the defaults for its empty optional cells.
+  auto rows3 = parse_products(table("sku,description,list_price,tax_rate,uom\nSKU-NEW,New,1.00,,\n"), errors, products);
+  REQUIRE(rows3.size() == 1);
+  CHECK(rows3[0].value.tax_bps == 0);
+  CHECK(rows3[0].value.uom == "EA");
+  // A present value is still checked for an existing record.
+  Errors bad;
+  CHECK(parse_products(table("sku,tax_rate\nSKU-9,101\n"), bad, products).empty());
+  CHECK(has_error(bad, 2, "tax_rate"));
 
   Location lold;
   lold.code = "A1";
   lold.zone = "Z9";
+  lold.walk_seq = 40;
+  lold.kind = "bulk";
   lold.barcode = "LOC-A1";
-  auto lt = table("code,walk_seq,kind\nA1,5,pick\n");
-  auto locs = parse_locations(lt, errors);
+  const Existing<Location> locations = [&](const std::string& code) -> std::optional<Location> {
+    if (code == lold.code) return lold;
+    return std::nullopt;
+  };
+  auto locs = parse_locations(table("code,walk_seq,zone\nA1,5,\n"), errors, locations);
   REQUIRE(locs.size() == 1);
-  Location l = locs[0].value;
-  CHECK(l.barcode == "A1");  // a new location's barcode defaults to its code
-  keep_unlisted(lt, l, lold);
-  CHECK(l.barcode == "LOC-A1");
-  CHECK(l.zone == "Z9");
-  CHECK(l.walk_seq == 5);
+  CHECK(locs[0].value.walk_seq == 5);
+  CHECK(locs[0].value.kind == "bulk");
+  CHECK(locs[0].value.barcode == "LOC-A1");
+  CHECK(locs[0].value.zone == "Z9");
+  auto fresh = parse_locations(table("code,walk_seq,kind\nB1,5,pick\n"), errors, locations);
+  REQUIRE(fresh.size() == 1);
+  CHECK(fresh[0].value.barcode == "B1");  // a new location's barcode defaults to its code
 
   Account aold;
   aold.code = "ACME";
+  aold.name = "Acme";
   aold.price_tier = "platinum";
   aold.terms = "prepay";
   aold.net_days = 0;
   aold.mode = "pallet";
-  auto at = table("code,name\nACME,Acme Renamed\n");
-  auto accs = parse_accounts(at, errors);
+  const Existing<Account> accounts = [&](const std::string& code) -> std::optional<Account> {
+    if (code == aold.code) return aold;
+    return std::nullopt;
+  };
+  auto accs = parse_accounts(table("code,name,terms,price_tier\nACME,Acme Renamed,,\n"), errors, accounts);
   REQUIRE(accs.size() == 1);
-  Account a = accs[0].value;
-  keep_unlisted(at, a, aold);
+  const Account& a = accs[0].value;
   CHECK(a.name == "Acme Renamed");
   CHECK(a.price_tier == "platinum");
   CHECK(a.terms == "prepay");
   CHECK(a.net_days == 0);
   CHECK(a.mode == "pallet");
+  auto accs2 = parse_accounts(table("code,terms\nACME,net14\n"), errors, accounts);
+  REQUIRE(accs2.size() == 1);
+  CHECK(accs2[0].value.name == "Acme");
+  CHECK(accs2[0].value.net_days == 14);
   CHECK(errors.empty());
 }
 

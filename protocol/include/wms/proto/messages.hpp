@@ -231,7 +231,9 @@ struct RowError {
 struct ImportRep {
   std::uint32_t rows = 0;
   std::vector<RowError> errors;     // non-empty only with Status::import_failed
-  WMS_MSGPACK_MAP(rows, errors)
+  std::uint32_t created = 0;        // products, locations, accounts, users: rows that made a new record
+  std::uint32_t updated = 0;        // ... and rows that changed an existing one (created + updated = rows)
+  WMS_MSGPACK_MAP(rows, errors, created, updated)
 };
 
 struct UserAddReq {
