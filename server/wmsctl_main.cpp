@@ -283,6 +283,9 @@ std::string read_file(const std::string& path) {
 
 void print_order(const msgpack::object& o) {
   fields(o, {"ref", "account", "status", "mode"});
+  if (const auto shipped = text(o, "shipped_units"); text(o, "status") == "confirmed" && !shipped.empty() && shipped != "0")
+    std::cout << "shipped: " << shipped << " of " << text(o, "ordered_units")
+              << " units so far (part shipped: the order stays confirmed until every unit has shipped)\n";
   if (text(o, "cartons") != "" && text(o, "cartons") != "0") fields(o, {"cartons", "packed_ms"});
   // An entered order has no price yet (it is locked at confirmation): no 0.00 a clerk could take for a price.
   if (text(o, "status") == "entered") {
@@ -293,7 +296,7 @@ void print_order(const msgpack::object& o) {
   table(field(o, "lines"), {"line", "sku", "ordered", "allocated", "picked", "shipped", "backordered", "price_minor", "tax_bps"});
 }
 void print_invoice(const msgpack::object& inv) {
-  fields(inv, {"number", "order_ref", "account", "issue_date", "due_date", "terms"});
+  fields(inv, {"number", "order_ref", "account", "account_name", "issue_date", "due_date", "terms", "currency"});
   table(field(inv, "lines"), {"line", "sku", "description", "qty", "unit_price_minor", "net_minor", "tax_bps", "tax_minor"});
   fields(inv, {"net_minor", "tax_minor", "total_minor"});
 }
@@ -455,7 +458,7 @@ int main(int argc, char** argv) {
       });
     } else if (*orders) {
       c.show(c.send(proto::OrdersReq{status}, "list orders"),
-             [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode"}); });
+             [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode", "ordered_units", "shipped_units"}); });
     } else if (*oshow) {
       proto::OrderShowReq q;
       q.ref = ref;
@@ -534,7 +537,8 @@ int main(int argc, char** argv) {
       });
     } else if (*invs) {
       c.show(c.send(proto::InvoicesReq{}, "list invoices"), [](const msgpack::object& b) {
-        table(field(b, "invoices"), {"number", "order_ref", "account", "issue_date", "due_date", "net_minor", "tax_minor", "total_minor"});
+        table(field(b, "invoices"), {"number", "order_ref", "account", "issue_date", "due_date", "net_minor", "tax_minor", "total_minor",
+                                            "currency"});
       });
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);

@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   bool demo = false, no_sync = false;
   std::size_t map_mib = 64, max_map_mib = 0;
   std::uint32_t idem_days = 30;
+  std::string currency;  // "" = the folder's, or EUR for a new folder
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str()->check(wms::cli::endpoint);
   cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str()->check(wms::cli::endpoint);
@@ -117,6 +118,12 @@ int main(int argc, char** argv) {
                  "days an answer is kept for retries with the same idempotency key (0 = for ever)")
       ->capture_default_str()
       ->check(CLI::Range(0, 36500));
+  cli.add_option("--currency", currency,
+                 "ISO 4217 code of all prices and invoices, kept in the data folder on first start (default EUR); "
+                 "a folder keeps its currency")
+      ->check([](const std::string& v) {
+        return wms::app::valid_currency(v) ? std::string() : "must be three capital letters (ISO 4217), like EUR";
+      });
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
@@ -143,9 +150,14 @@ int main(int argc, char** argv) {
       std::cout << "admin " << admin << " ready in " << data << "\n";
       return 0;
     }
-    if (demo) {
+    {
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
-      seed_demo(env, assets);
+      {
+        wms::store::Txn txn(env, wms::store::Txn::Mode::write);
+        spdlog::info("invoices are in {}", wms::app::settle_currency(txn, currency));
+        txn.commit();
+      }
+      if (demo) seed_demo(env, assets);
     }
     wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20, idem_days});
     std::signal(SIGTERM, [](int) { wms::net::Server::stop_from_signal(); });

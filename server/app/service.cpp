@@ -236,6 +236,8 @@ proto::OrderView order_view(const Order& o) {
   for (const auto& l : o.lines) {
     v.lines.push_back({l.line, l.sku, l.ordered, l.allocated(), l.picked, l.shipped, l.backordered, l.price_minor,
                        l.tax_bps});
+    v.ordered_units += l.ordered;
+    v.shipped_units += l.shipped;
   }
   v.packed_ms = o.packed_ms;
   v.cartons = o.cartons;
@@ -824,6 +826,8 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
                               r.reason + "), " + rep.outcome);
 }
 
+constexpr std::string_view k_currency_key = "currency";
+
 Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<PubEvent>& events) {
   Order o = order_by_ref(t, ref);
   if (o.status != "confirmed") refuse(Status::invalid_state, "order " + ref + " is " + o.status + ", not confirmed");
@@ -859,6 +863,9 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   inv.number = store::next_seq(t, "invoice_seq");
   inv.order_ref = o.ref;
   inv.account = o.account;
+  inv.account_name = acc->name;
+  const auto currency = t.get(Table::meta, k_currency_key);
+  inv.currency = currency ? std::string(*currency) : std::string(k_default_currency);
   const std::int64_t day = day_of_ms(ctx.now_ms);
   inv.issue_date = civil_date(day);
   inv.due_date = civil_date(day + acc->net_days);
@@ -1391,6 +1398,26 @@ std::size_t index_free_tasks(Txn& txn) {
   });
   for (const auto& k : free) txn.put(Table::free_tasks, free_task_key(k), {});
   return free.size();
+}
+
+bool valid_currency(std::string_view code) {
+  return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+std::string settle_currency(Txn& txn, const std::string& requested) {
+  if (!requested.empty() && !valid_currency(requested))
+    throw std::runtime_error("currency '" + requested + "' is not an ISO 4217 code of three capital letters");
+  if (auto stored = txn.get(Table::meta, k_currency_key)) {
+    std::string have(*stored);
+    if (!requested.empty() && requested != have)
+      throw std::runtime_error("this data folder invoices in " + have + "; --currency " + requested +
+                               " would mix currencies on one site's invoices (start without --currency, or use a new "
+                               "data folder)");
+    return have;
+  }
+  std::string code = requested.empty() ? std::string(k_default_currency) : requested;
+  txn.put(Table::meta, k_currency_key, code);
+  return code;
 }
 
 std::string upgrade(Txn& txn) {

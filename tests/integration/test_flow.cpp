@@ -227,11 +227,21 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(inv.total_minor == 5323);
   CHECK(inv.terms == "net30");
   CHECK(inv.due_date > inv.issue_date);
+  CHECK(inv.account == "ACME");
+  CHECK(inv.account_name == "Acme Building Supplies Ltd");  // the customer's name, as it was when the invoice was issued
+  CHECK(inv.currency == "EUR");                    // the site currency of a folder started without --currency
   CHECK(disp.backordered == 4);
+  // Part shipped: the order stays confirmed (the backorder ships later) and says how much has gone.
+  auto part = order(*admin, "SO-1001");
+  CHECK(part.status == "confirmed");
+  CHECK(part.shipped_units == 8);
+  CHECK(part.ordered_units == 12);
+  CHECK_THAT(test::run(server.wmsctl("order show SO-1001")).output, Catch::Contains("shipped: 8 of 12 units so far"));
   // What the finance clerk reads in wmsctl: money in major units, under plain names; --json keeps minor units.
   const auto shown = test::run(server.wmsctl("invoice show 1"));
   REQUIRE(shown.status == 0);
   CHECK_THAT(shown.output, Catch::Contains("total: 53.23") && Catch::Contains("net: 44.36") && Catch::Contains("tax: 8.87"));
+  CHECK_THAT(shown.output, Catch::Contains("currency: EUR") && Catch::Contains("Acme Building Supplies Ltd"));
   CHECK_THAT(shown.output, !Catch::Contains("_minor"));
   CHECK_THAT(test::run(server.wmsctl("--json invoice show 1")).output, Catch::Contains("\"total_minor\":5323"));
   // The audit trail reads with UTC times (this year's, not epoch milliseconds); --json keeps at_ms.

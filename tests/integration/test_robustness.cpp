@@ -311,6 +311,48 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   CHECK_THAT(level.output, Catch::Contains("trace,debug,info,warn,error"));
 }
 
+// A finance clerk must be able to trust that every invoice of one site is in the same currency.
+TEST_CASE("a data folder keeps the invoice currency it started with") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo", "--currency", "USD"});
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices are in USD"));
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-USD,ACME,SKU-1001,1\n"}).ok());
+  proto::OrderConfirmReq c;
+  c.ref = "SO-USD";
+  REQUIRE(admin->call(c).ok());
+  server.stop();
+  // Another currency on the same folder is refused at start, and nothing is served.
+  auto mixed = test::run(WMSD_PATH " --data " + dir.str() + "/data --bind tcp://127.0.0.1:" +
+                         std::to_string(test::free_port()) + " --currency GBP");
+  CHECK(mixed.status == 1);
+  CHECK_THAT(mixed.output, Catch::Contains("this data folder invoices in USD") && Catch::Contains("--currency GBP"));
+  // Not a currency code: usage.
+  auto lower = test::run(WMSD_PATH " --data " + dir.str() + "/data --currency usd");
+  CHECK(lower.status == 2);
+  CHECK_THAT(lower.output, Catch::Contains("three capital letters"));
+  // Started again without --currency: still USD, and the invoice says so.
+  server.restart({"--demo"});
+  admin = test::login(server, "admin", "1234", "office-1");
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  auto picker = test::login(server, "picker1", "1111", "hh-usd");
+  auto wave = manager->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(wave.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.as<proto::WaveView>().id;
+  REQUIRE(manager->call(rel).ok());
+  auto tasks = manager->call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks;
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
+  REQUIRE(picker->call(proto::PickConfirmReq{tasks[0].id, tasks[0].location_barcode, tasks[0].gtin, 1}).ok());
+  proto::DispatchReq d;
+  d.ref = "SO-USD";
+  auto dr = admin->call(d);
+  REQUIRE(dr.ok());
+  CHECK(dr.as<proto::DispatchRep>().invoice.currency == "USD");
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices are in USD"));
+}
+
 TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

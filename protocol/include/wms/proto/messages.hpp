@@ -139,7 +139,10 @@ struct OrderView {
   std::vector<OrderLineView> lines;
   std::int64_t packed_ms = 0;  // pack.close time of the goods picked now; 0 = not packed
   std::uint32_t cartons = 0;   // cartons given at pack.close (0 = not packed)
-  WMS_MSGPACK_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines, packed_ms, cartons)
+  std::int64_t ordered_units = 0;  // sums over the lines: a confirmed order with 0 < shipped < ordered is part shipped
+  std::int64_t shipped_units = 0;
+  WMS_MSGPACK_MAP(id, ref, account, status, mode, created_ms, confirmed_ms, lines, packed_ms, cartons, ordered_units,
+                  shipped_units)
 };
 
 struct StockView {
@@ -190,7 +193,10 @@ struct InvoiceView {
   std::int64_t tax_minor = 0;
   std::int64_t total_minor = 0;
   std::vector<InvoiceLineView> lines;
-  WMS_MSGPACK_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines)
+  std::string account_name;         // the customer's name when the invoice was issued
+  std::string currency;             // ISO 4217 code of every amount (the site's, wmsd --currency); "" before 2026-11-24
+  WMS_MSGPACK_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines,
+                  account_name, currency)
 };
 
 struct AuditView {
