@@ -123,10 +123,14 @@ int main(int argc, char** argv) {
   int frame_interval_ms = 150;
   CLI::App app{"wms-terminal: scan-first picking for handhelds and forklift terminals"};
   app.set_version_flag("--version", std::string("wms-terminal ") + WMS_VERSION);
-  app.add_option("--server", server, "the server's request endpoint")->envname("WMS_SERVER")->check(wms::cli::endpoint);
+  app.add_option("--server", server, "the server's request endpoint")
+      ->capture_default_str()
+      ->envname("WMS_SERVER")
+      ->check(wms::cli::server_endpoint);
   app.add_option("--events", events, "the server's event endpoint (default: request port + 1)")
-      ->check(wms::cli::endpoint);
+      ->check(wms::cli::server_endpoint);
   app.add_option("--profile", profile_name, "handheld (portrait, parcel picking) or vehicle (landscape, pallets)")
+      ->capture_default_str()
       ->check(CLI::IsMember({"handheld", "vehicle"}));
   app.add_option("--device", device, "this device's id (default: <hostname>-<profile>)");
   app.add_option("--data", data, "device folder: outbox, session, held work (default: ~/.local/share/wms-terminal/<device>)");
@@ -136,8 +140,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", frames, "scan images from this file or folder (a device without a scan engine)");
   app.add_option("--camera", camera, "scan from a V4L2 camera, e.g. /dev/video0");
   app.add_option("--formats", formats, "camera symbologies, e.g. code128,ean13,datamatrix,qrcode");
-  app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")->check(CLI::Range(10, 5000));
-  app.add_option("--screenshot-dir", screenshot_dir, "where F12 writes screenshots");
+  app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")->capture_default_str()->check(CLI::Range(10, 5000));
+  app.add_option("--screenshot-dir", screenshot_dir, "where F12 writes screenshots")->capture_default_str();
   app.footer(
       "Exit status: 0 closed; 1 it could not go on (display, font or camera could not be opened); 2 usage error.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;

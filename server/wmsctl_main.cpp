@@ -333,7 +333,7 @@ int main(int argc, char** argv) {
   app.add_option("--server", c.server, "wmsd request endpoint")
       ->capture_default_str()
       ->envname("WMS_SERVER")
-      ->check(wms::cli::endpoint);
+      ->check(wms::cli::server_endpoint);
   app.add_option("--user", c.user, "user code (env WMS_USER)")->capture_default_str();
   app.add_option("--pin", c.pin, "PIN (env WMS_PIN; read from stdin when absent)");
   app.add_flag("--json", c.json_out, "print the server's answer as JSON");
@@ -347,7 +347,9 @@ int main(int argc, char** argv) {
   bool all = false;
 
   auto* imp = app.add_subcommand("import", "import a CSV file (all rows or none)");
-  imp->add_option("kind", kind, "products | locations | stock | accounts | orders | users")->required();
+  imp->add_option("kind", kind, "products | locations | stock | accounts | orders | users")
+      ->required()
+      ->check(CLI::IsMember({"products", "locations", "stock", "accounts", "orders", "users"}));
   imp->add_option("file", file, "CSV file with a header row")->required()->check(CLI::ExistingFile);
   auto* orders = app.add_subcommand("orders", "list orders");
   orders->add_option("--status", status, "entered | confirmed | cancelled | closed");
@@ -409,10 +411,17 @@ int main(int argc, char** argv) {
   uadd->add_option("--name", name);
   uadd->add_option("--new-pin", newpin, "the user's PIN (4-12 digits)")->required();
   auto* audit = app.add_subcommand("audit", "newest audit records");
-  audit->add_option("--limit", limit)->capture_default_str();
+  audit->add_option("--limit", limit, "newest first, at most this many (1-10000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, static_cast<int>(proto::k_max_list_items)));
   std::string audit_type, audit_user, audit_device;
   bool audit_logins = false;
-  audit->add_option("--type", audit_type, "only this request type, e.g. dispatch, pick.confirm, import, login");
+  audit->add_option("--type", audit_type, "only this request type, e.g. dispatch, pick.confirm, import, login")
+      ->check([](const std::string& v) {
+        return proto::is_audit_type(v) ? std::string()
+                                       : "'" + v + "' is not a request type the audit trail records: one of " +
+                                             proto::audit_types_text();
+      });
   audit->add_option("--user", audit_user, "only this user");
   audit->add_option("--device", audit_device, "only this device");
   audit->add_flag("--logins", audit_logins, "include sign-ins (left out unless asked for: every wmsctl run signs in)");

@@ -89,12 +89,24 @@ void seed_demo(wms::store::Env& env, const std::string& assets) {
   }
 }
 
+// Where --demo finds demo/*.csv by default: beside an installed wmsd (PREFIX/share/wms), else the source tree's
+// assets/ (a wmsd run from its build folder).
+std::string default_assets() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = (exe.parent_path() / WMS_BIN_TO_ASSETS).lexically_normal();
+    if (std::filesystem::exists(installed / "demo" / "products.csv", ec)) return installed.string();
+  }
+  return WMS_ASSETS_DIR;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"wmsd - warehouse order and allocation server"};
   std::string data, bind = "tcp://127.0.0.1:5555", pub = "tcp://127.0.0.1:5556", level = "info", admin,
-                    assets = WMS_ASSETS_DIR;
+                    assets = default_assets();
   bool demo = false, no_sync = false;
   std::size_t map_mib = 64, max_map_mib = 0;
   std::uint32_t idem_days = 30;

@@ -10,15 +10,18 @@ e="ipc:///tmp/wms-install-$$"
 rm -rf "$p"
 "$cmake" --install "$build" --prefix "$p" >/dev/null
 for b in wmsd wmsctl wms-shift wms-terminal wms-sim; do "$p/bin/$b" --version; done
-test -f "$p/share/wms/wmsd.service"
+# The unit names the installed wmsd, wherever the prefix is.
+grep -q "^ExecStart=$p/bin/wmsd " "$p/share/wms/wmsd.service"
 test -f "$p/share/wms/demo/products.csv"
 WMS_ADMIN_PIN=1234 "$p/bin/wmsd" --data "$p/data" --add-admin boss
-"$p/bin/wmsd" --data "$p/data" --demo --assets "$p/share/wms" --bind "$e-req" --pub "$e-pub" --log-level warn &
+# No --assets: the installed wmsd finds the demo data beside itself (the source tree may be gone).
+"$p/bin/wmsd" --data "$p/data" --demo --bind "$e-req" --pub "$e-pub" >"$p/wmsd.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 # The demo's users are there (picker1 signs in), and so is the admin added before.
 WMS_PIN=1111 "$p/bin/wmsctl" --server "$e-req" --user picker1 ping
 WMS_PIN=1234 "$p/bin/wmsctl" --server "$e-req" --user boss products --prefix SKU-1001 | grep -q "SKU-1001"
+grep -q "demo: imported $p/share/wms/demo/products.csv" "$p/wmsd.log"
 kill "$pid"
 wait "$pid"
 trap - EXIT

@@ -1305,6 +1305,10 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   }
   if (type == AuditReq::k_type) {
     auto r = body_as<AuditReq>(body);
+    if (r.limit == 0 || r.limit > k_max_list_items)
+      refuse(Status::invalid, "audit limit must be 1 to " + std::to_string(k_max_list_items));
+    if (!r.type.empty() && !is_audit_type(r.type))
+      refuse(Status::invalid, "'" + r.type + "' is not a request type the audit trail records (" + audit_types_text() + ")");
     auto keep = [&](const AuditView& a) {
       return (r.type.empty() || a.type == r.type) && (r.user.empty() || a.user == r.user) &&
              (r.device.empty() || a.device == r.device) &&
@@ -1334,12 +1338,7 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
 }  // namespace
 
 bool is_mutation(std::string_view type) {
-  using namespace proto;
-  for (auto t :
-       {ImportReq::k_type, UserAddReq::k_type, OrderCreateReq::k_type, OrderConfirmReq::k_type, OrderCancelReq::k_type,
-        AllocateReq::k_type, WaveCreateReq::k_type, WaveReleaseReq::k_type, TaskClaimReq::k_type,
-        TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type, PickShortReq::k_type,
-        DispatchReq::k_type, ReceiveReq::k_type, AdjustReq::k_type, PackCloseReq::k_type})
+  for (auto t : proto::k_mutation_types)
     if (t == type) return true;
   return false;
 }

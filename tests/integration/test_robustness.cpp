@@ -309,6 +309,52 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   auto level = test::run(WMSD_PATH " --data /nonexistent --log-level loud");
   CHECK(level.status == 2);
   CHECK_THAT(level.output, Catch::Contains("trace,debug,info,warn,error"));
+  // A bind address given to a client: usage, with the address to use instead.
+  for (const std::string cmd : {WMSCTL_PATH " --server 'tcp://*:5555' orders",
+                                WMS_SIM_PATH " --server 'tcp://*:5555' --pickers 1",
+                                WMS_TERMINAL_PATH " --server 'tcp://*:5555'", WMS_SHIFT_PATH " --events 'tcp://*:5556'"}) {
+    INFO(cmd);
+    auto r = test::run(cmd);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.output, Catch::Contains("is the address a server binds to") && Catch::Contains("tcp://127.0.0.1:55"));
+  }
+  // Values wmsctl can check itself are usage errors before any sign-in, naming what is allowed.
+  const auto kind = test::run(WMSCTL_PATH " import widgets " WMS_ASSETS_DIR "/demo/products.csv");
+  CHECK(kind.status == 2);
+  CHECK_THAT(kind.output, Catch::Contains("widgets") && Catch::Contains("products"));
+  const auto limit0 = test::run(WMSCTL_PATH " audit --limit 0");
+  CHECK(limit0.status == 2);
+  CHECK_THAT(limit0.output, Catch::Contains("--limit"));
+  const auto type = test::run(WMSCTL_PATH " audit --type bogus");
+  CHECK(type.status == 2);
+  CHECK_THAT(type.output, Catch::Contains("'bogus' is not a request type the audit trail records") &&
+                              Catch::Contains("pick.confirm") && Catch::Contains("login.failed"));
+  // wms-shift has no built-in PIN: without --pin or WMS_PIN it stops before connecting.
+  const auto shift = test::run("env -u WMS_PIN " WMS_SHIFT_PATH " --server tcp://127.0.0.1:1");
+  CHECK(shift.status == 2);
+  CHECK_THAT(shift.output, Catch::Contains("no PIN for manager"));
+  CHECK_THAT(test::run(WMS_SHIFT_PATH " --help").output, !Catch::Contains("2468\n") && Catch::Contains("--events"));
+}
+
+// The server checks an audit query itself too (any client can send one).
+TEST_CASE("an audit query with limit 0 or a type the trail never records is refused") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  proto::AuditReq q;
+  q.limit = 0;
+  auto r0 = admin->call(q);
+  CHECK(r0.status == Status::invalid);
+  CHECK_THAT(r0.error, Catch::Contains("audit limit must be 1 to 10000"));
+  q.limit = 5;
+  q.type = "pick.confrim";
+  auto rt = admin->call(q);
+  CHECK(rt.status == Status::invalid);
+  CHECK_THAT(rt.error, Catch::Contains("'pick.confrim' is not a request type") && Catch::Contains("pick.confirm"));
+  q.type = "login";
+  auto ok = admin->call(q);
+  REQUIRE(ok.ok());
+  CHECK(ok.as<proto::AuditRep>().entries.size() == 1);  // this admin's sign-in
 }
 
 // A finance clerk must be able to trust that every invoice of one site is in the same currency.

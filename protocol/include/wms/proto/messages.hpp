@@ -630,6 +630,30 @@ struct OrderEvent {
   WMS_MSGPACK_MAP(ref, status)
 };
 
+// Request types that change state. Each one applied is written to the audit trail under its type; so are the sign-ins
+// ("login", and "login.failed" for a wrong PIN or a locked user).
+inline constexpr std::array<std::string_view, 17> k_mutation_types = {
+    ImportReq::k_type,     UserAddReq::k_type,      OrderCreateReq::k_type,   OrderConfirmReq::k_type,
+    OrderCancelReq::k_type, AllocateReq::k_type,    WaveCreateReq::k_type,    WaveReleaseReq::k_type,
+    TaskClaimReq::k_type,  TaskClaimNextReq::k_type, TaskUnclaimReq::k_type,  PickConfirmReq::k_type,
+    PickShortReq::k_type,  DispatchReq::k_type,     ReceiveReq::k_type,       AdjustReq::k_type,
+    PackCloseReq::k_type};
+inline constexpr std::array<std::string_view, 2> k_login_audit_types = {"login", "login.failed"};
+inline bool is_audit_type(std::string_view type) {
+  for (auto t : k_mutation_types)
+    if (t == type) return true;
+  for (auto t : k_login_audit_types)
+    if (t == type) return true;
+  return false;
+}
+// "import, user.add, ..., login, login.failed": for messages that list what may be asked for.
+inline std::string audit_types_text() {
+  std::string s;
+  for (auto t : k_mutation_types) s += (s.empty() ? "" : ", ") + std::string(t);
+  for (auto t : k_login_audit_types) s += ", " + std::string(t);
+  return s;
+}
+
 #undef WMS_REQ
 #undef WMS_REQ0
 #undef WMS_EMPTY_MAP

@@ -49,4 +49,17 @@ inline const CLI::Validator endpoint(
     },
     "ENDPOINT");
 
+// An endpoint to connect to: as `endpoint`, but naming a host. tcp://*:5555 is how a server binds every address;
+// ZeroMQ refuses to connect to it with a bare "Invalid argument".
+inline const CLI::Validator server_endpoint(
+    [](std::string& v) -> std::string {
+      std::string copy = v;
+      if (std::string bad = endpoint(copy); !bad.empty()) return bad;
+      if (v.rfind("tcp://*:", 0) == 0)
+        return "'" + v + "' is the address a server binds to; to connect, name the server's host, e.g. tcp://127.0.0.1:" +
+               v.substr(8);
+      return {};
+    },
+    "ENDPOINT");
+
 }  // namespace wms::cli
