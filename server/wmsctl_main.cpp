@@ -16,6 +16,7 @@
 #include "wms/proto/messages.hpp"
 #include "wms/shared/cli.hpp"
 #include "wms/shared/client.hpp"
+#include "wms/shared/csv.hpp"
 #include "wms/shared/decimal.hpp"
 
 namespace {
@@ -272,6 +273,21 @@ struct Cli {
   }
 };
 
+// Master data as an import file (`products --csv`): every row the prefix selects, fetched page by page, under the
+// import's column names and units, so the file can be edited and loaded back with `import`.
+template <class Req, class Rep, class View, class Cells>
+void export_csv(Cli& c, wms::proto::MasterListReq q, const std::vector<std::string>& header, std::vector<View> Rep::*rows,
+                std::string View::*code, Cells&& cells) {
+  q.limit = static_cast<std::uint32_t>(wms::proto::k_max_list_items);
+  std::cout << wms::csv::line(header);
+  for (;;) {
+    const auto rep = c.send(Req{q}, "list " + std::string(Req::k_type)).template as<Rep>();
+    for (const auto& v : rep.*rows) std::cout << wms::csv::line(cells(v));
+    if (!rep.more || (rep.*rows).empty()) break;
+    q.after = (rep.*rows).back().*code;
+  }
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -439,11 +455,15 @@ int main(int argc, char** argv) {
   // Master data listings: products, locations, accounts (office) and users (admin), in code order.
   std::string prefix, after;
   std::uint32_t rows = 1000;
+  bool csv_out = false;
   auto master = [&](const char* cmd_name, const char* what) {
     auto* cmd = app.add_subcommand(cmd_name, what);
     cmd->add_option("--prefix", prefix, "only codes that start with this");
     cmd->add_option("--after", after, "start after this code (the next page)");
-    cmd->add_option("--limit", rows, "at most this many rows (1-10000)")->capture_default_str();
+    auto* limit_opt = cmd->add_option("--limit", rows, "at most this many rows (1-10000)")->capture_default_str();
+    if (std::string_view(cmd_name) != "users")
+      cmd->add_flag("--csv", csv_out, "every row as an import file (columns and units of `import`), to edit and load back")
+          ->excludes(limit_opt);
     return cmd;
   };
   auto* prods = master("products", "list products (SKU, barcodes, prices)");
@@ -600,7 +620,40 @@ int main(int argc, char** argv) {
       });
     } else if (*prods || *locs || *accts || *users) {
       proto::MasterListReq q{prefix, after, rows};
-      if (*prods) {
+      using wms::decimal::format_scaled;
+      if (csv_out && *prods) {
+        export_csv<proto::ProductsReq>(
+            c, q,
+            {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet", "weight_kg", "cost_price",
+             "list_price", "tax_rate"},
+            &proto::ProductsRep::products, &proto::ProductView::sku, [](const proto::ProductView& p) {
+              std::string codes;
+              for (const auto& b : p.barcodes) codes += (codes.empty() ? "" : "|") + b;
+              return std::vector<std::string>{p.sku,
+                                              p.description,
+                                              codes,
+                                              p.uom,
+                                              std::to_string(p.units_per_case),
+                                              std::to_string(p.units_per_pallet),
+                                              format_scaled(p.weight_g, 3),
+                                              format_scaled(p.cost_minor, 2),
+                                              format_scaled(p.list_minor, 2),
+                                              format_scaled(p.tax_bps, 2)};
+            });
+      } else if (csv_out && *locs) {
+        export_csv<proto::LocationsReq>(
+            c, q, {"code", "warehouse", "zone", "aisle", "bay", "level", "bin", "walk_seq", "kind", "barcode"},
+            &proto::LocationsRep::locations, &proto::LocationView::code, [](const proto::LocationView& l) {
+              return std::vector<std::string>{l.code, l.warehouse, l.zone, l.aisle, l.bay, l.level,
+                                              l.bin,  std::to_string(l.walk_seq), l.kind, l.barcode};
+            });
+      } else if (csv_out && *accts) {
+        export_csv<proto::AccountsReq>(c, q, {"code", "name", "price_tier", "terms", "delivery"},
+                                       &proto::AccountsRep::accounts, &proto::AccountView::code,
+                                       [](const proto::AccountView& a) {
+                                         return std::vector<std::string>{a.code, a.name, a.price_tier, a.terms, a.mode};
+                                       });
+      } else if (*prods) {
         c.show(c.send(proto::ProductsReq{q}, "list products"), [](const msgpack::object& b) {
           print_master(b, "products", "sku",
                        {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet", "weight_g",

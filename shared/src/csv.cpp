@@ -199,4 +199,22 @@ std::variant<Table, ParseError> parse(std::string_view text) {
     return table;
 }
 
+std::string quote(std::string_view cell) {
+  const bool edge_space = !cell.empty() && (cell.front() == ' ' || cell.front() == '\t' || cell.back() == ' ' ||
+                                            cell.back() == '\t');
+  if (!edge_space && cell.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(cell);
+  std::string out = "\"";
+  for (char ch : cell) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string line(const std::vector<std::string>& cells) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + quote(cells[i]);
+  return out + "\n";
+}
+
 }  // namespace wms::csv

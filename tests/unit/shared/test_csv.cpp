@@ -5,6 +5,8 @@
 #include "wms/shared/csv.hpp"
 
 #include <string>
+#include <variant>
+#include <vector>
 
 using wms::csv::ParseError;
 using wms::csv::Table;
@@ -141,4 +143,22 @@ TEST_CASE("csv: a data row with more cells than the header reports its line and 
     CHECK(e.line == 3);
     CHECK(e.message.find('4') != std::string::npos);
     CHECK(e.message.find('3') != std::string::npos);
+}
+
+TEST_CASE("csv: quote and line write cells that parse reads back exactly", "[csv]") {
+  CHECK(wms::csv::quote("plain") == "plain");
+  CHECK(wms::csv::quote("") == "");
+  CHECK(wms::csv::quote("a,b") == "\"a,b\"");
+  CHECK(wms::csv::quote("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(wms::csv::quote(" padded") == "\" padded\"");  // unquoted cells are trimmed on reading
+  const std::vector<std::string> cells = {"Bolt, M8 \"heavy\"", "", " lead", "trail\t", "two\nlines", "x\r\ny", "7.50"};
+  const std::string text = wms::csv::line({"a", "b", "c", "d", "e", "f", "g"}) + wms::csv::line(cells);
+  auto parsed = wms::csv::parse(text);
+  REQUIRE(std::holds_alternative<Table>(parsed));
+  const auto& t = std::get<Table>(parsed);
+  REQUIRE(t.rows.size() == 1);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    INFO(i);
+    CHECK(std::string(t.cell(t.rows[0], i)) == cells[i]);
+  }
 }

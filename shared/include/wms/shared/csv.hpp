@@ -44,4 +44,10 @@ struct ParseError {
 // with more cells than the header. Rows with fewer cells are allowed.
 std::variant<Table, ParseError> parse(std::string_view text);
 
+// One cell as parse() reads it back: quoted (inner quotes doubled) when it holds a comma, a quote, a line break
+// or leading/trailing spaces or tabs, else as is.
+std::string quote(std::string_view cell);
+// Cells joined by commas, each quoted as needed, ending in "\n".
+std::string line(const std::vector<std::string>& cells);
+
 }  // namespace wms::csv
