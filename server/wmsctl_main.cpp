@@ -138,15 +138,16 @@ std::string label(std::string_view col) {
   return h;
 }
 
-void table(const msgpack::object* rows, std::initializer_list<std::string_view> cols) {
+// Rows (maps) under a header of `cols`, aligned.
+void table_rows(const std::vector<const msgpack::object*>& rows, std::initializer_list<std::string_view> cols) {
   std::vector<std::vector<std::string>> cells;
   cells.emplace_back();
   for (auto c : cols) cells.back().push_back(label(c));
-  if (rows && rows->type == msgpack::type::ARRAY)
-    for (std::uint32_t i = 0; i < rows->via.array.size; ++i) {
-      cells.emplace_back();
-      for (auto c : cols) cells.back().push_back(text(rows->via.array.ptr[i], c));
-    }
+  for (const auto* row : rows) {
+    if (!row) continue;
+    cells.emplace_back();
+    for (auto c : cols) cells.back().push_back(text(*row, c));
+  }
   std::vector<std::size_t> width(cols.size(), 0);
   for (const auto& r : cells)
     for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -159,6 +160,12 @@ void table(const msgpack::object* rows, std::initializer_list<std::string_view> 
     std::cout << line << "\n";
   }
   if (cells.size() == 1) std::cout << "(none)\n";
+}
+void table(const msgpack::object* rows, std::initializer_list<std::string_view> cols) {
+  std::vector<const msgpack::object*> list;
+  if (rows && rows->type == msgpack::type::ARRAY)
+    for (std::uint32_t i = 0; i < rows->via.array.size; ++i) list.push_back(&rows->via.array.ptr[i]);
+  table_rows(list, cols);
 }
 
 void fields(const msgpack::object& map, std::initializer_list<std::string_view> cols) {
@@ -414,6 +421,13 @@ int main(int argc, char** argv) {
   recv->add_option("--location", location)->required();
   recv->add_option("--qty", qty)->required();
   recv->add_option("--ref", ref, "delivery note / PO reference");
+  auto* mv = app.add_subcommand("move", "move available stock between locations (putaway, replenishment; serves backorders)");
+  std::string to;
+  mv->add_option("--sku", sku)->required();
+  mv->add_option("--from", location, "where the units are now")->required();
+  mv->add_option("--to", to, "where they go")->required();
+  mv->add_option("--qty", qty)->required();
+  mv->add_option("--reason", reason, "for the audit trail");
   auto* adj = app.add_subcommand("adjust", "stock adjustment with a reason");
   adj->add_option("--sku", sku)->required();
   adj->add_option("--location", location)->required();
@@ -586,7 +600,14 @@ int main(int argc, char** argv) {
       c.show(c.send(proto::ReceiveReq{sku, location, qty, ref}, "receive " + sku), [](const msgpack::object& b) {
         if (const auto* s = field(b, "stock")) fields(*s, {"sku", "location", "on_hand", "reserved", "available"});
         std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
+        if (const auto note = text(b, "note"); !note.empty()) std::cout << "note: " << note << "\n";
       });
+    } else if (*mv) {
+      c.show(c.send(proto::MoveReq{sku, location, to, qty, reason}, "move " + sku + " from " + location + " to " + to),
+             [](const msgpack::object& b) {
+               table_rows({field(b, "from"), field(b, "to")}, {"location", "sku", "on_hand", "reserved", "available"});
+               std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
+             });
     } else if (*adj) {
       c.show(c.send(proto::AdjustReq{sku, location, delta, reason}, "adjust " + sku + " at " + location),
              [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });

@@ -900,8 +900,33 @@ Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& ev
   proto::ReceiveRep rep;
   rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
   rep.stock = stock_view(r.sku, r.location, stock_at(t, r.sku, r.location));
+  if (auto l = find_location(t, r.location); l && !allocatable_kind(l->kind))
+    rep.note = r.location + " is a " + l->kind + " location: its stock is not allocated to orders until it is moved " +
+               "to a pick face or bulk location (move)";
   return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
                               (r.ref.empty() ? "" : " (" + r.ref + ")"));
+}
+
+Outcome do_move(Txn& t, const proto::MoveReq& r, std::vector<PubEvent>& events) {
+  check_sku_and_location(t, r.sku, r.from);
+  check_sku_and_location(t, r.sku, r.to);
+  if (r.from == r.to) refuse(Status::invalid, "a move needs two different locations, got " + r.from + " twice");
+  if (r.qty <= 0 || r.qty > 1'000'000'000)
+    refuse(Status::invalid, "moved quantity must be 1 to 1000000000, got " + std::to_string(r.qty));
+  const StockRec from = stock_at(t, r.sku, r.from);
+  if (from.on_hand - from.reserved < r.qty)
+    refuse(Status::insufficient_stock, r.from + " holds " + std::to_string(from.on_hand) + " of " + r.sku + ", " +
+                                           std::to_string(from.reserved) + " reserved for orders; cannot move " +
+                                           std::to_string(r.qty) + " (available " +
+                                           std::to_string(from.on_hand - from.reserved) + ")");
+  adjust_stock(t, r.sku, r.from, -r.qty, 0);
+  adjust_stock(t, r.sku, r.to, r.qty, 0);
+  proto::MoveRep rep;
+  rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
+  rep.from = stock_view(r.sku, r.from, stock_at(t, r.sku, r.from));
+  rep.to = stock_view(r.sku, r.to, stock_at(t, r.sku, r.to));
+  return Outcome::ok(rep, "moved " + std::to_string(r.qty) + " x " + r.sku + " from " + r.from + " to " + r.to +
+                              (r.reason.empty() ? "" : ": " + r.reason));
 }
 
 Outcome do_adjust(Txn& t, const proto::AdjustReq& r, std::vector<PubEvent>& events) {
@@ -1164,6 +1189,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
   if (type == PackCloseReq::k_type) return do_pack_close(t, ctx, body_as<PackCloseReq>(body), ev);
   if (type == ReceiveReq::k_type) return do_receive(t, body_as<ReceiveReq>(body), ev);
   if (type == AdjustReq::k_type) return do_adjust(t, body_as<AdjustReq>(body), ev);
+  if (type == MoveReq::k_type) return do_move(t, body_as<MoveReq>(body), ev);
   refuse(Status::unknown_type, "unknown mutation '" + std::string(type) + "'");
 }
 

@@ -40,6 +40,10 @@ std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps
 // Payment terms text: "prepay" or "netN" (N = 0..365). Returns net days, prepay = 0.
 std::optional<std::int32_t> parse_terms(std::string_view terms);
 
+// Stock in pick faces and bulk locations is allocated to orders; staging lanes and dock doors hold goods in transit
+// (a receipt waiting for putaway, a pallet waiting for its truck) until they are moved.
+bool allocatable_kind(std::string_view kind);
+
 // ---- allocation --------------------------------------------------------------------------------
 struct Slot {
   std::string location;

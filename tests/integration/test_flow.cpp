@@ -426,6 +426,56 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(as[0].mode == "pallet");
 }
 
+// Goods received into a staging lane wait there for putaway: they serve no order until moved into a pick face or
+// bulk location, and a move never takes units reserved for orders.
+TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  // SKU-1001: 40 + 12 in pick faces, 200 in bulk. An order for 257 leaves 5 on backorder.
+  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-MV,ACME,SKU-1001,257\n"}).ok());
+  proto::OrderConfirmReq oc;
+  oc.ref = "SO-MV";
+  REQUIRE(admin->call(oc).ok());
+  CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 5);
+
+  auto rc = admin->call(proto::ReceiveReq{"SKU-1001", "STAGE-1", 8, "PO-77"});
+  REQUIRE(rc.ok());
+  CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 0);
+  CHECK_THAT(rc.as<proto::ReceiveRep>().note, Catch::Contains("STAGE-1 is a staging location"));
+  CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 5);
+
+  // Refusals change nothing.
+  CHECK(admin->call(proto::MoveReq{"SKU-1001", "STAGE-1", "STAGE-1", 1, ""}).status == Status::invalid);
+  CHECK(admin->call(proto::MoveReq{"SKU-1001", "STAGE-1", "A01-01-A", 0, ""}).status == Status::invalid);
+  CHECK(admin->call(proto::MoveReq{"SKU-1001", "STAGE-1", "A01-01-A", -3, ""}).status == Status::invalid);
+  CHECK(admin->call(proto::MoveReq{"SKU-1001", "STAGE-1", "NOWHERE", 1, ""}).status == Status::not_found);
+  CHECK(admin->call(proto::MoveReq{"SKU-0000", "STAGE-1", "A01-01-A", 1, ""}).status == Status::not_found);
+  auto too_many = admin->call(proto::MoveReq{"SKU-1001", "STAGE-1", "A01-01-A", 9, ""});
+  CHECK(too_many.status == Status::insufficient_stock);
+  CHECK_THAT(too_many.error, Catch::Contains("available 8"));
+  // A01-01-A's 40 units are all reserved for SO-MV: none of them may move.
+  auto reserved = admin->call(proto::MoveReq{"SKU-1001", "A01-01-A", "STAGE-1", 1, ""});
+  CHECK(reserved.status == Status::insufficient_stock);
+  CHECK_THAT(reserved.error, Catch::Contains("40 reserved for orders"));
+  auto role = picker->call(proto::MoveReq{"SKU-1001", "STAGE-1", "A01-01-A", 1, ""});
+  CHECK(role.status == Status::forbidden);
+  CHECK(stock_at(*admin, "SKU-1001", "STAGE-1").on_hand == 8);
+
+  // Putaway of 6 into the pick face: 5 serve the backorder, 1 stays available there.
+  const auto moved = test::run(server.wmsctl("move --sku SKU-1001 --from STAGE-1 --to A01-01-A --qty 6 --reason putaway"));
+  CHECK(moved.status == 0);
+  CHECK_THAT(moved.output, Catch::Contains("backorder units allocated: 5"));
+  CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 0);
+  auto stage = stock_at(*admin, "SKU-1001", "STAGE-1");
+  CHECK(stage.on_hand == 2);
+  auto face = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(face.on_hand == 46);
+  CHECK(face.reserved == 45);
+  CHECK_THAT(test::run(server.wmsctl("audit --type move")).output, Catch::Contains("moved 6 x SKU-1001 from STAGE-1 to A01-01-A: putaway"));
+}
+
 // An IT person exports the master data, edits it in a spreadsheet and loads it back: the export has the import's
 // columns and units, so an unedited export changes nothing and an edited cell changes just that.
 TEST_CASE("master data exports as import files that load back unchanged") {

@@ -443,7 +443,27 @@ struct ReceiveReq {
 struct ReceiveRep {
   StockView stock;
   std::int64_t backorder_units_allocated = 0;
-  WMS_MSGPACK_MAP(stock, backorder_units_allocated)
+  std::string note;  // e.g. a staging lane's stock is not allocated to orders until moved
+  WMS_MSGPACK_MAP(stock, backorder_units_allocated, note)
+};
+
+// A stock transfer between two locations of the site: putaway from a receiving lane, replenishment of a pick face
+// from bulk. Only available units move (never reserved ones); units moved into a pick face or bulk location serve
+// waiting backorders.
+struct MoveReq {
+  WMS_REQ("move", true, "sku", "from", "to", "qty");
+  std::string sku;
+  std::string from;
+  std::string to;
+  std::int64_t qty = 0;
+  std::string reason;  // optional, for the audit trail
+  WMS_MSGPACK_MAP(sku, from, to, qty, reason)
+};
+struct MoveRep {
+  StockView from;
+  StockView to;
+  std::int64_t backorder_units_allocated = 0;
+  WMS_MSGPACK_MAP(from, to, backorder_units_allocated)
 };
 
 struct AdjustReq {
@@ -632,12 +652,12 @@ struct OrderEvent {
 
 // Request types that change state. Each one applied is written to the audit trail under its type; so are the sign-ins
 // ("login", and "login.failed" for a wrong PIN or a locked user).
-inline constexpr std::array<std::string_view, 17> k_mutation_types = {
+inline constexpr std::array<std::string_view, 18> k_mutation_types = {
     ImportReq::k_type,     UserAddReq::k_type,      OrderCreateReq::k_type,   OrderConfirmReq::k_type,
     OrderCancelReq::k_type, AllocateReq::k_type,    WaveCreateReq::k_type,    WaveReleaseReq::k_type,
     TaskClaimReq::k_type,  TaskClaimNextReq::k_type, TaskUnclaimReq::k_type,  PickConfirmReq::k_type,
     PickShortReq::k_type,  DispatchReq::k_type,     ReceiveReq::k_type,       AdjustReq::k_type,
-    PackCloseReq::k_type};
+    PackCloseReq::k_type,  MoveReq::k_type};
 inline constexpr std::array<std::string_view, 2> k_login_audit_types = {"login", "login.failed"};
 inline bool is_audit_type(std::string_view type) {
   for (auto t : k_mutation_types)
