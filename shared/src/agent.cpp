@@ -375,7 +375,9 @@ struct Agent::Impl {
     if (!ev) return;
     heard(now);
     if (ev->type == "hb") {
-      if (have_snapshot && ev->seq > last_seq && !snapshot_inflight) snapshot_wanted = true;
+      // Ahead of us: we missed an event. Behind us: the server's history went back (a backup was restored), and
+      // its new events reuse numbers we have seen, so only a fresh snapshot brings the device back in step.
+      if (have_snapshot && ev->seq != last_seq && !snapshot_inflight) snapshot_wanted = true;
       return;
     }
     FromAgent f;
