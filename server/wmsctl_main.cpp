@@ -319,7 +319,11 @@ void print_order(const msgpack::object& o) {
   table(field(o, "lines"), {"line", "sku", "ordered", "allocated", "picked", "shipped", "backordered", "price_minor", "tax_bps"});
 }
 void print_invoice(const msgpack::object& inv) {
-  fields(inv, {"number", "order_ref", "account", "account_name", "issue_date", "due_date", "terms", "currency"});
+  fields(inv, {"number", "order_ref", "account"});
+  // Invoices issued before wmsd recorded these (2026-11-24) do not have them.
+  for (const char* f : {"account_name", "currency"})
+    std::cout << label(f) << ": " << (text(inv, f).empty() ? "(not recorded)" : text(inv, f)) << "\n";
+  fields(inv, {"issue_date", "due_date", "terms"});
   table(field(inv, "lines"), {"line", "sku", "description", "qty", "unit_price_minor", "net_minor", "tax_bps", "tax_minor"});
   fields(inv, {"net_minor", "tax_minor", "total_minor"});
 }
@@ -495,8 +499,11 @@ int main(int argc, char** argv) {
       auto r = c.send(proto::ImportReq{kind, read_file(file)}, "import " + kind + " from " + file);
       c.show(r, [&](const msgpack::object& b) {
         std::cout << "imported " << text(b, "rows") << " row(s) of " << kind;
-        if (kind == "products" || kind == "locations" || kind == "accounts" || kind == "users")
+        const bool upsert = kind == "products" || kind == "locations" || kind == "accounts" || kind == "users";
+        if (upsert && !text(b, "created").empty()) {  // an older wmsd does not count
           std::cout << ": " << text(b, "created") << " new, " << text(b, "updated") << " updated";
+          if (kind != "users") std::cout << ", " << text(b, "unchanged") << " unchanged";
+        }
         std::cout << "\n";
       });
     } else if (*orders) {

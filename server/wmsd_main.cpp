@@ -89,6 +89,17 @@ void seed_demo(wms::store::Env& env, const std::string& assets) {
   }
 }
 
+// Records --currency (if given) and says in the log which currency invoices are in.
+void settle_currency(wms::store::Env& env, const std::string& requested) {
+  wms::store::Txn txn(env, wms::store::Txn::Mode::write);
+  const auto code = wms::app::settle_currency(txn, requested);
+  txn.commit();
+  if (code) spdlog::info("invoices are in {}", *code);
+  else
+    spdlog::info("invoices will be in {} (the default) unless --currency names another before the first dispatch",
+                 wms::app::k_default_currency);
+}
+
 // Where --demo finds demo/*.csv by default: beside an installed wmsd (PREFIX/share/wms), else the source tree's
 // assets/ (a wmsd run from its build folder).
 std::string default_assets() {
@@ -131,16 +142,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 36500));
   cli.add_option("--currency", currency,
-                 "ISO 4217 code of all prices and invoices, kept in the data folder on first start (default EUR); "
-                 "a folder keeps its currency")
-      ->check([](const std::string& v) {
-        return wms::app::valid_currency(v) ? std::string() : "must be three capital letters (ISO 4217), like EUR";
-      });
+                 "ISO 4217 code of all prices and invoices, kept in the data folder; it can change until the first "
+                 "invoice (a site that never chose invoices in EUR)")
+      ->check([](const std::string& v) { return wms::app::currency_problem(v); });
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
       "Exit status: 0 after SIGTERM/SIGINT (the current commit finished) or --add-admin; 1 when it cannot start\n(data "
-      "folder in use, endpoint taken, unreadable folder) or the database reports damage; 2 usage error.");
+      "folder in use, endpoint taken, unreadable folder, --currency other than the folder's invoices) or the database "
+      "reports damage; 2 usage error.");
   if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
   const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
   if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit
@@ -157,6 +167,7 @@ int main(int argc, char** argv) {
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
       else std::getline(std::cin, pin);
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
+      settle_currency(env, currency);
       apply_local(env, "user.add", wms::proto::pack_body(wms::proto::UserAddReq{admin, admin, "admin", pin}),
                   "adding admin " + admin);
       std::cout << "admin " << admin << " ready in " << data << "\n";
@@ -164,11 +175,7 @@ int main(int argc, char** argv) {
     }
     {
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
-      {
-        wms::store::Txn txn(env, wms::store::Txn::Mode::write);
-        spdlog::info("invoices are in {}", wms::app::settle_currency(txn, currency));
-        txn.commit();
-      }
+      settle_currency(env, currency);
       if (demo) seed_demo(env, assets);
     }
     wms::net::Server server({data, bind, pub, no_sync, map_mib << 20, max_map_mib << 20, idem_days});

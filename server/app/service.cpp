@@ -864,8 +864,12 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   inv.order_ref = o.ref;
   inv.account = o.account;
   inv.account_name = acc->name;
-  const auto currency = t.get(Table::meta, k_currency_key);
-  inv.currency = currency ? std::string(*currency) : std::string(k_default_currency);
+  if (const auto currency = t.get(Table::meta, k_currency_key)) {
+    inv.currency = std::string(*currency);
+  } else {  // the first invoice of a site that never chose: the default, for good
+    inv.currency = std::string(k_default_currency);
+    t.put(Table::meta, k_currency_key, inv.currency);
+  }
   const std::int64_t day = day_of_ms(ctx.now_ms);
   inv.issue_date = civil_date(day);
   inv.due_date = civil_date(day + acc->net_days);
@@ -986,6 +990,19 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
 // Row errors come from two passes (each row's own fields, then the rows that parsed against what is stored); they
 // are reported in file order.
 void count_upsert(proto::ImportRep& rep, bool existed) { ++(existed ? rep.updated : rep.created); }
+// An upsert of `fresh` over `old` (nullopt: new): counted as created, updated or unchanged (same stored bytes).
+template <class T>
+void count_upsert(proto::ImportRep& rep, const std::optional<T>& old, const T& fresh) {
+  if (!old) {
+    ++rep.created;
+    return;
+  }
+  msgpack::sbuffer a, b;
+  msgpack::pack(a, *old);
+  msgpack::pack(b, fresh);
+  const bool same = a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
+  ++(same ? rep.unchanged : rep.updated);
+}
 
 Outcome fail_import(proto::ImportRep rep) {
   std::stable_sort(rep.errors.begin(), rep.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
@@ -1048,21 +1065,37 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
   if (r.kind == "products") {
     auto rows = parse_products(table, errs, [&](const std::string& sku) { return find_product(t, sku); });
     std::map<std::string, std::string> file_codes;  // barcode -> sku within the file
+    std::map<std::string, const Product*> in_file;  // sku -> its row: a barcode it no longer lists is free to move
+    for (const auto& [line, p] : rows) in_file.emplace(p.sku, &p);
+    auto released = [&](const std::string& owner, const std::string& code) {
+      auto it = in_file.find(owner);
+      return it != in_file.end() &&
+             std::find(it->second->barcodes.begin(), it->second->barcodes.end(), code) == it->second->barcodes.end();
+    };
     for (const auto& [line, p] : rows) {
       dup(line, "sku", p.sku);
       for (const auto& b : p.barcodes) {
         auto owner = t.get(Table::barcodes, b);
-        if (owner && *owner != p.sku) err(line, "barcodes", "barcode " + b + " already belongs to " + std::string(*owner));
+        if (owner && *owner != p.sku && !released(std::string(*owner), b))
+          err(line, "barcodes",
+              "barcode " + b + " already belongs to " + std::string(*owner) + " (to move it, list " +
+                  std::string(*owner) + " in the same file without it)");
         auto [it, fresh] = file_codes.emplace(b, p.sku);
         if (!fresh && it->second != p.sku) err(line, "barcodes", "barcode " + b + " is also given to " + it->second);
       }
     }
     if (!errs.empty()) return fail_import(std::move(rep));
+    // Every row's old barcodes leave the index before any new ones enter it, so a code moved from one product to
+    // another in this file ends up with its new owner whatever the row order.
+    std::vector<std::optional<Product>> olds;
     for (const auto& [line, p] : rows) {
-      auto old = find_product(t, p.sku);
-      count_upsert(rep, old.has_value());
-      if (old)
-        for (const auto& b : old->barcodes) t.del(Table::barcodes, b);
+      olds.push_back(find_product(t, p.sku));
+      if (olds.back())
+        for (const auto& b : olds.back()->barcodes) t.del(Table::barcodes, b);
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Product& p = rows[i].value;
+      count_upsert(rep, olds[i], p);
       for (const auto& b : p.barcodes) t.put(Table::barcodes, b, p.sku);
       store::put_as(t, Table::products, p.sku, p);
     }
@@ -1070,18 +1103,29 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
   } else if (r.kind == "locations") {
     auto rows = parse_locations(table, errs, [&](const std::string& code) { return find_location(t, code); });
     std::map<std::string, std::string> file_codes;
+    std::map<std::string, std::string> label_in_file;  // location -> its barcode in this file (a label may move)
+    for (const auto& [line, l] : rows) label_in_file.emplace(l.code, l.barcode);
     for (const auto& [line, l] : rows) {
       dup(line, "code", l.code);
       auto owner = t.get(Table::loc_barcodes, l.barcode);
-      if (owner && *owner != l.code) err(line, "barcode", "barcode " + l.barcode + " already belongs to location " + std::string(*owner));
+      const auto moved = owner ? label_in_file.find(std::string(*owner)) : label_in_file.end();
+      if (owner && *owner != l.code && (moved == label_in_file.end() || moved->second == l.barcode))
+        err(line, "barcode",
+            "barcode " + l.barcode + " already belongs to location " + std::string(*owner) + " (to move it, give " +
+                std::string(*owner) + " another barcode in the same file)");
       auto [it, fresh] = file_codes.emplace(l.barcode, l.code);
       if (!fresh && it->second != l.code) err(line, "barcode", "barcode " + l.barcode + " is also given to " + it->second);
     }
     if (!errs.empty()) return fail_import(std::move(rep));
+    // Old labels leave the index before new ones enter it (a label moved between two rows, in any order).
+    std::vector<std::optional<Location>> olds;
     for (const auto& [line, l] : rows) {
-      auto old = find_location(t, l.code);
-      count_upsert(rep, old.has_value());
-      if (old) t.del(Table::loc_barcodes, old->barcode);
+      olds.push_back(find_location(t, l.code));
+      if (olds.back()) t.del(Table::loc_barcodes, olds.back()->barcode);
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Location& l = rows[i].value;
+      count_upsert(rep, olds[i], l);
       t.put(Table::loc_barcodes, l.barcode, l.code);
       store::put_as(t, Table::locations, l.code, l);
     }
@@ -1111,7 +1155,7 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     for (const auto& [line, a] : rows) dup(line, "code", a.code);
     if (!errs.empty()) return fail_import(std::move(rep));
     for (const auto& [line, a] : rows) {
-      count_upsert(rep, t.get(Table::accounts, a.code).has_value());
+      count_upsert(rep, store::get_as<Account>(t, Table::accounts, a.code), a);
       store::put_as(t, Table::accounts, a.code, a);
     }
     rep.rows = static_cast<std::uint32_t>(rows.size());
@@ -1425,24 +1469,35 @@ std::size_t index_free_tasks(Txn& txn) {
   return free.size();
 }
 
-bool valid_currency(std::string_view code) {
-  return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+std::string currency_problem(std::string_view code) {
+  if (code.size() != 3 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    return "must be three capital letters (ISO 4217), like EUR";
+  // Amounts are kept in hundredths: currencies with no minor unit or with thousandths do not fit.
+  static constexpr std::string_view other_decimals[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+                                                        "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", "BHD",
+                                                        "IQD", "JOD", "KWD", "LYD", "OMR", "TND", "CLF", "UYW"};
+  for (auto c : other_decimals)
+    if (c == code) return std::string(code) + " does not have 2 decimals; wmsd keeps amounts in hundredths";
+  return {};
 }
 
-std::string settle_currency(Txn& txn, const std::string& requested) {
-  if (!requested.empty() && !valid_currency(requested))
-    throw std::runtime_error("currency '" + requested + "' is not an ISO 4217 code of three capital letters");
-  if (auto stored = txn.get(Table::meta, k_currency_key)) {
-    std::string have(*stored);
-    if (!requested.empty() && requested != have)
-      throw std::runtime_error("this data folder invoices in " + have + "; --currency " + requested +
-                               " would mix currencies on one site's invoices (start without --currency, or use a new "
-                               "data folder)");
-    return have;
-  }
-  std::string code = requested.empty() ? std::string(k_default_currency) : requested;
-  txn.put(Table::meta, k_currency_key, code);
-  return code;
+std::optional<std::string> site_currency(const Txn& txn) {
+  if (auto stored = txn.get(Table::meta, k_currency_key)) return std::string(*stored);
+  return std::nullopt;
+}
+
+std::optional<std::string> settle_currency(Txn& txn, const std::string& requested) {
+  auto have = site_currency(txn);
+  if (requested.empty() || requested == have) return have;
+  if (auto bad = currency_problem(requested); !bad.empty()) throw std::runtime_error("--currency " + bad);
+  bool invoiced = false;
+  txn.scan(Table::invoices, "", [&](std::string_view, std::string_view) { return !(invoiced = true); });
+  if (have && invoiced)
+    throw std::runtime_error("this data folder has invoices in " + *have + "; --currency " + requested +
+                             " would mix currencies on one site's invoices (start without --currency, or use a new "
+                             "data folder)");
+  txn.put(Table::meta, k_currency_key, requested);
+  return requested;
 }
 
 std::string upgrade(Txn& txn) {

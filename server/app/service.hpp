@@ -69,13 +69,15 @@ Outcome run_query(const store::Txn& txn, const Ctx& ctx, std::string_view type, 
 // counts in a table of their own). Call once at start, in a write transaction, before serving; it returns at once
 // when there is nothing to do. Returns what it did ("" if nothing), for the log.
 std::string upgrade(store::Txn& txn);
-// The site's currency: an ISO 4217 code kept in the data folder (meta "currency"), named on every invoice. A folder
-// without one (new, or from before 2026-11-24) takes `requested`, or k_default_currency when that is empty; a
-// folder that has one keeps it, and a different non-empty `requested` throws std::runtime_error (invoices of one
-// site must not mix currencies). Returns the code in force. Call once at start, before serving.
+// The site's currency: an ISO 4217 code kept in the data folder (meta "currency"), named on every invoice.
+// wmsd --currency sets it; until the first invoice it may be changed. A site that never chose gets
+// k_default_currency with its first invoice. Once an invoice exists, another code throws std::runtime_error
+// (invoices of one site must not mix currencies). Returns the code in force, nullopt while none is chosen.
 inline constexpr std::string_view k_default_currency = "EUR";
-bool valid_currency(std::string_view code);  // three letters A-Z
-std::string settle_currency(store::Txn& txn, const std::string& requested);
+// "" if `code` can be the site currency, else why not (not three capital letters; not 2 decimals, like JPY or KWD).
+std::string currency_problem(std::string_view code);
+std::optional<std::string> site_currency(const store::Txn& txn);
+std::optional<std::string> settle_currency(store::Txn& txn, const std::string& requested);
 
 // Device id -> open tasks it has claimed (tasks of released waves).
 std::map<std::string, std::uint32_t> tasks_held(const store::Txn& t);

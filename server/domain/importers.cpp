@@ -1,6 +1,7 @@
 // CSV row parsing for the import command. Column names are documented in README.md ("CSV imports").
 #include "importers.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,7 +19,7 @@ struct MissingForNew {
   struct Use {
     std::size_t line = 0;
     std::string key;
-    std::size_t rows = 0;
+    std::set<std::string> keys;  // every new record that needed it
   };
   std::map<std::string, Use> cols;
 };
@@ -41,7 +42,8 @@ class Cells {
     if (required && !c) {  // only for a new record (an existing one keeps its value); said once, on line 1
       if (new_key_) {
         auto& use = m_.cols[col];
-        if (use.rows++ == 0) use = {r_.line, *new_key_, 1};
+        if (use.keys.empty()) use.line = r_.line, use.key = *new_key_;
+        use.keys.insert(*new_key_);
       }
       failed_ = true;
       return {};
@@ -111,10 +113,13 @@ std::optional<T> look_up(const Existing<T>& existing, const std::string& key) {
   return existing(key);
 }
 
-bool require_columns(const csv::Table& t, std::initializer_list<const char*> cols, Errors& errors) {
+// The header: `required` columns must be there, and every column must be one of `known` (a misspelt "List Price"
+// would otherwise be ignored and the file would import without changing what it was meant to). Errors on line 1.
+bool check_header(const csv::Table& t, const char* kind, std::initializer_list<const char*> required,
+                  std::initializer_list<const char*> known, Errors& errors) {
   const bool semicolons = csv::semicolon_separated(t.header);
   bool ok = true;
-  for (const char* c : cols) {
+  for (const char* c : required) {
     if (!t.column(c)) {
       errors.push_back({1, c,
                         std::string("required column '") + c + "' is missing from the header" +
@@ -122,7 +127,22 @@ bool require_columns(const csv::Table& t, std::initializer_list<const char*> col
       ok = false;
     }
   }
+  if (semicolons) return false;  // the one problem worth saying
+  std::string names;
+  for (const char* k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+  for (const auto& h : t.header) {
+    if (std::find_if(known.begin(), known.end(), [&](const char* k) { return h == k; }) != known.end()) continue;
+    errors.push_back({1, h, "unknown column '" + h + "': a " + kind + " file has " + names});
+    ok = false;
+  }
   return ok;
+}
+
+// An upsert file needs something to set besides the code.
+bool check_not_code_only(const csv::Table& t, const char* code, Errors& errors) {
+  if (t.header.size() > 1) return true;
+  errors.push_back({1, code, std::string("the file has only the ") + code + " column: nothing to import"});
+  return false;
 }
 
 constexpr std::int64_t k_max_qty = 1'000'000'000;
@@ -144,7 +164,10 @@ std::vector<Lined<T>> each_row(const csv::Table& t, Errors& errors, const char* 
     head.push_back({1, col,
                     "column '" + col + "' is missing from the header, and a new " + noun + " needs it ('" + use.key +
                         "' on line " + std::to_string(use.line) + " is new" +
-                        (use.rows > 1 ? ", and " + std::to_string(use.rows - 1) + " more rows" : std::string()) +
+                        (use.keys.size() > 1
+                             ? ", and " + std::to_string(use.keys.size() - 1) + " more new " + noun +
+                                   (use.keys.size() > 2 ? "s" : "")
+                             : std::string()) +
                         "); an update may leave it out"});
   errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(first), head.begin(), head.end());
   return out;
@@ -167,7 +190,12 @@ bool valid_pin(std::string_view pin) {
 }
 
 std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, const Existing<Product>& existing) {
-  if (!require_columns(t, {"sku"}, errors)) return {};
+  if (!check_header(t, "products", {"sku"},
+                    {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet", "weight_kg",
+                     "cost_price", "list_price", "tax_rate"},
+                    errors) ||
+      !check_not_code_only(t, "sku", errors))
+    return {};
   return each_row<Product>(t, errors, "product", [&](Cells& c) {
     Product p;
     p.sku = c.code("sku");
@@ -176,19 +204,23 @@ std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, 
     Merge<Product> m(c, old, p);
     if (!m.keep("description", &Product::description)) p.description = c.text("description", true);
     if (!m.keep("barcodes", &Product::barcodes)) {
+      // "-": no barcodes at all (an empty cell keeps an existing product's).
       std::string codes = c.text("barcodes", false, 400);
       std::size_t start = 0;
-      while (start <= codes.size() && !codes.empty()) {
+      bool bad = false;
+      while (start <= codes.size() && !codes.empty() && codes != "-") {
         std::size_t end = codes.find_first_of("| ", start);
         std::string one = codes.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (!one.empty()) {
           auto g = gtin::normalize(one);
-          if (!g) c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)");
+          if (!g) c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)"), bad = true;
           else p.barcodes.push_back(*g);
         }
         if (end == std::string::npos) break;
         start = end + 1;
       }
+      if (!bad && p.barcodes.empty() && !codes.empty() && codes != "-")
+        c.fail("barcodes", "'" + codes + "' lists no barcode (write - for a product without barcodes)");
     }
     if (!m.keep("uom", &Product::uom)) {
       p.uom = c.text("uom", false, 8);
@@ -211,7 +243,11 @@ std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, 
 }
 
 std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors, const Existing<Location>& existing) {
-  if (!require_columns(t, {"code"}, errors)) return {};
+  if (!check_header(t, "locations", {"code"},
+                    {"code", "warehouse", "zone", "aisle", "bay", "level", "bin", "walk_seq", "kind", "barcode"},
+                    errors) ||
+      !check_not_code_only(t, "code", errors))
+    return {};
   return each_row<Location>(t, errors, "location", [&](Cells& c) {
     Location l;
     l.code = c.code("code");
@@ -242,7 +278,7 @@ std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors
 }
 
 std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"sku", "location", "qty"}, errors)) return {};
+  if (!check_header(t, "stock", {"sku", "location", "qty"}, {"sku", "location", "qty"}, errors)) return {};
   return each_row<StockRow>(t, errors, "stock row", [](Cells& c) {
     StockRow s;
     s.sku = c.code("sku");
@@ -253,7 +289,9 @@ std::vector<Lined<StockRow>> parse_stock(const csv::Table& t, Errors& errors) {
 }
 
 std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors, const Existing<Account>& existing) {
-  if (!require_columns(t, {"code"}, errors)) return {};
+  if (!check_header(t, "accounts", {"code"}, {"code", "name", "price_tier", "terms", "delivery"}, errors) ||
+      !check_not_code_only(t, "code", errors))
+    return {};
   return each_row<Account>(t, errors, "account", [&](Cells& c) {
     Account a;
     a.code = c.code("code");
@@ -286,7 +324,8 @@ std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors, 
 }
 
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"order_ref", "account", "sku", "qty"}, errors)) return {};
+  if (!check_header(t, "orders", {"order_ref", "account", "sku", "qty"}, {"order_ref", "account", "sku", "qty"}, errors))
+    return {};
   return each_row<OrderRow>(t, errors, "order line", [](Cells& c) {
     OrderRow o;
     o.ref = c.code("order_ref");
@@ -298,7 +337,7 @@ std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
 }
 
 std::vector<Lined<UserRow>> parse_users(const csv::Table& t, Errors& errors) {
-  if (!require_columns(t, {"code", "role", "pin"}, errors)) return {};
+  if (!check_header(t, "users", {"code", "role", "pin"}, {"code", "name", "role", "pin"}, errors)) return {};
   return each_row<UserRow>(t, errors, "user", [](Cells& c) {
     UserRow u;
     u.code = c.code("code");

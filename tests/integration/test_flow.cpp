@@ -391,7 +391,29 @@ TEST_CASE("an import updates only the columns its file has") {
   }
   auto out = test::run(server.wmsctl("import products " + csv));
   CHECK(out.status == 0);
-  CHECK_THAT(out.output, Catch::Contains("imported 2 row(s) of products: 1 new, 1 updated"));
+  CHECK_THAT(out.output, Catch::Contains("imported 2 row(s) of products: 1 new, 1 updated, 0 unchanged"));
+  // The same file again changes nothing, and says so.
+  CHECK_THAT(test::run(server.wmsctl("import products " + csv)).output,
+             Catch::Contains("imported 2 row(s) of products: 0 new, 0 updated, 2 unchanged"));
+  // A GTIN moves from one product to another in one file, whichever row comes first; '-' leaves a product none.
+  for (const std::string file : {"sku,barcodes\nSKU-9003,4006381333931\nSKU-9001,-\n",
+                                 "sku,barcodes\nSKU-9003,-\nSKU-9001,4006381333931\n"}) {
+    INFO(file);
+    auto moved = admin->call(proto::ImportReq{"products", file});
+    REQUIRE(moved.ok());
+    CHECK(moved.as<proto::ImportRep>().updated == 2);
+  }
+  q.prefix = "SKU-900";
+  ps = admin->call(q).as<proto::ProductsRep>().products;
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].barcodes == std::vector<std::string>{"04006381333931"});  // SKU-9001 has it back
+  CHECK(ps[1].barcodes.empty());
+  // The index follows: another product may not take it, and the refusal says how to move it.
+  auto taken2 = admin->call(proto::ImportReq{"products", "sku,barcodes\nSKU-9003,4006381333931\n"});
+  REQUIRE(taken2.status == Status::import_failed);
+  CHECK_THAT(taken2.as<proto::ImportRep>().errors.at(0).message,
+             Catch::Contains("already belongs to SKU-9001 (to move it, list SKU-9001 in the same file without it)"));
+  q.prefix = "SKU-9001";
   // The barcode index was kept with the record: the code still belongs to SKU-9001.
   auto taken = admin->call(
       proto::ImportReq{"products", "sku,description,list_price,barcodes\nSKU-9002,Other,1.00,4006381333931\n"});
@@ -400,7 +422,9 @@ TEST_CASE("an import updates only the columns its file has") {
   // Locations likewise: a file without a barcode column keeps the location's barcode (and its index entry).
   REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,zone,barcode\nZ9-01,900,bulk,Z9,LBL-Z9-01\n"})
               .ok());
-  REQUIRE(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind\nZ9-01,901,bulk\n"}).ok());
+  auto moved_loc = admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,barcode\nZ9-01,901,bulk,\n"});
+  REQUIRE(moved_loc.ok());
+  CHECK(moved_loc.as<proto::ImportRep>().updated == 1);
   proto::LocationsReq lq;
   lq.prefix = "Z9-01";
   auto ls = admin->call(lq).as<proto::LocationsRep>().locations;
@@ -411,15 +435,37 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK(loc_taken.status == Status::import_failed);
   CHECK_THAT(loc_taken.as<proto::ImportRep>().errors.at(0).message,
              Catch::Contains("already belongs to location Z9-01"));
+  // A label moves to a new location when its old one gets another in the same file.
+  auto relabel = admin->call(proto::ImportReq{
+      "locations", "code,walk_seq,kind,barcode\nZ9-02,902,bulk,LBL-Z9-01\nZ9-01,901,bulk,LBL-Z9-01B\n"});
+  REQUIRE(relabel.ok());
+  CHECK(relabel.as<proto::ImportRep>().created == 1);
+  CHECK(relabel.as<proto::ImportRep>().updated == 1);
+  lq.prefix = "Z9-0";
+  ls = admin->call(lq).as<proto::LocationsRep>().locations;
+  REQUIRE(ls.size() == 2);
+  CHECK(ls[0].barcode == "LBL-Z9-01B");
+  CHECK(ls[1].barcode == "LBL-Z9-01");
+  // The scan index follows the labels: a third location cannot take either.
+  for (const std::string label : {"LBL-Z9-01", "LBL-Z9-01B"})
+    CHECK(admin->call(proto::ImportReq{"locations", "code,walk_seq,kind,barcode\nZ9-03,903,bulk," + label + "\n"})
+              .status == Status::import_failed);
 
   REQUIRE(
       admin->call(proto::ImportReq{"accounts", "code,name,price_tier,terms,delivery\nZETA,Zeta,gold,prepay,pallet\n"})
           .ok());
-  REQUIRE(admin->call(proto::ImportReq{"accounts", "code,name,terms\nZETA,Zeta Renamed,\n"}).ok());
+  auto renamed = admin->call(proto::ImportReq{"accounts", "code,name,terms\nZETA,Zeta Renamed,\nZETA2,New,net14\n"});
+  REQUIRE(renamed.ok());
+  CHECK(renamed.as<proto::ImportRep>().created == 1);
+  CHECK(renamed.as<proto::ImportRep>().updated == 1);
+  auto users = admin->call(proto::ImportReq{"users", "code,role,pin\npicker1,picker,1111\nnewbie,picker,4321\n"});
+  REQUIRE(users.ok());
+  CHECK(users.as<proto::ImportRep>().created == 1);
+  CHECK(users.as<proto::ImportRep>().updated == 1);
   proto::AccountsReq aq;
   aq.prefix = "ZETA";
   auto as = admin->call(aq).as<proto::AccountsRep>().accounts;
-  REQUIRE(as.size() == 1);
+  REQUIRE(as.size() == 2);  // ZETA, ZETA2
   CHECK(as[0].name == "Zeta Renamed");
   CHECK(as[0].price_tier == "gold");
   CHECK(as[0].terms == "prepay");

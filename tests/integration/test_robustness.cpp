@@ -358,30 +358,29 @@ TEST_CASE("an audit query with limit 0 or a type the trail never records is refu
 }
 
 // A finance clerk must be able to trust that every invoice of one site is in the same currency.
-TEST_CASE("a data folder keeps the invoice currency it started with") {
+TEST_CASE("a data folder keeps the invoice currency of its first invoice") {
   test::TempDir dir;
-  test::Wmsd server(dir.str() + "/data", {"--demo", "--currency", "USD"});
-  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices are in USD"));
+  const std::string data = dir.str() + "/data";
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  // Set up the way the README says: the first admin, with the site's currency, before the first start.
+  const auto admin_added =
+      test::run("WMS_ADMIN_PIN=1234 " WMSD_PATH " --data " + data + " --add-admin boss --currency GBP");
+  REQUIRE(admin_added.status == 0);
+  CHECK_THAT(admin_added.output, Catch::Contains("invoices are in GBP"));
+  // Until the first invoice the currency may still change (here: a typo fixed at the next start).
+  test::Wmsd server(data, {"--demo", "--currency", "USD"});
+  CHECK(count(test::read_text(server.log_path()), "invoices are in USD") == 1);
   auto admin = test::login(server, "admin", "1234", "office-1");
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  auto picker = test::login(server, "picker1", "1111", "hh-usd");
   REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-USD,ACME,SKU-1001,1\n"}).ok());
   proto::OrderConfirmReq c;
   c.ref = "SO-USD";
   REQUIRE(admin->call(c).ok());
-  server.stop();
-  // Another currency on the same folder is refused at start, and nothing is served.
-  auto mixed = test::run(WMSD_PATH " --data " + dir.str() + "/data --bind tcp://127.0.0.1:" +
-                         std::to_string(test::free_port()) + " --currency GBP");
-  CHECK(mixed.status == 1);
-  CHECK_THAT(mixed.output, Catch::Contains("this data folder invoices in USD") && Catch::Contains("--currency GBP"));
-  // Not a currency code: usage.
-  auto lower = test::run(WMSD_PATH " --data " + dir.str() + "/data --currency usd");
-  CHECK(lower.status == 2);
-  CHECK_THAT(lower.output, Catch::Contains("three capital letters"));
-  // Started again without --currency: still USD, and the invoice says so.
-  server.restart({"--demo"});
-  admin = test::login(server, "admin", "1234", "office-1");
-  auto manager = test::login(server, "manager", "2468", "office-2");
-  auto picker = test::login(server, "picker1", "1111", "hh-usd");
   auto wave = manager->call(proto::WaveCreateReq{"parcel", 0});
   REQUIRE(wave.ok());
   proto::WaveReleaseReq rel;
@@ -396,7 +395,28 @@ TEST_CASE("a data folder keeps the invoice currency it started with") {
   auto dr = admin->call(d);
   REQUIRE(dr.ok());
   CHECK(dr.as<proto::DispatchRep>().invoice.currency == "USD");
-  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices are in USD"));
+  server.stop();
+  // With an invoice in USD, another currency is refused at start, and nothing is served.
+  auto mixed = test::run("timeout 20 " WMSD_PATH " --data " + data + " --bind tcp://127.0.0.1:" +
+                         std::to_string(test::free_port()) + " --pub tcp://127.0.0.1:" +
+                         std::to_string(test::free_port()) + " --currency GBP");
+  CHECK(mixed.status == 1);
+  CHECK_THAT(mixed.output, Catch::Contains("this data folder has invoices in USD") && Catch::Contains("--currency GBP"));
+  // Not a currency code, or one without 2 decimals: usage.
+  for (const std::string code : {"usd", "JPY", "KWD"}) {
+    auto bad = test::run(WMSD_PATH " --data " + data + " --currency " + code);
+    CHECK(bad.status == 2);
+  }
+  // Started again without --currency: still USD.
+  server.restart({"--demo"});
+  CHECK(count(test::read_text(server.log_path()), "invoices are in USD") == 2);
+}
+
+// A site that never chose a currency invoices in EUR from its first invoice on.
+TEST_CASE("a site without --currency invoices in EUR and says so at start") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices will be in EUR (the default)"));
 }
 
 TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {

@@ -158,7 +158,7 @@ TEST_CASE("importers: a column new records need is one error on line 1 naming th
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].line == 1);
   CHECK(errors[0].column == "list_price");
-  CHECK(contains(errors[0].message, "'A' on line 2 is new, and 1 more rows"));
+  CHECK(contains(errors[0].message, "'A' on line 2 is new, and 1 more new product)"));
   CHECK(has_error(errors, 4, "sku", "empty"));  // a row without its code is its own error, not a new product
 
   // The code column itself is always required in the header.
@@ -315,7 +315,7 @@ TEST_CASE("importers: bad terms, tier or delivery mode are errors on their line 
   CHECK(has_error(errors, 5, "name", "empty"));
 
   Errors missing;
-  CHECK(parse_accounts(table("code\nA\n"), missing).empty());
+  CHECK(parse_accounts(table("code,terms\nA,net30\n"), missing).empty());
   REQUIRE(missing.size() == 1);
   CHECK(missing[0].line == 1);
   CHECK(missing[0].column == "name");
@@ -520,4 +520,51 @@ TEST_CASE("importers: a file with semicolons between columns is told to use comm
   auto parsed = wms::csv::parse("sku;description;list_price\nSKU-1;Thing;1,50\n");
   REQUIRE(std::holds_alternative<wms::csv::ParseError>(parsed));
   CHECK(contains(std::get<wms::csv::ParseError>(parsed).message, "save it with commas"));
+}
+
+TEST_CASE("importers: an unknown column or a file of codes only is refused on line 1", "[importers]") {
+  // A misspelt header would otherwise be ignored, and a price list would import without changing a price.
+  Errors errors;
+  CHECK(parse_products(table("SKU,List Price\nSKU-1,9.99\n"), errors).empty());
+  INFO(dump(errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(has_error(errors, 1, "list price", "unknown column 'list price': a products file has sku, description"));
+  Errors only_code;
+  CHECK(parse_accounts(table("code\nACME\n"), only_code).empty());
+  CHECK(has_error(only_code, 1, "code", "nothing to import"));
+  for (const char* text : {"sku,location,qty,note\nA,B,1,x\n"}) {
+    Errors e;
+    CHECK(parse_stock(table(text), e).empty());
+    CHECK(has_error(e, 1, "note", "unknown column"));
+  }
+  Errors users;
+  CHECK(parse_users(table("code,role,pin,email\nbob,picker,1234,b@x\n"), users).empty());
+  CHECK(has_error(users, 1, "email"));
+  // A semicolon-separated file gets its own hint, not a list of unknown columns.
+  Errors semi;
+  CHECK(parse_products(table("sku;description;list_price\nA;a;1\n"), semi).empty());
+  REQUIRE(semi.size() == 1);
+  CHECK(contains(semi[0].message, "save it with commas"));
+}
+
+TEST_CASE("importers: barcodes '-' means none and a cell of separators only is an error", "[importers][products]") {
+  Product old;
+  old.sku = "P";
+  old.barcodes = {"04006381333931"};
+  const Existing<Product> existing = [&](const std::string& sku) -> std::optional<Product> {
+    if (sku == "P") return old;
+    return std::nullopt;
+  };
+  Errors errors;
+  auto none = parse_products(table("sku,barcodes\nP,-\n"), errors, existing);
+  REQUIRE(none.size() == 1);
+  CHECK(none[0].value.barcodes.empty());
+  auto kept = parse_products(table("sku,barcodes\nP,\n"), errors, existing);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].value.barcodes == old.barcodes);
+  CHECK(errors.empty());
+  Errors bad;
+  CHECK(parse_products(table("sku,barcodes\nP,|\nP2,\" | \"\n"), bad, existing).empty());
+  INFO(dump(bad));
+  CHECK(has_error(bad, 2, "barcodes", "lists no barcode"));
 }

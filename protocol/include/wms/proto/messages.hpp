@@ -237,9 +237,10 @@ struct RowError {
 struct ImportRep {
   std::uint32_t rows = 0;
   std::vector<RowError> errors;     // non-empty only with Status::import_failed
-  std::uint32_t created = 0;        // products, locations, accounts, users: rows that made a new record
-  std::uint32_t updated = 0;        // ... and rows that changed an existing one (created + updated = rows)
-  WMS_MSGPACK_MAP(rows, errors, created, updated)
+  std::uint32_t created = 0;        // products, locations, accounts, users: rows that made a new record,
+  std::uint32_t updated = 0;        // rows that changed an existing one (users: every existing one, PIN reset)
+  std::uint32_t unchanged = 0;      // and rows equal to what was stored (created + updated + unchanged = rows)
+  WMS_MSGPACK_MAP(rows, errors, created, updated, unchanged)
 };
 
 struct UserAddReq {
