@@ -1,6 +1,5 @@
 // wmsctl: the back-office CLI over the wire protocol (never opens the database itself). Thin: parse the command
 // line, send one or a few requests as an authenticated admin/manager, print a table or --json.
-#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +17,7 @@
 #include "wms/shared/client.hpp"
 #include "wms/shared/csv.hpp"
 #include "wms/shared/decimal.hpp"
+#include "wms/shared/secret.hpp"
 
 namespace {
 using wms::client::Reply;
@@ -172,14 +172,6 @@ void fields(const msgpack::object& map, std::initializer_list<std::string_view> 
   for (auto c : cols) std::cout << label(c) << ": " << text(map, c) << "\n";
 }
 
-// The terminal settings before the PIN prompt turned echo off, for the signal handler below.
-termios g_saved_termios{};
-void restore_echo_and_reraise(int sig) {
-  ::tcsetattr(0, TCSANOW, &g_saved_termios);
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
 struct Cli {
   std::string server, user, pin;
   bool json_out = false;
@@ -200,34 +192,8 @@ struct Cli {
     Reply r = conn->login(user, pin);
     if (!r.ok()) fail(r, "login as " + user);
   }
-  // From stdin; typed at a terminal, after a prompt and without echo (the PIN is not left on the screen). Echo
-  // comes back however the prompt ends: Enter, end of input, or a signal (Ctrl-C, the terminal closing).
-  void read_pin() {
-    const bool tty = ::isatty(0);
-    const bool quiet = tty && ::tcgetattr(0, &g_saved_termios) == 0;
-    if (tty) std::cerr << "PIN for " << user << ": " << std::flush;
-    struct sigaction restore {
-    }, old_int{}, old_term{}, old_hup{};
-    if (quiet) {
-      restore.sa_handler = restore_echo_and_reraise;
-      ::sigemptyset(&restore.sa_mask);
-      ::sigaction(SIGINT, &restore, &old_int);
-      ::sigaction(SIGTERM, &restore, &old_term);
-      ::sigaction(SIGHUP, &restore, &old_hup);
-      termios t = g_saved_termios;
-      t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ::tcsetattr(0, TCSANOW, &t);
-    }
-    std::getline(std::cin, pin);
-    if (quiet) {
-      ::tcsetattr(0, TCSANOW, &g_saved_termios);
-      ::sigaction(SIGINT, &old_int, nullptr);
-      ::sigaction(SIGTERM, &old_term, nullptr);
-      ::sigaction(SIGHUP, &old_hup, nullptr);
-      std::cerr << "\n";
-    }
-    if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-  }
+  // From stdin; at a terminal after a prompt and without echo (wms::cli::read_secret).
+  void read_pin() { pin = wms::cli::read_secret("PIN for " + user + ": "); }
   // Ends the session; also on the way out after a refusal, so a run never leaves a session open behind it.
   void logout() noexcept {
     if (conn && !conn->token().empty()) {
@@ -286,9 +252,11 @@ template <class Req, class Rep, class View, class Cells>
 void export_csv(Cli& c, wms::proto::MasterListReq q, const std::vector<std::string>& header, std::vector<View> Rep::*rows,
                 std::string View::*code, Cells&& cells) {
   q.limit = static_cast<std::uint32_t>(wms::proto::k_max_list_items);
-  std::cout << wms::csv::line(header);
+  bool first = true;
   for (;;) {
     const auto rep = c.send(Req{q}, "list " + std::string(Req::k_type)).template as<Rep>();
+    if (first) std::cout << wms::csv::line(header);  // after the first answer: a refusal prints no half file
+    first = false;
     for (const auto& v : rep.*rows) std::cout << wms::csv::line(cells(v));
     if (!rep.more || (rep.*rows).empty()) break;
     q.after = (rep.*rows).back().*code;
@@ -363,7 +331,7 @@ int main(int argc, char** argv) {
       ->check(wms::cli::server_endpoint);
   app.add_option("--user", c.user, "user code (env WMS_USER)")->capture_default_str();
   app.add_option("--pin", c.pin, "PIN (env WMS_PIN; read from stdin when absent)");
-  app.add_flag("--json", c.json_out, "print the server's answer as JSON");
+  auto* json_opt = app.add_flag("--json", c.json_out, "print the server's answer as JSON");
   app.add_option("--timeout-ms", c.timeout_ms, "per-attempt timeout")->capture_default_str();
   app.set_version_flag("--version", "wmsctl " WMS_VERSION);
 
@@ -460,7 +428,9 @@ int main(int argc, char** argv) {
   audit->add_option("--device", audit_device, "only this device");
   audit->add_flag("--logins", audit_logins, "include sign-ins (left out unless asked for: every wmsctl run signs in)");
   auto* backup = app.add_subcommand("backup", "hot, consistent copy of the database to FILE on the server host");
-  backup->add_option("file", file, "new file (must not exist)")->required();
+  backup->add_option("file", file, "new file (must not exist)")->required()->check([](const std::string& v) {
+    return v.empty() ? std::string("the backup file needs a name") : std::string();
+  });
   auto* pack = app.add_subcommand("pack", "pack station: what to pack, and closing an order's packing");
   pack->require_subcommand(1);
   auto* pshow = pack->add_subcommand("show", "units picked and not shipped of an order, by ref or by tote");
@@ -478,10 +448,13 @@ int main(int argc, char** argv) {
     auto* cmd = app.add_subcommand(cmd_name, what);
     cmd->add_option("--prefix", prefix, "only codes that start with this");
     cmd->add_option("--after", after, "start after this code (the next page)");
-    auto* limit_opt = cmd->add_option("--limit", rows, "at most this many rows (1-10000)")->capture_default_str();
+    auto* limit_opt = cmd->add_option("--limit", rows, "at most this many rows (1-10000)")
+                          ->capture_default_str()
+                          ->check(CLI::Range(1, static_cast<int>(proto::k_max_list_items)));
     if (std::string_view(cmd_name) != "users")
       cmd->add_flag("--csv", csv_out, "every row as an import file (columns and units of `import`), to edit and load back")
-          ->excludes(limit_opt);
+          ->excludes(limit_opt)
+          ->excludes(json_opt);
     return cmd;
   };
   auto* prods = master("products", "list products (SKU, barcodes, prices)");
@@ -587,8 +560,8 @@ int main(int argc, char** argv) {
       });
     } else if (*invs) {
       c.show(c.send(proto::InvoicesReq{}, "list invoices"), [](const msgpack::object& b) {
-        table(field(b, "invoices"), {"number", "order_ref", "account", "issue_date", "due_date", "net_minor", "tax_minor", "total_minor",
-                                            "currency"});
+        table(field(b, "invoices"), {"number", "order_ref", "account", "account_name", "issue_date", "due_date", "net_minor",
+                                            "tax_minor", "total_minor", "currency"});
       });
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);

@@ -19,6 +19,7 @@
 #include "wms/proto/codec.hpp"
 #include "wms/proto/messages.hpp"
 #include "wms/shared/cli.hpp"
+#include "wms/shared/secret.hpp"
 
 namespace {
 
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
     if (!admin.empty()) {
       std::string pin;
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
-      else std::getline(std::cin, pin);
+      else pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       settle_currency(env, currency);
       apply_local(env, "user.add", wms::proto::pack_body(wms::proto::UserAddReq{admin, admin, "admin", pin}),

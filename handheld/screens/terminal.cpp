@@ -681,8 +681,16 @@ class Machine {
     s_.tasks = std::move(fresh);
     s_.waves.clear();
     for (const auto& w : e.rep.waves) s_.waves[w.id] = w;
+    if (e.rep.seq < s_.seq) s_.history_went_back = true;
     s_.seq = e.rep.seq;
+    forget_confirmed_after_restore();
     refresh_route();
+  }
+
+  void forget_confirmed_after_restore() {
+    if (!s_.history_went_back || s_.queued != 0) return;
+    s_.confirmed.clear();
+    s_.history_went_back = false;
   }
 
   void on(const TaskPushed& e) {
@@ -726,6 +734,10 @@ class Machine {
     const bool changed = s_.online != e.online;
     s_.online = e.online;
     s_.queued = e.queued;
+    if (s_.history_went_back && s_.queued == 0) {
+      forget_confirmed_after_restore();
+      refresh_route();
+    }
     if (changed) refresh_route();  // into a dead spot: tasks whose claim is still out join the route
   }
 

@@ -85,6 +85,10 @@ struct State {
   // task -> units this device confirmed (acknowledged or still queued). A claimed task is picked only by its
   // device, so the server's `picked` never exceeds this; remaining = qty - max(picked, confirmed).
   std::map<std::uint64_t, std::int64_t> confirmed;
+  // A snapshot older than what we applied: the server's history went back (a backup was restored) and picks it
+  // acknowledged may be gone from it. Once nothing waits in the outbox, `confirmed` is dropped and the server's
+  // `picked` counts again, so a task reopened by the restore is picked again.
+  bool history_went_back = false;
   // Claims of named tasks sent and not answered yet. Online, such a task joins the route only once the server says
   // it is ours (two devices never walk to the same bin on one task); offline it joins at once, so a dead spot does
   // not stop the picker (a conflict then comes back as a notice on reconnect).

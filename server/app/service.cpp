@@ -905,8 +905,9 @@ Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& ev
   rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
   rep.stock = stock_view(r.sku, r.location, stock_at(t, r.sku, r.location));
   if (auto l = find_location(t, r.location); l && !allocatable_kind(l->kind))
-    rep.note = r.location + " is a " + l->kind + " location: its stock is not allocated to orders until it is moved " +
-               "to a pick face or bulk location (move)";
+    rep.note = "the units received into " + r.location + " (a " + l->kind + " location) serve no order until they are " +
+               "moved to a pick face or bulk location (move)" +
+               (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
   return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
                               (r.ref.empty() ? "" : " (" + r.ref + ")"));
 }

@@ -50,6 +50,9 @@ class Cells {
     }
     std::string v = c ? std::string(t_.cell(r_, *c)) : std::string();
     if (required && v.empty()) return fail(col, "is empty"), std::string();
+    for (char ch : v)  // one line per value: it is printed in tables, on labels and on invoices
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+        return fail(col, "holds a line break or another control character"), std::string();
     if (v.size() > max) return fail(col, "is longer than " + std::to_string(max) + " characters"), std::string();
     return v;
   }

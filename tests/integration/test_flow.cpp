@@ -489,7 +489,7 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   auto rc = admin->call(proto::ReceiveReq{"SKU-1001", "STAGE-1", 8, "PO-77"});
   REQUIRE(rc.ok());
   CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 0);
-  CHECK_THAT(rc.as<proto::ReceiveRep>().note, Catch::Contains("STAGE-1 is a staging location"));
+  CHECK_THAT(rc.as<proto::ReceiveRep>().note, Catch::Contains("received into STAGE-1 (a staging location) serve no order"));
   CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 5);
 
   // Refusals change nothing.
@@ -556,8 +556,16 @@ TEST_CASE("master data exports as import files that load back unchanged") {
   CHECK(zx.output ==
         "sku,description,barcodes,uom,units_per_case,units_per_pallet,weight_kg,cost_price,list_price,tax_rate\n"
         "ZX-1,\"Bolt, M8 \"\"heavy\"\"\",04006381333931|00000096385074,BOX,12,480,0.125,0.07,1.99,7.50\n");
-  // --csv fetches every row, page by page; it takes no --limit.
+  // --csv fetches every row, page by page; it takes no --limit and is not JSON.
   CHECK(test::run(server.wmsctl("products --csv --limit 5")).status == 2);
+  CHECK(test::run(server.wmsctl("--json products --csv")).status == 2);
+  CHECK(test::run(server.wmsctl("products --limit 20000")).status == 2);
+  // A refused export writes no half file.
+  const auto refused = test::run("(WMS_PIN=1111 " WMSCTL_PATH " --server " + server.endpoint() +
+                                 " --user picker1 products --csv 2>/dev/null)");  // stdout only
+  CHECK(refused.status == 1);
+  CHECK(refused.output.empty());
+  CHECK(test::run(server.wmsctl("backup ''")).status == 2);
 }
 
 TEST_CASE("master data is listed in code order, by prefix and page, and users only to an admin") {

@@ -137,16 +137,16 @@ TEST_CASE("importers: line numbers are physical lines, counting blank lines and 
           "[importers][products]") {
   Errors errors;
   auto rows = parse_products(table("sku,description,list_price\n"
-                                   "A,\"two\nlines\",1.00\n"  // lines 2-3
-                                   "\n"                       // line 4 (blank, skipped)
-                                   "B,b,1.001\n"),            // line 5
+                                   "A,\"two, quoted\",\"1.0\n0\"\n"  // lines 2-3
+                                   "\n"                                // line 4 (blank, skipped)
+                                   "B,b,1.001\n"                       // line 5
+                                   "C,c,2.00\n"),                      // line 6
                              errors);
-  CHECK(lines_of(rows) == std::vector<std::size_t>{2});
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].line == 5);
-  CHECK(errors[0].column == "list_price");
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].value.description == "two\nlines");
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{6});
+  REQUIRE(errors.size() == 2);
+  CHECK(has_error(errors, 2, "list_price", "line break"));  // a value is one line: it goes on tables and invoices
+  CHECK(has_error(errors, 5, "list_price"));
 }
 
 TEST_CASE("importers: a column new records need is one error on line 1 naming the first new one, and no rows",

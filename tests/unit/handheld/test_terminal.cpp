@@ -731,3 +731,31 @@ TEST_CASE("held work survives the app being restarted", "[terminal]") {
   CHECK(r.remaining(*r.current()) == 3);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("after a restored backup a task the device had picked is picked again once its outbox is empty",
+          "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2)});
+  REQUIRE(s.route == std::vector<std::uint64_t>{1});
+  s.confirmed[1] = 2;  // picked and acknowledged before the restore (the server's task went to done)
+  s.seq = 50;
+  // The restored server (history back at seq 20) has the task open and unpicked again, while one pick of another
+  // task still waits in the outbox: the device keeps its count until the outbox is empty.
+  proto::SnapshotRep snap;
+  snap.seq = 20;
+  snap.tasks = {s.tasks.at(1)};
+  snap.tasks[0].picked = 0;
+  snap.waves = {s.waves.at(1)};
+  next(s, Link{true, 1});
+  next(s, Snapshot{snap});
+  CHECK(s.seq == 20);
+  CHECK(s.confirmed.at(1) == 2);
+  next(s, Link{true, 0});
+  CHECK(s.confirmed.empty());
+  REQUIRE(s.current());
+  CHECK(s.current()->id == 1);  // back on the route: 2 units to pick again
+  // An ordinary snapshot (newer than what was applied) forgets nothing.
+  s.confirmed[1] = 1;
+  snap.seq = 25;
+  next(s, Snapshot{snap});
+  CHECK(s.confirmed.at(1) == 1);
+}

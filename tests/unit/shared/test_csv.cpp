@@ -162,3 +162,19 @@ TEST_CASE("csv: quote and line write cells that parse reads back exactly", "[csv
     CHECK(std::string(t.cell(t.rows[0], i)) == cells[i]);
   }
 }
+
+TEST_CASE("csv: a file that is not UTF-8 is refused with the line and how to save it", "[csv]") {
+  const std::string latin1 = "sku,description\nA,Caf\xe9\nB,ok\n";
+  auto r = wms::csv::parse(latin1);
+  REQUIRE(std::holds_alternative<ParseError>(r));
+  CHECK(std::get<ParseError>(r).line == 2);
+  CHECK(std::get<ParseError>(r).message.find("not UTF-8") != std::string::npos);
+  CHECK(std::get<ParseError>(r).message.find("0xE9") != std::string::npos);
+  // Well-formed multi-byte text passes: é, €, a 4-byte emoji.
+  CHECK(std::holds_alternative<Table>(wms::csv::parse("sku,description\nA,Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6\n")));
+  // Overlong, surrogate and truncated sequences do not.
+  for (const std::string& bad : {std::string("a\n\xc0\xaf\n"), std::string("a\n\xed\xa0\x80\n"), std::string("a\n\xe2\x82")}) {
+    INFO(bad.size());
+    CHECK(std::holds_alternative<ParseError>(wms::csv::parse(bad)));
+  }
+}
