@@ -52,16 +52,6 @@ struct Held {
 
 }  // namespace
 
-std::string default_events_endpoint(const std::string& server) {
-  const auto colon = server.rfind(':');
-  if (colon == std::string::npos) return server;
-  try {
-    return server.substr(0, colon + 1) + std::to_string(std::stoi(server.substr(colon + 1)) + 1);
-  } catch (const std::exception&) {
-    return server;
-  }
-}
-
 std::vector<Sound> dispatch(client::Agent& agent, const std::vector<Command>& commands) {
   std::vector<Sound> sounds;
   for (const Command& c : commands) {

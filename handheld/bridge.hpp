@@ -11,9 +11,6 @@
 
 namespace wms::term {
 
-// The event endpoint a server's request endpoint implies: same host, port + 1 ("tcp://h:5555" -> "tcp://h:5556").
-std::string default_events_endpoint(const std::string& server);
-
 // Hands every command but Play to the agent; returns the sounds to play.
 std::vector<Sound> dispatch(client::Agent& agent, const std::vector<Command>& commands);
 

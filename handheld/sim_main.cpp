@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 every confirmation acknowledged; 1 a confirmation refused or still queued; 2 usage error.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
-  if (o.events.empty()) o.events = default_events_endpoint(o.server);
+  if (o.events.empty()) o.events = wms::cli::events_endpoint_for(o.server);
   if (o.pickers + o.forklifts == 0) {
     std::fprintf(stderr, "wms-sim: nothing to run: give --pickers and/or --forklifts\n");
     return 2;

@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   const Profile profile = profile_name == "vehicle" ? Profile::vehicle : Profile::handheld;
   if (device.empty()) device = default_device(profile);
   if (data.empty()) data = default_data(device);
-  if (events.empty()) events = default_events_endpoint(server);
+  if (events.empty()) events = wms::cli::events_endpoint_for(server);
   try {
     std::filesystem::create_directories(data);
   } catch (const std::exception& e) {

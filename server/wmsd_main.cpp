@@ -117,7 +117,7 @@ std::string default_assets() {
 
 int main(int argc, char** argv) {
   CLI::App cli{"wmsd - warehouse order and allocation server"};
-  std::string data, bind = "tcp://127.0.0.1:5555", pub = "tcp://127.0.0.1:5556", level = "info", admin,
+  std::string data, bind = "tcp://127.0.0.1:5555", pub, level = "info", admin,
                     assets = default_assets();
   bool demo = false, no_sync = false;
   std::size_t map_mib = 64, max_map_mib = 0;
@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
   std::string currency;  // "" = the folder's, or EUR for a new folder
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str()->check(wms::cli::endpoint);
-  cli.add_option("--pub", pub, "event endpoint (PUB)")->capture_default_str()->check(wms::cli::endpoint);
+  cli.add_option("--pub", pub, "event endpoint (PUB; default: the --bind port + 1, as the clients assume)")
+      ->check(wms::cli::endpoint);
   cli.add_flag("--demo", demo, "seed the demo warehouse (users, products, locations, accounts, stock) if empty");
   cli.add_option("--assets", assets, "assets folder (demo data)")->capture_default_str();
   cli.add_option("--add-admin", admin,
@@ -153,6 +154,11 @@ int main(int argc, char** argv) {
       "folder in use, endpoint taken, unreadable folder, --currency other than the folder's invoices) or the database "
       "reports damage; 2 usage error.");
   if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
+  if (pub.empty()) pub = wms::cli::events_endpoint_for(bind);
+  if (pub == bind) {
+    std::cerr << "--bind " << bind << " has no port to add 1 to: give --pub too\n";
+    return 2;
+  }
   const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
   if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit
 

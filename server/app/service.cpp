@@ -453,15 +453,22 @@ Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& e
   if (o.status != "entered" && o.status != "confirmed") refuse(Status::invalid_state, "order " + ref + " is " + o.status);
   for (const auto& l : o.lines)
     if (l.picked > 0) refuse(Status::invalid_state, "order " + ref + " has picked goods waiting; dispatch them first");
+  std::int64_t shipped = 0, dropped = 0;
   for (auto& l : o.lines) {
+    shipped += l.shipped;
+    dropped += l.ordered - l.shipped;
     release_line(t, l, events);
     l.backordered = 0;
     sync_backorder_index(t, o, l);
   }
-  o.status = "cancelled";
+  // A part-shipped order is not void: what shipped stays invoiced, so the order is closed with the rest dropped.
+  o.status = shipped > 0 ? "closed" : "cancelled";
   save_order(t, o);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
-  return Outcome::ok(order_view(o), "cancelled order " + ref);
+  return Outcome::ok(order_view(o), shipped > 0 ? "closed order " + ref + ": " + std::to_string(shipped) +
+                                                      " units shipped and invoiced, the other " +
+                                                      std::to_string(dropped) + " cancelled"
+                                                : "cancelled order " + ref);
 }
 
 Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, std::vector<PubEvent>&) {

@@ -122,13 +122,12 @@ void work(const std::string& server, const std::string& pub, const Picker& p, do
 
 int main(int argc, char** argv) {
   CLI::App app{"wms-shift - drive a short simulated shift through a running wmsd"};
-  std::string server = "tcp://127.0.0.1:5555", pub = "tcp://127.0.0.1:5556", user = "manager", pin;
+  std::string server = "tcp://127.0.0.1:5555", pub, user = "manager", pin;
   int orders = 6;
   double wrong_rate = 0.15, short_rate = 0.2;
   unsigned seed = 7;
   app.add_option("--server", server)->capture_default_str()->check(wms::cli::server_endpoint);
-  app.add_option("--events,--pub", pub, "the server's event endpoint")
-      ->capture_default_str()
+  app.add_option("--events,--pub", pub, "the server's event endpoint (default: request port + 1)")
       ->check(wms::cli::server_endpoint);
   app.add_option("--user", user, "manager or admin who runs the office side")->capture_default_str();
   app.add_option("--pin", pin, "the user's PIN (env WMS_PIN; the demo manager's is 2468)")->envname("WMS_PIN");
@@ -139,6 +138,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "wms-shift " WMS_VERSION);
   app.footer("Exit status: 0 the shift ran; 1 a request was refused or failed; 2 usage error; 3 wmsd unreachable.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;
+  if (pub.empty()) pub = wms::cli::events_endpoint_for(server);
   if (pin.empty()) {
     std::cerr << "no PIN for " << user << ": give --pin or set WMS_PIN\n";
     return 2;

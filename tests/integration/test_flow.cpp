@@ -279,6 +279,14 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(dr2.as<proto::DispatchRep>().invoice.lines.at(0).qty == 10);
   CHECK(dr2.as<proto::DispatchRep>().backordered == 20);
   CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 0);
+  // The customer drops the 20 on backorder: the order is closed, not void, as 10 units shipped and were invoiced.
+  const auto dropped = test::run(server.wmsctl("order cancel SO-T1"));
+  CHECK(dropped.status == 0);
+  CHECK_THAT(dropped.output, Catch::Contains("status: closed"));
+  auto so_t1 = order(*admin, "SO-T1");
+  CHECK(so_t1.status == "closed");
+  CHECK(so_t1.shipped_units == 10);
+  CHECK(so_t1.lines.at(0).backordered == 0);
 
   // Every mutation left an audit record naming who and which device.
   auto audit = admin->call(test::audit_all(500)).as<proto::AuditRep>().entries;
@@ -287,6 +295,7 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
     if (a.type == "pick.confirm" && a.user == "picker1" && a.device == "hh-1") saw_pick = true;
     // Money in the audit trail reads like money, as on the invoice.
     if (a.type == "dispatch" && a.detail.find("invoice 1 total 53.23 due ") != std::string::npos) saw_invoice = true;
+    if (a.type == "order.cancel") CHECK(a.detail == "closed order SO-T1: 10 units shipped and invoiced, the other 20 cancelled");
   }
   CHECK(saw_pick);
   CHECK(saw_invoice);

@@ -309,6 +309,17 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   auto level = test::run(WMSD_PATH " --data /nonexistent --log-level loud");
   CHECK(level.status == 2);
   CHECK_THAT(level.output, Catch::Contains("trace,debug,info,warn,error"));
+  // wmsd publishes on the --bind port + 1 unless told otherwise, as every client assumes.
+  {
+    test::TempDir dir;
+    const int port = test::free_port();
+    const auto alone = test::run("timeout -s TERM 3 " WMSD_PATH " --data " + dir.str() + " --bind tcp://127.0.0.1:" +
+                                 std::to_string(port));
+    CHECK_THAT(alone.output, Catch::Contains("events on tcp://127.0.0.1:" + std::to_string(port + 1)));
+    const auto ipc = test::run(WMSD_PATH " --data " + dir.str() + " --bind ipc://" + dir.str() + "/req");
+    CHECK(ipc.status == 2);
+    CHECK_THAT(ipc.output, Catch::Contains("give --pub too"));
+  }
   // A bind address given to a client: usage, with the address to use instead.
   for (const std::string cmd : {WMSCTL_PATH " --server 'tcp://*:5555' orders",
                                 WMS_SIM_PATH " --server 'tcp://*:5555' --pickers 1",

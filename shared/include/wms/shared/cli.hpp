@@ -62,4 +62,16 @@ inline const CLI::Validator server_endpoint(
     },
     "ENDPOINT");
 
+// The event endpoint beside a request endpoint, as every program of the project defaults it: the same host, the
+// next port (tcp://10.0.0.5:5555 -> tcp://10.0.0.5:5556). Other forms come back unchanged.
+inline std::string events_endpoint_for(const std::string& request) {
+  const auto colon = request.rfind(':');
+  if (request.rfind("tcp://", 0) != 0 || colon == std::string::npos) return request;
+  try {
+    return request.substr(0, colon + 1) + std::to_string(std::stoi(request.substr(colon + 1)) + 1);
+  } catch (const std::exception&) {
+    return request;
+  }
+}
+
 }  // namespace wms::cli
