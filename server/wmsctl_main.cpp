@@ -630,6 +630,7 @@ int main(int argc, char** argv) {
             &proto::ProductsRep::products, &proto::ProductView::sku, [](const proto::ProductView& p) {
               std::string codes;
               for (const auto& b : p.barcodes) codes += (codes.empty() ? "" : "|") + b;
+              if (codes.empty()) codes = "-";  // none (an empty cell would keep what a site has)
               return std::vector<std::string>{p.sku,
                                               p.description,
                                               codes,

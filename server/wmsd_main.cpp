@@ -154,10 +154,17 @@ int main(int argc, char** argv) {
       "folder in use, endpoint taken, unreadable folder, --currency other than the folder's invoices) or the database "
       "reports damage; 2 usage error.");
   if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
-  if (pub.empty()) pub = wms::cli::events_endpoint_for(bind);
   if (pub == bind) {
-    std::cerr << "--bind " << bind << " has no port to add 1 to: give --pub too\n";
+    std::cerr << "--pub and --bind are the same endpoint " << bind << ": events need one of their own\n";
     return 2;
+  }
+  if (pub.empty()) {
+    pub = wms::cli::events_endpoint_for(bind);
+    std::string check = pub;
+    if (pub == bind || !wms::cli::endpoint(check).empty()) {
+      std::cerr << "--bind " << bind << " leaves no next port for events: give --pub too\n";
+      return 2;
+    }
   }
   const bool map_above_limit = max_map_mib && map_mib > max_map_mib;
   if (map_above_limit) map_mib = max_map_mib;  // a new folder's map starts within the limit
@@ -173,6 +180,10 @@ int main(int argc, char** argv) {
       std::string pin;
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
       else pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
+      if (!wms::domain::valid_pin(pin)) {  // before anything is written, --currency included
+        std::cerr << "the admin's PIN must be 4 to 12 digits\n";
+        return 2;
+      }
       wms::store::Env env(data, wms::store::EnvOptions{map_mib << 20, false});
       settle_currency(env, currency);
       apply_local(env, "user.add", wms::proto::pack_body(wms::proto::UserAddReq{admin, admin, "admin", pin}),

@@ -375,9 +375,10 @@ struct Agent::Impl {
     if (!ev) return;
     heard(now);
     if (ev->type == "hb") {
-      // Ahead of us: we missed an event. Behind us: the server's history went back (a backup was restored), and
-      // its new events reuse numbers we have seen, so only a fresh snapshot brings the device back in step.
-      if (have_snapshot && ev->seq != last_seq && !snapshot_inflight) snapshot_wanted = true;
+      // Ahead of us: we missed an event. (Behind us is normal: heartbeats queued on a slow SUB link carry older
+      // numbers than a snapshot fetched over the request link. A restored backup, whose numbers go back, is noticed
+      // when the device comes back after the server's downtime: every reconnect takes a fresh snapshot.)
+      if (have_snapshot && ev->seq > last_seq && !snapshot_inflight) snapshot_wanted = true;
       return;
     }
     FromAgent f;

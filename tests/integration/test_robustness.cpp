@@ -319,6 +319,9 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
     const auto ipc = test::run(WMSD_PATH " --data " + dir.str() + " --bind ipc://" + dir.str() + "/req");
     CHECK(ipc.status == 2);
     CHECK_THAT(ipc.output, Catch::Contains("give --pub too"));
+    const auto last = test::run(WMSD_PATH " --data " + dir.str() + " --bind tcp://127.0.0.1:65535");
+    CHECK(last.status == 2);
+    CHECK_THAT(last.output, Catch::Contains("leaves no next port for events"));
   }
   // A bind address given to a client: usage, with the address to use instead.
   for (const std::string cmd : {WMSCTL_PATH " --server 'tcp://*:5555' orders",
@@ -426,6 +429,11 @@ TEST_CASE("a data folder keeps the invoice currency of its first invoice") {
 // A site that never chose a currency invoices in EUR from its first invoice on.
 TEST_CASE("a site without --currency invoices in EUR and says so at start") {
   test::TempDir dir;
+  // An --add-admin refused for its PIN writes nothing, its --currency included.
+  const auto bad_pin =
+      test::run("WMS_ADMIN_PIN=12 " WMSD_PATH " --data " + dir.str() + "/data --add-admin boss --currency USD");
+  CHECK(bad_pin.status == 2);
+  CHECK_THAT(bad_pin.output, Catch::Contains("4 to 12 digits"));
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices will be in EUR (the default)"));
 }

@@ -298,9 +298,10 @@ TEST_CASE("a pick the server refuses on replay (the task went to another device 
     }
 }
 
-// After a backup is restored the server's event numbers go back. A handheld that stayed on (the restart was shorter
-// than its 3 s silence limit) must not keep the tasks of the lost history, nor drop the new events whose numbers it
-// has seen before: the first heartbeat behind it makes it take a fresh snapshot.
+// After a backup is restored the server's event numbers go back. A handheld that stayed on through the restore
+// (wmsd is down for it, longer than the 3 s of silence after which a device counts itself offline) must not keep
+// the tasks of the lost history, nor drop the new events whose numbers it has seen before: back online, it takes a
+// fresh snapshot and follows the restored numbering.
 TEST_CASE("a handheld that stays on while a backup is restored follows the restored server") {
   test::TempDir dir;
   const std::string data = dir.str() + "/data";
@@ -334,6 +335,9 @@ TEST_CASE("a handheld that stays on while a backup is restored follows the resto
 
   // Restore: stop, put the backup in place of the data, start again on the same endpoints.
   REQUIRE(server.stop() == 0);
+  const auto quiet = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (s.online && std::chrono::steady_clock::now() < quiet) pump(s, agent, 100);
+  REQUIRE(!s.online);  // the device noticed the downtime
   std::filesystem::remove_all(data);
   std::filesystem::create_directories(data);
   std::filesystem::copy_file(backup, data + "/data.mdb");
