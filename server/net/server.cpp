@@ -12,6 +12,7 @@
 #include <csignal>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <set>
 #include <shared_mutex>
 #include <thread>
@@ -144,6 +145,14 @@ struct Server::Impl {
   Queue<SlowJob> slow_q;
   std::thread slow;
   std::uint64_t last_seq = 0;
+  // Random per start, in every heartbeat: devices take a fresh snapshot when it changes (a restart, maybe on a
+  // restored backup whose event numbers went back), however short the downtime was.
+  const std::uint64_t boot = [] {
+    std::random_device rd;
+    std::uint64_t b = 0;
+    while (b == 0) b = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    return b;
+  }();
   std::string dummy_hash;
   std::chrono::steady_clock::time_point next_hb{};  // serving thread only
   store::IdemStore idem;  // serving thread only (after the constructor)
@@ -659,7 +668,7 @@ struct Server::Impl {
   }
 
   void heartbeat() {
-    auto payload = proto::encode_event(last_seq, "hb", proto::PingRep{last_seq});
+    auto payload = proto::encode_event(last_seq, "hb", proto::PingRep{last_seq, boot});
     send_frames(pub, {"hb", payload});
   }
 

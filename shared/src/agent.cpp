@@ -77,6 +77,7 @@ struct Agent::Impl {
   bool link_sent = false;
   // Clone pattern.
   std::uint64_t last_seq = 0;
+  std::uint64_t server_boot = 0;  // the boot id of the heartbeats heard (0 = none yet)
   bool have_snapshot = false;
   bool snapshot_wanted = false;
   bool snapshot_inflight = false;
@@ -375,6 +376,12 @@ struct Agent::Impl {
     if (!ev) return;
     heard(now);
     if (ev->type == "hb") {
+      // Another wmsd start: its history may have gone back (a restored backup), so take it afresh.
+      std::string e;
+      if (auto hb = proto::decode_body<proto::PingRep>(ev->body, &e); hb && hb->boot != 0) {
+        if (server_boot != 0 && hb->boot != server_boot && have_snapshot) snapshot_wanted = true;
+        server_boot = hb->boot;
+      }
       // Ahead of us: we missed an event. (Behind us is normal: heartbeats queued on a slow SUB link carry older
       // numbers than a snapshot fetched over the request link. A restored backup, whose numbers go back, is noticed
       // when the device comes back after the server's downtime: every reconnect takes a fresh snapshot.)

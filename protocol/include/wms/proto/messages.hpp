@@ -71,9 +71,11 @@ struct PingReq {
   WMS_REQ0("ping", false);
   WMS_EMPTY_MAP
 };
-struct PingRep {
+struct PingRep {  // also the body of the "hb" heartbeat event
   std::uint64_t seq = 0;
-  WMS_MSGPACK_MAP(seq)
+  std::uint64_t boot = 0;  // heartbeats: random per wmsd start (0 = not given); a device that sees it change takes a
+                           // fresh snapshot, as the server may have restarted on a restored backup
+  WMS_MSGPACK_MAP(seq, boot)
 };
 
 // ---- views (reply and event payloads) --------------------------------------------------------
