@@ -247,15 +247,26 @@ int main(int argc, char** argv) {
       ->check(wms::cli::server_endpoint);
   app.add_option("--events", o.events, "the server's event endpoint (default: request port + 1)")
       ->check(wms::cli::server_endpoint);
-  app.add_option("--pickers", o.pickers, "virtual handhelds (parcel picking)")->capture_default_str()->check(CLI::Range(0, 256));
-  app.add_option("--forklifts", o.forklifts, "virtual vehicle terminals (pallet moves)")->capture_default_str()->check(CLI::Range(0, 256));
+  app.add_option("--pickers", o.pickers, "virtual handhelds (parcel picking)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  app.add_option("--forklifts", o.forklifts, "virtual vehicle terminals (pallet moves)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   app.add_option("--picker-login", o.picker_logins, "USER:PIN for pickers, used in turn")->delimiter(',');
   app.add_option("--forklift-login", o.forklift_logins, "USER:PIN for forklift drivers, used in turn")->delimiter(',');
   app.add_option("--data", o.data, "folder for the virtual devices' outboxes and held work");
-  app.add_option("--pace-ms", o.pace_ms, "time a virtual person takes per action")->capture_default_str()->check(CLI::Range(0, 60000));
-  app.add_option("--wrong-rate", o.wrong_rate, "share of scans that are wrong on purpose (0..1)")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--short-rate", o.short_rate, "share of picks reported short (0..1)")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--until-idle", o.until_idle_s, "stop after this many seconds with no work and nothing queued (0 = never)")
+  app.add_option("--pace-ms", o.pace_ms, "time a virtual person takes per action")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
+  app.add_option("--wrong-rate", o.wrong_rate, "share of scans that are wrong on purpose (0..1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--short-rate", o.short_rate, "share of picks reported short (0..1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--until-idle", o.until_idle_s,
+                 "stop after this many seconds with no work and nothing queued (0 = never)")
       ->capture_default_str();
   app.add_option("--duration", o.duration_s, "stop after this many seconds (0 = no limit)")->capture_default_str();
   app.add_option("--seed", o.seed, "random seed for wrong scans and shorts")->capture_default_str();

@@ -140,7 +140,9 @@ int main(int argc, char** argv) {
   app.add_option("--frames", frames, "scan images from this file or folder (a device without a scan engine)");
   app.add_option("--camera", camera, "scan from a V4L2 camera, e.g. /dev/video0");
   app.add_option("--formats", formats, "camera symbologies, e.g. code128,ean13,datamatrix,qrcode");
-  app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")->capture_default_str()->check(CLI::Range(10, 5000));
+  app.add_option("--frame-interval-ms", frame_interval_ms, "time between camera frames")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 5000));
   app.add_option("--screenshot-dir", screenshot_dir, "where F12 writes screenshots")->capture_default_str();
   app.footer(
       "Exit status: 0 closed; 1 it could not go on (display, font or camera could not be opened); 2 usage error.");

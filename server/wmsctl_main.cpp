@@ -249,8 +249,8 @@ struct Cli {
 // Master data as an import file (`products --csv`): every row the prefix selects, fetched page by page, under the
 // import's column names and units, so the file can be edited and loaded back with `import`.
 template <class Req, class Rep, class View, class Cells>
-void export_csv(Cli& c, wms::proto::MasterListReq q, const std::vector<std::string>& header, std::vector<View> Rep::*rows,
-                std::string View::*code, Cells&& cells) {
+void export_csv(Cli& c, wms::proto::MasterListReq q, const std::vector<std::string>& header,
+                std::vector<View> Rep::*rows, std::string View::*code, Cells&& cells) {
   q.limit = static_cast<std::uint32_t>(wms::proto::k_max_list_items);
   bool first = true;
   for (;;) {
@@ -274,7 +274,8 @@ std::string read_file(const std::string& path) {
 
 void print_order(const msgpack::object& o) {
   fields(o, {"ref", "account", "status", "mode"});
-  if (const auto shipped = text(o, "shipped_units"); text(o, "status") == "confirmed" && !shipped.empty() && shipped != "0")
+  if (const auto shipped = text(o, "shipped_units");
+      text(o, "status") == "confirmed" && !shipped.empty() && shipped != "0")
     std::cout << "shipped: " << shipped << " of " << text(o, "ordered_units")
               << " units so far (part shipped: the order stays confirmed until every unit has shipped)\n";
   if (text(o, "cartons") != "" && text(o, "cartons") != "0") fields(o, {"cartons", "packed_ms"});
@@ -393,7 +394,8 @@ int main(int argc, char** argv) {
   recv->add_option("--location", location)->required();
   recv->add_option("--qty", qty)->required();
   recv->add_option("--ref", ref, "delivery note / PO reference");
-  auto* mv = app.add_subcommand("move", "move available stock between locations (putaway, replenishment; serves backorders)");
+  auto* mv =
+      app.add_subcommand("move", "move available stock between locations (putaway, replenishment; serves backorders)");
   std::string to;
   mv->add_option("--sku", sku)->required();
   mv->add_option("--from", location, "where the units are now")->required();
@@ -420,9 +422,9 @@ int main(int argc, char** argv) {
   bool audit_logins = false;
   audit->add_option("--type", audit_type, "only this request type, e.g. dispatch, pick.confirm, import, login")
       ->check([](const std::string& v) {
-        return proto::is_audit_type(v) ? std::string()
-                                       : "'" + v + "' is not a request type the audit trail records: one of " +
-                                             proto::audit_types_text();
+        return proto::is_audit_type(v)
+                   ? std::string()
+                   : "'" + v + "' is not a request type the audit trail records: one of " + proto::audit_types_text();
       });
   audit->add_option("--user", audit_user, "only this user");
   audit->add_option("--device", audit_device, "only this device");
@@ -452,7 +454,8 @@ int main(int argc, char** argv) {
                           ->capture_default_str()
                           ->check(CLI::Range(1, static_cast<int>(proto::k_max_list_items)));
     if (std::string_view(cmd_name) != "users")
-      cmd->add_flag("--csv", csv_out, "every row as an import file (columns and units of `import`), to edit and load back")
+      cmd->add_flag("--csv", csv_out,
+                    "every row as an import file (columns and units of `import`), to edit and load back")
           ->excludes(limit_opt)
           ->excludes(json_opt);
     return cmd;
@@ -480,8 +483,9 @@ int main(int argc, char** argv) {
         std::cout << "\n";
       });
     } else if (*orders) {
-      c.show(c.send(proto::OrdersReq{status}, "list orders"),
-             [](const msgpack::object& b) { table(field(b, "orders"), {"ref", "account", "status", "mode", "ordered_units", "shipped_units"}); });
+      c.show(c.send(proto::OrdersReq{status}, "list orders"), [](const msgpack::object& b) {
+        table(field(b, "orders"), {"ref", "account", "status", "mode", "ordered_units", "shipped_units"});
+      });
     } else if (*oshow) {
       proto::OrderShowReq q;
       q.ref = ref;
@@ -560,8 +564,8 @@ int main(int argc, char** argv) {
       });
     } else if (*invs) {
       c.show(c.send(proto::InvoicesReq{}, "list invoices"), [](const msgpack::object& b) {
-        table(field(b, "invoices"), {"number", "order_ref", "account", "account_name", "issue_date", "due_date", "net_minor",
-                                            "tax_minor", "total_minor", "currency"});
+        table(field(b, "invoices"), {"number", "order_ref", "account", "account_name", "issue_date", "due_date",
+                                     "net_minor", "tax_minor", "total_minor", "currency"});
       });
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);
@@ -623,31 +627,33 @@ int main(int argc, char** argv) {
       proto::MasterListReq q{prefix, after, rows};
       using wms::decimal::format_scaled;
       if (csv_out && *prods) {
-        export_csv<proto::ProductsReq>(
-            c, q,
-            {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet", "weight_kg", "cost_price",
-             "list_price", "tax_rate"},
-            &proto::ProductsRep::products, &proto::ProductView::sku, [](const proto::ProductView& p) {
-              std::string codes;
-              for (const auto& b : p.barcodes) codes += (codes.empty() ? "" : "|") + b;
-              if (codes.empty()) codes = "-";  // none (an empty cell would keep what a site has)
-              return std::vector<std::string>{p.sku,
-                                              p.description,
-                                              codes,
-                                              p.uom,
-                                              std::to_string(p.units_per_case),
-                                              std::to_string(p.units_per_pallet),
-                                              format_scaled(p.weight_g, 3),
-                                              format_scaled(p.cost_minor, 2),
-                                              format_scaled(p.list_minor, 2),
-                                              format_scaled(p.tax_bps, 2)};
-            });
+        export_csv<proto::ProductsReq>(c, q,
+                                       {"sku", "description", "barcodes", "uom", "units_per_case", "units_per_pallet",
+                                        "weight_kg", "cost_price", "list_price", "tax_rate"},
+                                       &proto::ProductsRep::products, &proto::ProductView::sku,
+                                       [](const proto::ProductView& p) {
+                                         std::string codes;
+                                         for (const auto& b : p.barcodes) codes += (codes.empty() ? "" : "|") + b;
+                                         if (codes.empty())
+                                           codes = "-";  // none (an empty cell would keep what a site has)
+                                         return std::vector<std::string>{p.sku,
+                                                                         p.description,
+                                                                         codes,
+                                                                         p.uom,
+                                                                         std::to_string(p.units_per_case),
+                                                                         std::to_string(p.units_per_pallet),
+                                                                         format_scaled(p.weight_g, 3),
+                                                                         format_scaled(p.cost_minor, 2),
+                                                                         format_scaled(p.list_minor, 2),
+                                                                         format_scaled(p.tax_bps, 2)};
+                                       });
       } else if (csv_out && *locs) {
         export_csv<proto::LocationsReq>(
             c, q, {"code", "warehouse", "zone", "aisle", "bay", "level", "bin", "walk_seq", "kind", "barcode"},
             &proto::LocationsRep::locations, &proto::LocationView::code, [](const proto::LocationView& l) {
-              return std::vector<std::string>{l.code, l.warehouse, l.zone, l.aisle, l.bay, l.level,
-                                              l.bin,  std::to_string(l.walk_seq), l.kind, l.barcode};
+              return std::vector<std::string>{l.code, l.warehouse, l.zone, l.aisle,
+                                              l.bay,  l.level,     l.bin,  std::to_string(l.walk_seq),
+                                              l.kind, l.barcode};
             });
       } else if (csv_out && *accts) {
         export_csv<proto::AccountsReq>(c, q, {"code", "name", "price_tier", "terms", "delivery"},

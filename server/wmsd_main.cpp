@@ -95,7 +95,8 @@ void settle_currency(wms::store::Env& env, const std::string& requested) {
   wms::store::Txn txn(env, wms::store::Txn::Mode::write);
   const auto code = wms::app::settle_currency(txn, requested);
   txn.commit();
-  if (code) spdlog::info("invoices are in {}", *code);
+  if (code)
+    spdlog::info("invoices are in {}", *code);
   else
     spdlog::info("invoices will be in {} (the default) unless --currency names another before the first dispatch",
                  wms::app::k_default_currency);
@@ -117,8 +118,7 @@ std::string default_assets() {
 
 int main(int argc, char** argv) {
   CLI::App cli{"wmsd - warehouse order and allocation server"};
-  std::string data, bind = "tcp://127.0.0.1:5555", pub, level = "info", admin,
-                    assets = default_assets();
+  std::string data, bind = "tcp://127.0.0.1:5555", pub, level = "info", admin, assets = default_assets();
   bool demo = false, no_sync = false;
   std::size_t map_mib = 64, max_map_mib = 0;
   std::uint32_t idem_days = 30;
@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
     if (!admin.empty()) {
       std::string pin;
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
-      else pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
+      else
+        pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
       if (!wms::domain::valid_pin(pin)) {  // before anything is written, --currency included
         std::cerr << "the admin's PIN must be 4 to 12 digits\n";
         return 2;

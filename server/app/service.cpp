@@ -912,8 +912,8 @@ Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& ev
   rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
   rep.stock = stock_view(r.sku, r.location, stock_at(t, r.sku, r.location));
   if (auto l = find_location(t, r.location); l && !allocatable_kind(l->kind))
-    rep.note = "the units received into " + r.location + " (a " + l->kind + " location) serve no order until they are " +
-               "moved to a pick face or bulk location (move)" +
+    rep.note = "the units received into " + r.location + " (a " + l->kind +
+               " location) serve no order until they are " + "moved to a pick face or bulk location (move)" +
                (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
   return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
                               (r.ref.empty() ? "" : " (" + r.ref + ")"));
@@ -997,7 +997,9 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
 
 // Row errors come from two passes (each row's own fields, then the rows that parsed against what is stored); they
 // are reported in file order.
-void count_upsert(proto::ImportRep& rep, bool existed) { ++(existed ? rep.updated : rep.created); }
+void count_upsert(proto::ImportRep& rep, bool existed) {
+  ++(existed ? rep.updated : rep.created);
+}
 // An upsert of `fresh` over `old` (nullopt: new): counted as created, updated or unchanged (same stored bytes).
 template <class T>
 void count_upsert(proto::ImportRep& rep, const std::optional<T>& old, const T& fresh) {
@@ -1158,8 +1160,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     for (const auto& s : skus) serve_backorders(t, s, events);
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "accounts") {
-    auto rows = parse_accounts(table, errs,
-                               [&](const std::string& code) { return store::get_as<Account>(t, Table::accounts, code); });
+    auto rows = parse_accounts(
+        table, errs, [&](const std::string& code) { return store::get_as<Account>(t, Table::accounts, code); });
     for (const auto& [line, a] : rows) dup(line, "code", a.code);
     if (!errs.empty()) return fail_import(std::move(rep));
     for (const auto& [line, a] : rows) {
@@ -1386,7 +1388,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     if (r.limit == 0 || r.limit > k_max_list_items)
       refuse(Status::invalid, "audit limit must be 1 to " + std::to_string(k_max_list_items));
     if (!r.type.empty() && !is_audit_type(r.type))
-      refuse(Status::invalid, "'" + r.type + "' is not a request type the audit trail records (" + audit_types_text() + ")");
+      refuse(Status::invalid,
+             "'" + r.type + "' is not a request type the audit trail records (" + audit_types_text() + ")");
     auto keep = [&](const AuditView& a) {
       return (r.type.empty() || a.type == r.type) && (r.user.empty() || a.user == r.user) &&
              (r.device.empty() || a.device == r.device) &&

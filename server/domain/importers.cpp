@@ -167,10 +167,9 @@ std::vector<Lined<T>> each_row(const csv::Table& t, Errors& errors, const char* 
     head.push_back({1, col,
                     "column '" + col + "' is missing from the header, and a new " + noun + " needs it ('" + use.key +
                         "' on line " + std::to_string(use.line) + " is new" +
-                        (use.keys.size() > 1
-                             ? ", and " + std::to_string(use.keys.size() - 1) + " more new " + noun +
-                                   (use.keys.size() > 2 ? "s" : "")
-                             : std::string()) +
+                        (use.keys.size() > 1 ? ", and " + std::to_string(use.keys.size() - 1) + " more new " + noun +
+                                                   (use.keys.size() > 2 ? "s" : "")
+                                             : std::string()) +
                         "); an update may leave it out"});
   errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(first), head.begin(), head.end());
   return out;
@@ -216,8 +215,10 @@ std::vector<Lined<Product>> parse_products(const csv::Table& t, Errors& errors, 
         std::string one = codes.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (!one.empty()) {
           auto g = gtin::normalize(one);
-          if (!g) c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)"), bad = true;
-          else p.barcodes.push_back(*g);
+          if (!g)
+            c.fail("barcodes", "'" + one + "' is not a valid GTIN-8/12/13/14 (length or check digit)"), bad = true;
+          else
+            p.barcodes.push_back(*g);
         }
         if (end == std::string::npos) break;
         start = end + 1;
@@ -273,8 +274,10 @@ std::vector<Lined<Location>> parse_locations(const csv::Table& t, Errors& errors
     }
     if (!m.keep("barcode", &Location::barcode)) {
       l.barcode = c.text("barcode", false, 64);
-      if (l.barcode.empty()) l.barcode = l.code;
-      else if (!valid_code(l.barcode)) c.fail("barcode", "'" + l.barcode + "' must be printable characters without spaces");
+      if (l.barcode.empty())
+        l.barcode = l.code;
+      else if (!valid_code(l.barcode))
+        c.fail("barcode", "'" + l.barcode + "' must be printable characters without spaces");
     }
     return l;
   });
@@ -327,7 +330,8 @@ std::vector<Lined<Account>> parse_accounts(const csv::Table& t, Errors& errors, 
 }
 
 std::vector<Lined<OrderRow>> parse_orders(const csv::Table& t, Errors& errors) {
-  if (!check_header(t, "orders", {"order_ref", "account", "sku", "qty"}, {"order_ref", "account", "sku", "qty"}, errors))
+  if (!check_header(t, "orders", {"order_ref", "account", "sku", "qty"}, {"order_ref", "account", "sku", "qty"},
+                    errors))
     return {};
   return each_row<OrderRow>(t, errors, "order line", [](Cells& c) {
     OrderRow o;
@@ -346,7 +350,8 @@ std::vector<Lined<UserRow>> parse_users(const csv::Table& t, Errors& errors) {
     u.code = c.code("code");
     u.name = c.text("name", false);
     u.role = c.text("role", true, 16);
-    if (!u.role.empty() && !is_role(u.role)) c.fail("role", "'" + u.role + "' must be picker, forklift, manager or admin");
+    if (!u.role.empty() && !is_role(u.role))
+      c.fail("role", "'" + u.role + "' must be picker, forklift, manager or admin");
     u.pin = c.text("pin", true, 12);
     if (!u.pin.empty() && !valid_pin(u.pin)) c.fail("pin", "must be 4 to 12 digits");
     return u;

@@ -21,10 +21,10 @@ bool role_allows(std::string_view role, std::string_view type) {
                                                              "ping",       "snapshot",        "task.claim",
                                                              "task.claim_next", "pick.confirm", "pick.short"};
   static constexpr std::array<std::string_view, 23> office = {
-      "tasks",    "orders",    "order.show",  "order.create", "order.confirm", "order.cancel",
-      "allocate", "waves",     "wave.create", "wave.release", "task.unclaim",  "dispatch",
-      "receive",  "adjust",    "move",        "stock",        "exceptions",    "invoices",
-      "invoice.show", "products", "locations", "accounts",    "devices"};
+      "tasks",        "orders",   "order.show",  "order.create", "order.confirm", "order.cancel",
+      "allocate",     "waves",    "wave.create", "wave.release", "task.unclaim",  "dispatch",
+      "receive",      "adjust",   "move",        "stock",        "exceptions",    "invoices",
+      "invoice.show", "products", "locations",   "accounts",     "devices"};
   static constexpr std::array<std::string_view, 5> admin_only = {"import", "user.add", "backup", "audit", "users"};
   // The pack station: pickers pack what they picked; a forklift driver moves pallets and does not pack.
   static constexpr std::array<std::string_view, 2> pack = {"pack.contents", "pack.close"};
@@ -71,7 +71,9 @@ std::optional<std::int32_t> parse_terms(std::string_view terms) {
   return static_cast<std::int32_t>(*n);
 }
 
-bool allocatable_kind(std::string_view kind) { return kind == k_kind_pick || kind == k_kind_bulk; }
+bool allocatable_kind(std::string_view kind) {
+  return kind == k_kind_pick || kind == k_kind_bulk;
+}
 
 std::vector<Take> allocate(std::int64_t qty, std::vector<Slot> slots, std::string_view mode) {
   const std::string_view first = mode == "pallet" ? k_kind_bulk : k_kind_pick;

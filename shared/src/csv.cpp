@@ -170,42 +170,51 @@ namespace {
 // Offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no surrogates, at most
 // U+10FFFF), or npos.
 std::size_t first_invalid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t n = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-        if (b >= 0xC2 && b <= 0xDF) n = 1;
-        else if (b == 0xE0) n = 2, lo = 0xA0;
-        else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) n = 2;
-        else if (b == 0xED) n = 2, hi = 0x9F;
-        else if (b == 0xF0) n = 3, lo = 0x90;
-        else if (b >= 0xF1 && b <= 0xF3) n = 3;
-        else if (b == 0xF4) n = 3, hi = 0x8F;
-        else return i;
-        for (std::size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size()) return i;
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
-        }
-        i += n + 1;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
     }
-    return std::string_view::npos;
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b >= 0xC2 && b <= 0xDF)
+      n = 1;
+    else if (b == 0xE0)
+      n = 2, lo = 0xA0;
+    else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF)
+      n = 2;
+    else if (b == 0xED)
+      n = 2, hi = 0x9F;
+    else if (b == 0xF0)
+      n = 3, lo = 0x90;
+    else if (b >= 0xF1 && b <= 0xF3)
+      n = 3;
+    else if (b == 0xF4)
+      n = 3, hi = 0x8F;
+    else
+      return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
 }
 }  // namespace
 
 std::variant<Table, ParseError> parse(std::string_view text) {
-    if (const auto bad = first_invalid_utf8(text); bad != std::string_view::npos) {
-        const auto line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
-        return ParseError{line, std::string("the file is not UTF-8 text (byte ") + hex +
-                                    "); save it as \"CSV UTF-8\" (a spreadsheet's plain CSV uses another encoding)"};
-    }
+  if (const auto bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    const auto line =
+        1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    return ParseError{line, std::string("the file is not UTF-8 text (byte ") + hex +
+                                "); save it as \"CSV UTF-8\" (a spreadsheet's plain CSV uses another encoding)"};
+  }
     Reader reader(text);
     Table table;
     bool have_header = false;
@@ -240,8 +249,8 @@ std::variant<Table, ParseError> parse(std::string_view text) {
 }
 
 std::string quote(std::string_view cell) {
-  const bool edge_space = !cell.empty() && (cell.front() == ' ' || cell.front() == '\t' || cell.back() == ' ' ||
-                                            cell.back() == '\t');
+  const bool edge_space =
+      !cell.empty() && (cell.front() == ' ' || cell.front() == '\t' || cell.back() == ' ' || cell.back() == '\t');
   if (!edge_space && cell.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(cell);
   std::string out = "\"";
   for (char ch : cell) {

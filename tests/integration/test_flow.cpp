@@ -228,8 +228,9 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(inv.terms == "net30");
   CHECK(inv.due_date > inv.issue_date);
   CHECK(inv.account == "ACME");
-  CHECK(inv.account_name == "Acme Building Supplies Ltd");  // the customer's name, as it was when the invoice was issued
-  CHECK(inv.currency == "EUR");                    // the site currency of a folder started without --currency
+  CHECK(inv.account_name ==
+        "Acme Building Supplies Ltd");  // the customer's name, as it was when the invoice was issued
+  CHECK(inv.currency == "EUR");         // the site currency of a folder started without --currency
   CHECK(disp.backordered == 4);
   // Part shipped: the order stays confirmed (the backorder ships later) and says how much has gone.
   auto part = order(*admin, "SO-1001");
@@ -295,7 +296,8 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
     if (a.type == "pick.confirm" && a.user == "picker1" && a.device == "hh-1") saw_pick = true;
     // Money in the audit trail reads like money, as on the invoice.
     if (a.type == "dispatch" && a.detail.find("invoice 1 total 53.23 due ") != std::string::npos) saw_invoice = true;
-    if (a.type == "order.cancel") CHECK(a.detail == "closed order SO-T1: 10 units shipped and invoiced, the other 20 cancelled");
+    if (a.type == "order.cancel")
+      CHECK(a.detail == "closed order SO-T1: 10 units shipped and invoiced, the other 20 cancelled");
   }
   CHECK(saw_pick);
   CHECK(saw_invoice);
@@ -405,8 +407,8 @@ TEST_CASE("an import updates only the columns its file has") {
   CHECK_THAT(test::run(server.wmsctl("import products " + csv)).output,
              Catch::Contains("imported 2 row(s) of products: 0 new, 0 updated, 2 unchanged"));
   // A GTIN moves from one product to another in one file, whichever row comes first; '-' leaves a product none.
-  for (const std::string file : {"sku,barcodes\nSKU-9003,4006381333931\nSKU-9001,-\n",
-                                 "sku,barcodes\nSKU-9003,-\nSKU-9001,4006381333931\n"}) {
+  for (const std::string file :
+       {"sku,barcodes\nSKU-9003,4006381333931\nSKU-9001,-\n", "sku,barcodes\nSKU-9003,-\nSKU-9001,4006381333931\n"}) {
     INFO(file);
     auto moved = admin->call(proto::ImportReq{"products", file});
     REQUIRE(moved.ok());
@@ -498,7 +500,8 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   auto rc = admin->call(proto::ReceiveReq{"SKU-1001", "STAGE-1", 8, "PO-77"});
   REQUIRE(rc.ok());
   CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 0);
-  CHECK_THAT(rc.as<proto::ReceiveRep>().note, Catch::Contains("received into STAGE-1 (a staging location) serve no order"));
+  CHECK_THAT(rc.as<proto::ReceiveRep>().note,
+             Catch::Contains("received into STAGE-1 (a staging location) serve no order"));
   CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 5);
 
   // Refusals change nothing.
@@ -519,7 +522,8 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   CHECK(stock_at(*admin, "SKU-1001", "STAGE-1").on_hand == 8);
 
   // Putaway of 6 into the pick face: 5 serve the backorder, 1 stays available there.
-  const auto moved = test::run(server.wmsctl("move --sku SKU-1001 --from STAGE-1 --to A01-01-A --qty 6 --reason putaway"));
+  const auto moved =
+      test::run(server.wmsctl("move --sku SKU-1001 --from STAGE-1 --to A01-01-A --qty 6 --reason putaway"));
   CHECK(moved.status == 0);
   CHECK_THAT(moved.output, Catch::Contains("backorder units allocated: 5"));
   CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 0);
@@ -528,7 +532,8 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   auto face = stock_at(*admin, "SKU-1001", "A01-01-A");
   CHECK(face.on_hand == 46);
   CHECK(face.reserved == 45);
-  CHECK_THAT(test::run(server.wmsctl("audit --type move")).output, Catch::Contains("moved 6 x SKU-1001 from STAGE-1 to A01-01-A: putaway"));
+  CHECK_THAT(test::run(server.wmsctl("audit --type move")).output,
+             Catch::Contains("moved 6 x SKU-1001 from STAGE-1 to A01-01-A: putaway"));
 }
 
 // An IT person exports the master data, edits it in a spreadsheet and loads it back: the export has the import's
@@ -539,10 +544,11 @@ TEST_CASE("master data exports as import files that load back unchanged") {
   auto admin = test::login(server, "admin", "1234", "office-1");
   // Cells that need quoting, several barcodes, fractional weight, tax and prices.
   REQUIRE(admin
-              ->call(proto::ImportReq{"products",
-                                      "sku,description,barcodes,uom,units_per_case,units_per_pallet,weight_kg,"
-                                      "cost_price,list_price,tax_rate\n"
-                                      "ZX-1,\"Bolt, M8 \"\"heavy\"\"\",4006381333931|96385074,BOX,12,480,0.125,0.07,1.99,7.5\n"})
+              ->call(proto::ImportReq{
+                  "products",
+                  "sku,description,barcodes,uom,units_per_case,units_per_pallet,weight_kg,"
+                  "cost_price,list_price,tax_rate\n"
+                  "ZX-1,\"Bolt, M8 \"\"heavy\"\"\",4006381333931|96385074,BOX,12,480,0.125,0.07,1.99,7.5\n"})
               .ok());
   for (const std::string kind : {"products", "locations", "accounts"}) {
     INFO(kind);

@@ -313,8 +313,8 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   {
     test::TempDir dir;
     const int port = test::free_port();
-    const auto alone = test::run("timeout -s TERM 3 " WMSD_PATH " --data " + dir.str() + " --bind tcp://127.0.0.1:" +
-                                 std::to_string(port));
+    const auto alone = test::run("timeout -s TERM 3 " WMSD_PATH " --data " + dir.str() +
+                                 " --bind tcp://127.0.0.1:" + std::to_string(port));
     CHECK_THAT(alone.output, Catch::Contains("events on tcp://127.0.0.1:" + std::to_string(port + 1)));
     const auto ipc = test::run(WMSD_PATH " --data " + dir.str() + " --bind ipc://" + dir.str() + "/req");
     CHECK(ipc.status == 2);
@@ -324,9 +324,9 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
     CHECK_THAT(last.output, Catch::Contains("leaves no next port for events"));
   }
   // A bind address given to a client: usage, with the address to use instead.
-  for (const std::string cmd : {WMSCTL_PATH " --server 'tcp://*:5555' orders",
-                                WMS_SIM_PATH " --server 'tcp://*:5555' --pickers 1",
-                                WMS_TERMINAL_PATH " --server 'tcp://*:5555'", WMS_SHIFT_PATH " --events 'tcp://*:5556'"}) {
+  for (const std::string cmd :
+       {WMSCTL_PATH " --server 'tcp://*:5555' orders", WMS_SIM_PATH " --server 'tcp://*:5555' --pickers 1",
+        WMS_TERMINAL_PATH " --server 'tcp://*:5555'", WMS_SHIFT_PATH " --events 'tcp://*:5556'"}) {
     INFO(cmd);
     auto r = test::run(cmd);
     CHECK(r.status == 2);
@@ -411,11 +411,12 @@ TEST_CASE("a data folder keeps the invoice currency of its first invoice") {
   CHECK(dr.as<proto::DispatchRep>().invoice.currency == "USD");
   server.stop();
   // With an invoice in USD, another currency is refused at start, and nothing is served.
-  auto mixed = test::run("timeout 20 " WMSD_PATH " --data " + data + " --bind tcp://127.0.0.1:" +
-                         std::to_string(test::free_port()) + " --pub tcp://127.0.0.1:" +
-                         std::to_string(test::free_port()) + " --currency GBP");
+  auto mixed = test::run("timeout 20 " WMSD_PATH " --data " + data +
+                         " --bind tcp://127.0.0.1:" + std::to_string(test::free_port()) +
+                         " --pub tcp://127.0.0.1:" + std::to_string(test::free_port()) + " --currency GBP");
   CHECK(mixed.status == 1);
-  CHECK_THAT(mixed.output, Catch::Contains("this data folder has invoices in USD") && Catch::Contains("--currency GBP"));
+  CHECK_THAT(mixed.output,
+             Catch::Contains("this data folder has invoices in USD") && Catch::Contains("--currency GBP"));
   // Not a currency code, or one without 2 decimals: usage.
   for (const std::string code : {"usd", "JPY", "KWD"}) {
     auto bad = test::run(WMSD_PATH " --data " + data + " --currency " + code);

@@ -304,57 +304,57 @@ TEST_CASE("a pick the server refuses on replay (the task went to another device 
 // quicker than that, the heartbeat's new boot id makes it take a fresh snapshot.
 TEST_CASE("a handheld that stays on while a backup is restored follows the restored server") {
   for (const bool wait_offline : {true, false}) {
-  INFO("device waited until offline: " << wait_offline);
-  test::TempDir dir;
-  const std::string data = dir.str() + "/data";
-  test::Wmsd server(data, {"--demo"});
-  auto admin = test::login(server, "admin", "1234", "office-1");
-  const std::string dev_dir = dir.str() + "/hh-r";
-  std::filesystem::create_directories(dev_dir);
-  client::AgentOptions o;
-  o.endpoint = server.endpoint();
-  o.events = server.pub_endpoint();
-  o.device = "hh-r";
-  o.dir = dev_dir;
-  client::Agent agent(o);
-  term::State s;
-  s.device = "hh-r";
-  term::dispatch(agent, term::next(s, term::TextInput{"picker1"}));
-  term::dispatch(agent, term::next(s, term::Tap{term::Button::next_field}));
-  term::dispatch(agent, term::next(s, term::TextInput{"1111"}));
-  term::dispatch(agent, term::next(s, term::Tap{term::Button::login}));
-  pump(s, agent, 1500);  // signed in, snapshot taken (no released tasks yet)
-  REQUIRE(s.tasks.empty());
-  // The backup holds the device's session, and no waves.
-  const std::string backup = dir.str() + "/backup.mdb";
-  proto::BackupReq b;
-  b.path = backup;
-  REQUIRE(admin->call(b).ok());
-  release_demo_waves(*admin, {"parcel", "pallet"});
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (s.tasks.empty() && std::chrono::steady_clock::now() < until) pump(s, agent, 100);
-  REQUIRE(!s.tasks.empty());
+    INFO("device waited until offline: " << wait_offline);
+    test::TempDir dir;
+    const std::string data = dir.str() + "/data";
+    test::Wmsd server(data, {"--demo"});
+    auto admin = test::login(server, "admin", "1234", "office-1");
+    const std::string dev_dir = dir.str() + "/hh-r";
+    std::filesystem::create_directories(dev_dir);
+    client::AgentOptions o;
+    o.endpoint = server.endpoint();
+    o.events = server.pub_endpoint();
+    o.device = "hh-r";
+    o.dir = dev_dir;
+    client::Agent agent(o);
+    term::State s;
+    s.device = "hh-r";
+    term::dispatch(agent, term::next(s, term::TextInput{"picker1"}));
+    term::dispatch(agent, term::next(s, term::Tap{term::Button::next_field}));
+    term::dispatch(agent, term::next(s, term::TextInput{"1111"}));
+    term::dispatch(agent, term::next(s, term::Tap{term::Button::login}));
+    pump(s, agent, 1500);  // signed in, snapshot taken (no released tasks yet)
+    REQUIRE(s.tasks.empty());
+    // The backup holds the device's session, and no waves.
+    const std::string backup = dir.str() + "/backup.mdb";
+    proto::BackupReq b;
+    b.path = backup;
+    REQUIRE(admin->call(b).ok());
+    release_demo_waves(*admin, {"parcel", "pallet"});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.tasks.empty() && std::chrono::steady_clock::now() < until) pump(s, agent, 100);
+    REQUIRE(!s.tasks.empty());
 
-  // Restore: stop, put the backup in place of the data, start again on the same endpoints.
-  REQUIRE(server.stop() == 0);
-  if (wait_offline) {
-    const auto quiet = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (s.online && std::chrono::steady_clock::now() < quiet) pump(s, agent, 100);
-    REQUIRE(!s.online);  // the device noticed the downtime
-  }
-  std::filesystem::remove_all(data);
-  std::filesystem::create_directories(data);
-  std::filesystem::copy_file(backup, data + "/data.mdb");
-  server.restart();
-  // The restored server has released nothing: the device's task list empties.
-  const auto until2 = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!s.tasks.empty() && std::chrono::steady_clock::now() < until2) pump(s, agent, 100);
-  CHECK(s.tasks.empty());
-  // New events, numbered like ones the device saw before the restore, reach it.
-  admin = test::login(server, "admin", "1234", "office-1");
-  release_demo_waves(*admin, {"parcel"});
-  const auto until3 = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (s.tasks.empty() && std::chrono::steady_clock::now() < until3) pump(s, agent, 100);
-  CHECK(!s.tasks.empty());
+    // Restore: stop, put the backup in place of the data, start again on the same endpoints.
+    REQUIRE(server.stop() == 0);
+    if (wait_offline) {
+      const auto quiet = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      while (s.online && std::chrono::steady_clock::now() < quiet) pump(s, agent, 100);
+      REQUIRE(!s.online);  // the device noticed the downtime
+    }
+    std::filesystem::remove_all(data);
+    std::filesystem::create_directories(data);
+    std::filesystem::copy_file(backup, data + "/data.mdb");
+    server.restart();
+    // The restored server has released nothing: the device's task list empties.
+    const auto until2 = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!s.tasks.empty() && std::chrono::steady_clock::now() < until2) pump(s, agent, 100);
+    CHECK(s.tasks.empty());
+    // New events, numbered like ones the device saw before the restore, reach it.
+    admin = test::login(server, "admin", "1234", "office-1");
+    release_demo_waves(*admin, {"parcel"});
+    const auto until3 = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.tasks.empty() && std::chrono::steady_clock::now() < until3) pump(s, agent, 100);
+    CHECK(!s.tasks.empty());
   }
 }

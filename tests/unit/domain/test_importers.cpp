@@ -138,9 +138,9 @@ TEST_CASE("importers: line numbers are physical lines, counting blank lines and 
   Errors errors;
   auto rows = parse_products(table("sku,description,list_price\n"
                                    "A,\"two, quoted\",\"1.0\n0\"\n"  // lines 2-3
-                                   "\n"                                // line 4 (blank, skipped)
-                                   "B,b,1.001\n"                       // line 5
-                                   "C,c,2.00\n"),                      // line 6
+                                   "\n"                              // line 4 (blank, skipped)
+                                   "B,b,1.001\n"                     // line 5
+                                   "C,c,2.00\n"),                    // line 6
                              errors);
   INFO(dump(errors));
   CHECK(lines_of(rows) == std::vector<std::size_t>{6});
@@ -171,11 +171,11 @@ TEST_CASE("importers: a column new records need is one error on line 1 naming th
   Product stored;
   stored.sku = "A";
   Errors errors3;
-  auto upd = parse_products(table("sku,description\nA,a\n"), errors3,
-                            [&](const std::string& sku) -> std::optional<Product> {
-                              if (sku == "A") return stored;
-                              return std::nullopt;
-                            });
+  auto upd =
+      parse_products(table("sku,description\nA,a\n"), errors3, [&](const std::string& sku) -> std::optional<Product> {
+        if (sku == "A") return stored;
+        return std::nullopt;
+      });
   CHECK(errors3.empty());
   CHECK(upd.size() == 1);
 }

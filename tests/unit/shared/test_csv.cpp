@@ -1,12 +1,11 @@
 // Unit tests for wms::csv::parse: RFC 4180 quoting, line numbers, BOM/CRLF handling and every error path.
 // Must never depend on files or other modules: inputs are inline strings.
 #include <catch2/catch.hpp>
-
-#include "wms/shared/csv.hpp"
-
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "wms/shared/csv.hpp"
 
 using wms::csv::ParseError;
 using wms::csv::Table;
@@ -171,9 +170,11 @@ TEST_CASE("csv: a file that is not UTF-8 is refused with the line and how to sav
   CHECK(std::get<ParseError>(r).message.find("not UTF-8") != std::string::npos);
   CHECK(std::get<ParseError>(r).message.find("0xE9") != std::string::npos);
   // Well-formed multi-byte text passes: é, €, a 4-byte emoji.
-  CHECK(std::holds_alternative<Table>(wms::csv::parse("sku,description\nA,Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6\n")));
+  CHECK(
+      std::holds_alternative<Table>(wms::csv::parse("sku,description\nA,Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6\n")));
   // Overlong, surrogate and truncated sequences do not.
-  for (const std::string& bad : {std::string("a\n\xc0\xaf\n"), std::string("a\n\xed\xa0\x80\n"), std::string("a\n\xe2\x82")}) {
+  for (const std::string& bad :
+       {std::string("a\n\xc0\xaf\n"), std::string("a\n\xed\xa0\x80\n"), std::string("a\n\xe2\x82")}) {
     INFO(bad.size());
     CHECK(std::holds_alternative<ParseError>(wms::csv::parse(bad)));
   }

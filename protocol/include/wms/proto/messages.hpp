@@ -195,8 +195,8 @@ struct InvoiceView {
   std::int64_t tax_minor = 0;
   std::int64_t total_minor = 0;
   std::vector<InvoiceLineView> lines;
-  std::string account_name;         // the customer's name when the invoice was issued
-  std::string currency;             // ISO 4217 code of every amount (the site's, wmsd --currency); "" before 2026-11-24
+  std::string account_name;  // the customer's name when the invoice was issued
+  std::string currency;      // ISO 4217 code of every amount (the site's, wmsd --currency); "" before 2026-11-24
   WMS_MSGPACK_MAP(number, order_ref, account, issue_date, due_date, terms, net_minor, tax_minor, total_minor, lines,
                   account_name, currency)
 };
@@ -656,11 +656,11 @@ struct OrderEvent {
 // Request types that change state. Each one applied is written to the audit trail under its type; so are the sign-ins
 // ("login", and "login.failed" for a wrong PIN or a locked user).
 inline constexpr std::array<std::string_view, 18> k_mutation_types = {
-    ImportReq::k_type,     UserAddReq::k_type,      OrderCreateReq::k_type,   OrderConfirmReq::k_type,
-    OrderCancelReq::k_type, AllocateReq::k_type,    WaveCreateReq::k_type,    WaveReleaseReq::k_type,
-    TaskClaimReq::k_type,  TaskClaimNextReq::k_type, TaskUnclaimReq::k_type,  PickConfirmReq::k_type,
-    PickShortReq::k_type,  DispatchReq::k_type,     ReceiveReq::k_type,       AdjustReq::k_type,
-    PackCloseReq::k_type,  MoveReq::k_type};
+    ImportReq::k_type,      UserAddReq::k_type,       OrderCreateReq::k_type, OrderConfirmReq::k_type,
+    OrderCancelReq::k_type, AllocateReq::k_type,      WaveCreateReq::k_type,  WaveReleaseReq::k_type,
+    TaskClaimReq::k_type,   TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type,
+    PickShortReq::k_type,   DispatchReq::k_type,      ReceiveReq::k_type,     AdjustReq::k_type,
+    PackCloseReq::k_type,   MoveReq::k_type};
 inline constexpr std::array<std::string_view, 2> k_login_audit_types = {"login", "login.failed"};
 inline bool is_audit_type(std::string_view type) {
   for (auto t : k_mutation_types)

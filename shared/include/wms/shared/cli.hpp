@@ -56,7 +56,8 @@ inline const CLI::Validator server_endpoint(
       std::string copy = v;
       if (std::string bad = endpoint(copy); !bad.empty()) return bad;
       if (v.rfind("tcp://*:", 0) == 0)
-        return "'" + v + "' is the address a server binds to; to connect, name the server's host, e.g. tcp://127.0.0.1:" +
+        return "'" + v +
+               "' is the address a server binds to; to connect, name the server's host, e.g. tcp://127.0.0.1:" +
                v.substr(8);
       return {};
     },
