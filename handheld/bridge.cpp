@@ -47,7 +47,11 @@ struct Held {
   std::map<std::string, std::string> totes;
   std::vector<std::string> notices;
   std::vector<std::uint64_t> notice_tasks;
-  WMS_MSGPACK_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks)
+  // The last event applied, and a restore seen but not yet acted on: an app restarted across a restored backup
+  // still notices that the server's history went back (State::history_went_back).
+  std::uint64_t seq = 0;
+  bool history_went_back = false;
+  WMS_MSGPACK_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks, seq, history_went_back)
 };
 
 }  // namespace
@@ -171,6 +175,8 @@ void save_held(const std::string& dir, const State& s) {
   h.route = s.route;
   h.confirmed = s.confirmed;
   h.totes = s.totes;
+  h.seq = s.seq;
+  h.history_went_back = s.history_went_back;
   for (const auto& n : s.notices) {
     h.notices.push_back(n.text);
     h.notice_tasks.push_back(n.task);
@@ -200,6 +206,8 @@ void load_held(const std::string& dir, State& s) {
   s.route = h->route;
   s.confirmed = h->confirmed;
   s.totes = h->totes;
+  s.seq = h->seq;
+  s.history_went_back = h->history_went_back;
   s.notices.clear();
   for (std::size_t i = 0; i < h->notices.size(); ++i)
     s.notices.push_back(Notice{i < h->notice_tasks.size() ? h->notice_tasks[i] : 0, h->notices[i]});
