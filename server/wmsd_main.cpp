@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/restore.hpp"
 #include "app/service.hpp"
 #include "domain/importers.hpp"
 #include "net/server.hpp"
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
   std::size_t map_mib = 64, max_map_mib = 0;
   std::uint32_t idem_days = 30;
   std::string currency;  // "" = the folder's, or EUR for a new folder
+  std::string restore;
+  std::uint64_t last_invoice = 0;
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str()->check(wms::cli::endpoint);
   cli.add_option("--pub", pub, "event endpoint (PUB; default: the --bind port + 1, as the clients assume)")
@@ -147,12 +150,24 @@ int main(int argc, char** argv) {
                  "ISO 4217 code of all prices and invoices, kept in the data folder; it can change until the first "
                  "invoice (a site that never chose invoices in EUR)")
       ->check([](const std::string& v) { return wms::app::currency_problem(v); });
+  auto* restore_opt = cli.add_option("--restore", restore,
+                                     "put backup FILE (from wmsctl backup) in place of the data folder's database, "
+                                     "keeping the replaced one beside "
+                                     "it, then exit; wmsd must be stopped")
+                          ->check(CLI::ExistingFile)
+                          ->excludes("--add-admin")
+                          ->excludes("--demo");
+  cli.add_option("--last-invoice", last_invoice,
+                 "with --restore: the highest invoice number already issued, when the replaced database cannot be "
+                 "read or the folder has none (the restored server goes on after it)")
+      ->needs(restore_opt);
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
-      "Exit status: 0 after SIGTERM/SIGINT (the current commit finished) or --add-admin; 1 when it cannot start\n(data "
-      "folder in use, endpoint taken, unreadable folder, --currency other than the folder's invoices) or the database "
-      "reports damage; 2 usage error.");
+      "Exit status: 0 after SIGTERM/SIGINT (the current commit finished), --add-admin or --restore; 1 when it cannot "
+      "start\n(data "
+      "folder in use, endpoint taken, unreadable folder, --currency other than the folder's invoices, a restore "
+      "refused) or the database reports damage; 2 usage error.");
   if (auto rc = wms::cli::parse(cli, argc, argv)) return *rc;
   if (pub == bind) {
     std::cerr << "--pub and --bind are the same endpoint " << bind << ": events need one of their own\n";
@@ -176,6 +191,16 @@ int main(int argc, char** argv) {
   try {
     int lock_fd = lock_data_dir(data);
     (void)lock_fd;
+    if (!restore.empty()) {
+      const auto now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      std::optional<std::uint64_t> given;
+      if (cli.count("--last-invoice")) given = last_invoice;
+      const auto r = wms::app::restore_backup(data, restore, given, now);
+      std::cout << r.audit << ".\nStart wmsd on " << data << " to serve it.\n";
+      return 0;
+    }
     if (!admin.empty()) {
       std::string pin;
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;

@@ -63,6 +63,28 @@ Env::Env(const std::string& dir, EnvOptions opts) : max_map_bytes_(opts.max_map_
   }
 }
 
+Env::Env(const std::string& file, ReadOnlyFile) {
+  check(mdb_env_create(&env_), "mdb_env_create");
+  try {
+    check(mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(Table::count_) + 2), "mdb_env_set_maxdbs");
+    check(mdb_env_open(env_, file.c_str(), MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, 0),
+          ("opening " + file).c_str());
+    Txn txn(*this, Txn::Mode::read);
+    for (int i = 0; i < static_cast<int>(Table::count_); ++i) {
+      const int rc = mdb_dbi_open(txn.raw(), table_name(static_cast<Table>(i)), 0, &dbis_[i]);
+      if (rc == MDB_NOTFOUND)
+        absent_[i] = true;
+      else
+        check(rc, "mdb_dbi_open");
+    }
+    txn.commit();  // keeps the table handles open for the environment's life
+  } catch (...) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw;
+  }
+}
+
 Env::~Env() {
   if (env_) mdb_env_close(env_);
 }
@@ -124,7 +146,7 @@ bool storable(std::string_view key) {
 }  // namespace
 
 std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
-  if (!storable(key)) return std::nullopt;
+  if (!storable(key) || !env_.has(t)) return std::nullopt;
   MDB_val k = val(key), v{};
   int rc = mdb_get(txn_, env_.dbi(t), &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
@@ -159,7 +181,7 @@ struct Cursor {
 
 void Txn::scan(Table t, std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn,
                bool reverse, std::string_view from) const {
-  if (prefix.size() > k_max_key_bytes) return;  // no stored key starts with it
+  if (prefix.size() > k_max_key_bytes || !env_.has(t)) return;  // no stored key starts with it
   Cursor cur(txn_, env_.dbi(t));
   MDB_val k{}, v{};
   int rc;

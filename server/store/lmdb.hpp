@@ -63,12 +63,17 @@ class Env {
   // Opens (creating if needed) the environment in `dir`, creates every table, checks the schema version.
   // Throws Error with a message saying what to do on a foreign schema version.
   explicit Env(const std::string& dir, EnvOptions opts = {});
+  // Opens one database file (a backup, or a data folder's data.mdb) read-only and writes nothing to it or beside
+  // it (no lock file: the caller makes sure no one writes it meanwhile). Tables the file lacks read as empty.
+  struct ReadOnlyFile {};
+  Env(const std::string& file, ReadOnlyFile);
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
   MDB_env* raw() const { return env_; }
   MDB_dbi dbi(Table t) const { return dbis_[static_cast<int>(t)]; }
+  bool has(Table t) const { return !absent_[static_cast<int>(t)]; }
   std::size_t map_bytes() const;
   // Doubles the map, up to max_map_bytes (MapLimit when it is there already). Caller guarantees no transaction of
   // this process is open (the serving thread holds the exclusive side of the readers' lock while calling it).
@@ -80,6 +85,7 @@ class Env {
   MDB_env* env_ = nullptr;
   std::size_t max_map_bytes_ = 0;
   MDB_dbi dbis_[static_cast<int>(Table::count_)] = {};
+  bool absent_[static_cast<int>(Table::count_)] = {};  // only in a ReadOnlyFile of an older layout
 };
 
 class Txn {

@@ -176,6 +176,34 @@ inline std::unique_ptr<client::Connection> login(const Wmsd& s, const std::strin
   return c;
 }
 
+// Ships a new one-line parcel order end to end, the way the office and a picker do it: import, confirm, a wave of
+// it, release, claim and pick each task (right scans), dispatch. Returns the invoice.
+inline proto::InvoiceView ship_order(client::Connection& office, client::Connection& manager,
+                                     client::Connection& picker, const std::string& ref,
+                                     const std::string& sku = "SKU-1001", std::int64_t qty = 1) {
+  REQUIRE(office
+              .call(proto::ImportReq{
+                  "orders", "order_ref,account,sku,qty\n" + ref + ",ACME," + sku + "," + std::to_string(qty) + "\n"})
+              .ok());
+  proto::OrderConfirmReq c;
+  c.ref = ref;
+  REQUIRE(office.call(c).ok());
+  auto wave = manager.call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(wave.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.as<proto::WaveView>().id;
+  REQUIRE(manager.call(rel).ok());
+  for (const auto& t : manager.call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks) {
+    REQUIRE(picker.call(proto::TaskClaimReq{t.id}).ok());
+    REQUIRE(picker.call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, t.qty}).ok());
+  }
+  proto::DispatchReq d;
+  d.ref = ref;
+  auto r = office.call(d);
+  REQUIRE(r.ok());
+  return r.as<proto::DispatchRep>().invoice;
+}
+
 // Entries of one table of a stopped server's data folder.
 inline std::size_t table_entries(const std::string& data_dir, store::Table table) {
   store::Env env(data_dir);

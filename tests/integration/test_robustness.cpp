@@ -1,14 +1,16 @@
 // What a warehouse IT person must be able to trust: bad input of every kind gets a clear answer and changes
 // nothing, roles are enforced, PIN guessing locks, retries never apply twice (also across a restart),
 // one wmsd per data folder, clean shutdown, backups that open.
-#include <catch2/catch.hpp>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
+#include <fstream>
+#include <set>
 #include <thread>
 #include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "harness.hpp"
 
@@ -391,24 +393,7 @@ TEST_CASE("a data folder keeps the invoice currency of its first invoice") {
   auto admin = test::login(server, "admin", "1234", "office-1");
   auto manager = test::login(server, "manager", "2468", "office-2");
   auto picker = test::login(server, "picker1", "1111", "hh-usd");
-  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-USD,ACME,SKU-1001,1\n"}).ok());
-  proto::OrderConfirmReq c;
-  c.ref = "SO-USD";
-  REQUIRE(admin->call(c).ok());
-  auto wave = manager->call(proto::WaveCreateReq{"parcel", 0});
-  REQUIRE(wave.ok());
-  proto::WaveReleaseReq rel;
-  rel.wave = wave.as<proto::WaveView>().id;
-  REQUIRE(manager->call(rel).ok());
-  auto tasks = manager->call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks;
-  REQUIRE(tasks.size() == 1);
-  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
-  REQUIRE(picker->call(proto::PickConfirmReq{tasks[0].id, tasks[0].location_barcode, tasks[0].gtin, 1}).ok());
-  proto::DispatchReq d;
-  d.ref = "SO-USD";
-  auto dr = admin->call(d);
-  REQUIRE(dr.ok());
-  CHECK(dr.as<proto::DispatchRep>().invoice.currency == "USD");
+  CHECK(test::ship_order(*admin, *manager, *picker, "SO-USD").currency == "USD");
   server.stop();
   // With an invoice in USD, another currency is refused at start, and nothing is served.
   auto mixed = test::run("timeout 20 " WMSD_PATH " --data " + data +
@@ -525,6 +510,115 @@ TEST_CASE("wmsctl backup takes a hot copy that a new wmsd opens with the same da
   test::Wmsd restored((dir.path / "restore").string());
   auto admin = test::login(restored, "admin", "1234", "office-2");
   CHECK(admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 47);
+}
+
+// A restore must never issue again the invoice numbers given out after the backup: the customers and the
+// accounting have those invoices.
+TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invoice number issued") {
+  test::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const std::string backup = dir.str() + "/backup.mdb";
+  test::Wmsd server(data, {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  auto picker = test::login(server, "picker1", "1111", "hh-r1");
+  CHECK(test::ship_order(*admin, *manager, *picker, "SO-R1").number == 1);
+  REQUIRE(test::run(server.wmsctl("backup " + backup)).status == 0);
+  CHECK(test::ship_order(*admin, *manager, *picker, "SO-R2").number == 2);
+  CHECK(test::ship_order(*admin, *manager, *picker, "SO-R3").number == 3);
+  const std::string restore = WMSD_PATH " --data " + data + " --restore ";
+  auto listing = [&](const std::string& folder) {
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(folder)) names.insert(e.path().filename().string());
+    return names;
+  };
+
+  // Refused, and nothing changes: wmsd still running on the folder; a file that is no database; a last invoice
+  // number below the backup's own.
+  auto running = test::run(restore + backup);
+  CHECK(running.status == 1);
+  CHECK_THAT(running.output, Catch::Contains("already using data folder"));
+  REQUIRE(server.stop() == 0);
+  const auto before = listing(data);
+  const std::string junk = dir.str() + "/junk.mdb";
+  std::ofstream(junk) << "order_ref,account\n";
+  auto not_db = test::run(restore + junk);
+  CHECK(not_db.status == 1);
+  CHECK_THAT(not_db.output, Catch::Contains("cannot restore " + junk) && Catch::Contains("not an LMDB file"));
+  auto too_low = test::run(restore + backup + " --last-invoice 0");
+  CHECK(too_low.status == 1);
+  CHECK_THAT(too_low.output, Catch::Contains("below the backup's own last invoice 1"));
+  CHECK(test::run(WMSD_PATH " --data " + data + " --last-invoice 5").status == 2);  // only with --restore
+  CHECK(listing(data) == before);
+
+  // The restore: numbers 2-3 are skipped, the replaced database stays beside it.
+  auto done = test::run(restore + backup);
+  REQUIRE(done.status == 0);
+  CHECK_THAT(done.output, Catch::Contains("invoice numbers 2-3 were issued after the backup") &&
+                              Catch::Contains("the next invoice is 4"));
+  std::string kept;
+  for (const auto& n : listing(data))
+    if (n.rfind("data.mdb.replaced-", 0) == 0) kept = n;
+  REQUIRE(!kept.empty());
+  CHECK(listing(data).count("restore.tmp") == 0);
+  {  // the replaced database is whole: its three invoices are in it
+    const std::string look = dir.str() + "/kept";
+    std::filesystem::create_directories(look);
+    std::filesystem::copy_file(data + "/" + kept, look + "/data.mdb");
+    CHECK(test::table_entries(look, store::Table::invoices) == 3);
+  }
+  server.restart();
+  admin = test::login(server, "admin", "1234", "office-1");
+  manager = test::login(server, "manager", "2468", "office-2");
+  picker = test::login(server, "picker1", "1111", "hh-r1");
+  const auto invoices = admin->call(proto::InvoicesReq{}).as<proto::InvoicesRep>().invoices;
+  REQUIRE(invoices.size() == 1);
+  CHECK(invoices[0].order_ref == "SO-R1");
+  auto q = test::audit_all(10);
+  q.type = "restore";
+  const auto trail = admin->call(q).as<proto::AuditRep>().entries;
+  REQUIRE(trail.size() == 1);
+  CHECK_THAT(trail[0].detail, Catch::Contains("invoice numbers 2-3 were issued after the backup"));
+  const auto next = test::ship_order(*admin, *manager, *picker, "SO-R2");
+  CHECK(next.number == 4);
+
+  // A folder whose database cannot be read (damaged) or that has none: the operator says the last number issued.
+  REQUIRE(server.stop() == 0);
+  {
+    std::fstream f(data + "/data.mdb", std::ios::in | std::ios::out | std::ios::binary);
+    const std::string garbage(16384, '\x5a');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  auto damaged = test::run(restore + backup);
+  CHECK(damaged.status == 1);
+  CHECK_THAT(damaged.output, Catch::Contains("cannot be read") && Catch::Contains("--last-invoice N"));
+  // A name the replaced database would take is in use (an earlier restore within the same second): it takes
+  // another, and the one there stays as it was.
+  std::vector<std::string> taken;
+  for (std::time_t t = std::time(nullptr), end = t + 5; t < end; ++t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char name[64];
+    std::strftime(name, sizeof name, "data.mdb.replaced-%Y%m%dT%H%M%SZ", &tm);
+    taken.push_back(name);
+    std::ofstream(data + "/" + name) << "earlier";
+  }
+  auto told = test::run(restore + backup + " --last-invoice 4");
+  INFO(told.output);
+  REQUIRE(told.status == 0);
+  CHECK_THAT(told.output, Catch::Contains("invoice numbers 2-4") && Catch::Contains("the next invoice is 5") &&
+                              Catch::Contains("Z-2"));
+  for (const auto& name : taken) CHECK(test::read_text(data + "/" + name) == "earlier");
+  const std::string fresh = dir.str() + "/fresh";
+  auto none = test::run(WMSD_PATH " --data " + fresh + " --restore " + backup);
+  CHECK(none.status == 1);
+  CHECK_THAT(none.output, Catch::Contains("holds no database"));
+  REQUIRE(test::run(WMSD_PATH " --data " + fresh + " --restore " + backup + " --last-invoice 9").status == 0);
+  test::Wmsd elsewhere(fresh);
+  admin = test::login(elsewhere, "admin", "1234", "office-1");
+  manager = test::login(elsewhere, "manager", "2468", "office-2");
+  picker = test::login(elsewhere, "picker1", "1111", "hh-r1");
+  CHECK(test::ship_order(*admin, *manager, *picker, "SO-R4").number == 10);
 }
 
 TEST_CASE("the LMDB map grows on demand while the server keeps answering") {

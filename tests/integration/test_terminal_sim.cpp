@@ -335,16 +335,15 @@ TEST_CASE("a handheld that stays on while a backup is restored follows the resto
     while (s.tasks.empty() && std::chrono::steady_clock::now() < until) pump(s, agent, 100);
     REQUIRE(!s.tasks.empty());
 
-    // Restore: stop, put the backup in place of the data, start again on the same endpoints.
+    // Restore as the README says: stop, wmsd --restore, start again on the same endpoints.
     REQUIRE(server.stop() == 0);
     if (wait_offline) {
       const auto quiet = std::chrono::steady_clock::now() + std::chrono::seconds(15);
       while (s.online && std::chrono::steady_clock::now() < quiet) pump(s, agent, 100);
       REQUIRE(!s.online);  // the device noticed the downtime
     }
-    std::filesystem::remove_all(data);
-    std::filesystem::create_directories(data);
-    std::filesystem::copy_file(backup, data + "/data.mdb");
+    const auto restored = test::run(WMSD_PATH " --data " + data + " --restore " + backup);
+    REQUIRE(restored.status == 0);
     server.restart();
     // The restored server has released nothing: the device's task list empties.
     const auto until2 = std::chrono::steady_clock::now() + std::chrono::seconds(10);

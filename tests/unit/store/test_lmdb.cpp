@@ -1,8 +1,9 @@
 // The LMDB layer: key order, prefix scans both ways, RAII abort, nested transactions, map growth, schema guard,
 // idempotency answers.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "store/lmdb.hpp"
@@ -444,4 +445,49 @@ TEST_CASE("after a quiet stretch, forgetting old answers keeps the current hour'
   for (int i = 0; i < 50; ++i) f.batch(t0 + 7 * hour + 5 + i, 0);
   Txn t(f.env, Txn::Mode::read);
   for (std::size_t j = first_new; j < f.next; ++j) REQUIRE(f.idem.get(t, f.dev(j), f.key(j)));
+}
+
+// wmsd --restore reads a backup, and the database it replaces, this way: nothing may be written to either.
+TEST_CASE("a database file opened read-only is read without a change and tables it lacks read as empty") {
+  Dir d;
+  const std::string file = (d.p / "older.mdb").string();
+  {  // a file of an older layout: only the meta table (as LMDB's own API writes it, not through Env)
+    std::filesystem::create_directories(d.p);
+    MDB_env* raw = nullptr;
+    REQUIRE(mdb_env_create(&raw) == 0);
+    REQUIRE(mdb_env_set_maxdbs(raw, 4) == 0);
+    REQUIRE(mdb_env_open(raw, file.c_str(), MDB_NOSUBDIR, 0640) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(raw, nullptr, 0, &txn) == 0);
+    MDB_dbi meta = 0;
+    REQUIRE(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta) == 0);
+    std::string k = "invoice_seq", v = be64(41);
+    MDB_val key{k.size(), k.data()}, val{v.size(), v.data()};
+    REQUIRE(mdb_put(txn, meta, &key, &val, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(raw);
+    std::filesystem::remove(file + "-lock");
+  }
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string before = bytes(file);
+  {
+    Env env(file, Env::ReadOnlyFile{});
+    CHECK(env.has(Table::meta));
+    CHECK_FALSE(env.has(Table::products));
+    Txn t(env, Txn::Mode::read);
+    CHECK(meta_u64(t, "invoice_seq") == 41);
+    CHECK_FALSE(t.get(Table::products, "SKU-1").has_value());
+    std::size_t seen = 0;
+    t.scan(Table::audit, "", [&](std::string_view, std::string_view) { return ++seen, true; });
+    CHECK(seen == 0);
+  }
+  CHECK(bytes(file) == before);
+  CHECK_FALSE(std::filesystem::exists(file + "-lock"));
+  // Not a database: refused.
+  const std::string text = (d.p / "notes.mdb").string();
+  std::ofstream(text) << "sku,qty\n";
+  CHECK_THROWS_WITH((Env(text, Env::ReadOnlyFile{})), Catch::Contains("not an LMDB file"));
 }

@@ -662,19 +662,21 @@ inline constexpr std::array<std::string_view, 18> k_mutation_types = {
     PickShortReq::k_type,   DispatchReq::k_type,      ReceiveReq::k_type,     AdjustReq::k_type,
     PackCloseReq::k_type,   MoveReq::k_type};
 inline constexpr std::array<std::string_view, 2> k_login_audit_types = {"login", "login.failed"};
+// Written by wmsd --restore into the restored database (what was restored, which invoice numbers were skipped).
+inline constexpr std::string_view k_restore_audit_type = "restore";
 inline bool is_audit_type(std::string_view type) {
   for (auto t : k_mutation_types)
     if (t == type) return true;
   for (auto t : k_login_audit_types)
     if (t == type) return true;
-  return false;
+  return type == k_restore_audit_type;
 }
 // "import, user.add, ..., login, login.failed": for messages that list what may be asked for.
 inline std::string audit_types_text() {
   std::string s;
   for (auto t : k_mutation_types) s += (s.empty() ? "" : ", ") + std::string(t);
   for (auto t : k_login_audit_types) s += ", " + std::string(t);
-  return s;
+  return s + ", " + std::string(k_restore_audit_type);
 }
 
 #undef WMS_REQ
