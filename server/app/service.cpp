@@ -454,10 +454,11 @@ Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& e
   for (const auto& l : o.lines)
     if (l.picked > 0) refuse(Status::invalid_state, "order " + ref + " has picked goods waiting; dispatch them first");
   std::int64_t shipped = 0, dropped = 0;
+  std::set<std::string> freed;  // SKUs whose reserved units went back to available
   for (auto& l : o.lines) {
     shipped += l.shipped;
     dropped += l.ordered - l.shipped;
-    release_line(t, l, events);
+    if (release_line(t, l, events) > 0) freed.insert(l.sku);
     l.backordered = 0;
     sync_backorder_index(t, o, l);
   }
@@ -465,6 +466,8 @@ Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& e
   o.status = shipped > 0 ? "closed" : "cancelled";
   save_order(t, o);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  // The units it held serve other orders' backorders at once, in confirmation order (not at the next receipt).
+  for (const auto& sku : freed) serve_backorders(t, sku, events);
   return Outcome::ok(order_view(o), shipped > 0 ? "closed order " + ref + ": " + std::to_string(shipped) +
                                                       " units shipped and invoiced, the other " +
                                                       std::to_string(dropped) + " cancelled"
@@ -845,14 +848,15 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   if (!acc) refuse(Status::not_found, "order " + ref + ": account '" + o.account + "' no longer exists");
 
   std::vector<ShipLine> ship;
-  std::int64_t backordered = 0;
+  std::set<std::string> freed;  // SKUs whose reservations of tasks not picked went back to available
   for (auto& l : o.lines) {
     auto p = find_product(t, l.sku);
     ship.push_back({l.line, l.sku, p ? p->description : std::string(), l.picked, l.price_minor, l.tax_bps});
     l.shipped += l.picked;
     l.picked = 0;
-    l.backordered += release_line(t, l, events);
-    backordered += l.backordered;
+    const std::int64_t released = release_line(t, l, events);
+    l.backordered += released;
+    if (released > 0) freed.insert(l.sku);
   }
   bool complete = std::all_of(o.lines.begin(), o.lines.end(), [](const OrderLine& l) { return l.shipped == l.ordered; });
   if (complete) o.status = "closed";
@@ -883,6 +887,11 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   inv.terms = acc->terms;
   store::put_as(t, Table::invoices, store::be64(inv.number), inv);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+  // What was reserved for tasks not picked serves the backorders at once, in confirmation order (this order's
+  // among them), so the next wave can pick it; what stays on backorder is counted after that.
+  for (const auto& sku : freed) serve_backorders(t, sku, events);
+  std::int64_t backordered = 0;
+  for (const auto& l : (freed.empty() ? o : order_by_id(t, o.id)).lines) backordered += l.backordered;
   proto::DispatchRep rep{inv, backordered};
   return Outcome::ok(rep, "dispatched " + ref + ", invoice " + std::to_string(inv.number) + " total " +
                               decimal::format_money(inv.total_minor) + " due " + inv.due_date);

@@ -272,14 +272,28 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   REQUIRE(w2.ok());
   CHECK(w2.as<proto::WaveView>().tasks >= 1);
 
-  // Partial dispatch of SO-T1: 10 picked ship, the 20 re-allocated but unpicked go back on backorder.
+  // Partial dispatch of SO-T1: 10 picked ship. The 20 re-allocated but unpicked leave their tasks (cancelled)
+  // and are reserved again at once, for the order's next wave, not left on backorder beside available stock.
+  auto reserved_1001 = [&] {
+    std::int64_t n = 0;
+    for (const auto& st : admin->call(proto::StockReq{"SKU-1001", ""}).as<proto::StockRep>().stock) n += st.reserved;
+    return n;
+  };
+  const std::int64_t reserved_before = reserved_1001();
   d.ref = "SO-T1";
   auto dr2 = admin->call(d);
   REQUIRE(dr2.ok());
   CHECK(dr2.as<proto::DispatchRep>().invoice.number == 2);  // gapless
   CHECK(dr2.as<proto::DispatchRep>().invoice.lines.at(0).qty == 10);
-  CHECK(dr2.as<proto::DispatchRep>().backordered == 20);
-  CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 0);
+  CHECK(dr2.as<proto::DispatchRep>().backordered == 0);
+  CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 12);
+  CHECK(reserved_1001() == reserved_before);
+  CHECK(order(*admin, "SO-T1").lines.at(0).allocated == 20);
+  CHECK(order(*admin, "SO-T1").lines.at(0).backordered == 0);
+  std::size_t cancelled = 0;
+  for (const auto& t : admin->call(proto::TasksReq{wv.id, ""}).as<proto::TasksRep>().tasks)
+    if (t.order_ref == "SO-T1" && t.picked == 0) cancelled += t.status == "cancelled";
+  CHECK(cancelled == 2);  // the two tasks of the short pick (12 and 8)
   // The customer drops the 20 on backorder: the order is closed, not void, as 10 units shipped and were invoiced.
   const auto dropped = test::run(server.wmsctl("order cancel SO-T1"));
   CHECK(dropped.status == 0);
@@ -288,6 +302,8 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(so_t1.status == "closed");
   CHECK(so_t1.shipped_units == 10);
   CHECK(so_t1.lines.at(0).backordered == 0);
+  CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 0);  // the cancel released the 20 again
+  CHECK(reserved_1001() == reserved_before - 20);
 
   // Every mutation left an audit record naming who and which device.
   auto audit = admin->call(test::audit_all(500)).as<proto::AuditRep>().entries;
@@ -327,6 +343,28 @@ TEST_CASE("cancelling an order releases its reservations and cancels its open ta
   for (const auto& t : admin->call(proto::TasksReq{}).as<proto::TasksRep>().tasks) CHECK(t.status == "cancelled");
   CHECK(admin->call(c).status == Status::invalid_state);
   CHECK(admin->call(q).status == Status::invalid_state);
+
+  // Units a cancelled order held serve another order's backorder at once, in confirmation order.
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-C2", "BOLT", {{"SKU-2001", 60}}}).ok());
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-C3", "BOLT", {{"SKU-2001", 10}}}).ok());
+  REQUIRE(admin->call(proto::OrderCreateReq{"SO-C4", "BOLT", {{"SKU-2001", 5}}}).ok());
+  for (const char* ref : {"SO-C2", "SO-C3", "SO-C4"}) {
+    q.ref = ref;
+    REQUIRE(admin->call(q).ok());
+  }
+  // 67 on hand: SO-C2 takes 60, SO-C3 gets 7 and waits for 3, SO-C4 waits for all 5.
+  CHECK(order(*admin, "SO-C3").lines.at(0).backordered == 3);
+  CHECK(order(*admin, "SO-C4").lines.at(0).backordered == 5);
+  c.ref = "SO-C2";
+  REQUIRE(admin->call(c).ok());
+  CHECK(order(*admin, "SO-C3").lines.at(0).backordered == 0);
+  CHECK(order(*admin, "SO-C3").lines.at(0).allocated == 10);
+  CHECK(order(*admin, "SO-C4").lines.at(0).backordered == 0);
+  CHECK(order(*admin, "SO-C4").lines.at(0).allocated == 5);
+  const auto a = stock_at(*admin, "SKU-2001", "A01-02-B"), b = stock_at(*admin, "SKU-2001", "A03-01-A");
+  CHECK(a.reserved + b.reserved == 15);
+  CHECK(a.reserved <= a.on_hand);
+  CHECK(b.reserved <= b.on_hand);
 }
 
 TEST_CASE("stock adjustments need a reason and can never take a bin below what is reserved") {
