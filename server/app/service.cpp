@@ -1135,6 +1135,39 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
       auto [it, fresh] = file_codes.emplace(l.barcode, l.code);
       if (!fresh && it->second != l.code) err(line, "barcode", "barcode " + l.barcode + " is also given to " + it->second);
     }
+    // A kind that gives no stock to orders (staging, dock) cannot be given to a location holding reserved units:
+    // their tasks would send pickers there. One scan of the stock, only when a row takes such a kind away.
+    std::map<std::string, std::size_t> leaving;  // location -> line of the row that makes it not allocatable
+    for (const auto& [line, l] : rows)
+      if (auto old = find_location(t, l.code);
+          old && domain::allocatable_kind(old->kind) && !domain::allocatable_kind(l.kind))
+        leaving.emplace(l.code, line);
+    std::set<std::string> opening;  // locations that become allocatable: their stock serves backorders
+    for (const auto& [line, l] : rows)
+      if (auto old = find_location(t, l.code);
+          old && !domain::allocatable_kind(old->kind) && domain::allocatable_kind(l.kind))
+        opening.insert(l.code);
+    std::set<std::string> serve_skus;
+    if (!leaving.empty() || !opening.empty()) {
+      std::map<std::string, std::pair<std::int64_t, std::string>> reserved;  // location -> units, first SKU
+      t.scan(Table::stock, "", [&](std::string_view k, std::string_view v) {
+        const auto nul = k.find('\0');
+        const std::string loc(k.substr(nul + 1));
+        const auto rec = store::unpack<StockRec>(v);
+        if (leaving.count(loc) && rec.reserved > 0) {
+          auto& [units, sku] = reserved[loc];
+          if (sku.empty()) sku = std::string(k.substr(0, nul));
+          units += rec.reserved;
+        }
+        if (opening.count(loc) && rec.on_hand > rec.reserved) serve_skus.emplace(k.substr(0, nul));
+        return true;
+      });
+      for (const auto& [loc, held] : reserved)
+        err(leaving[loc], "kind",
+            "location " + loc + " holds " + std::to_string(held.first) + " units reserved for orders (" + held.second +
+                "): a staging lane or dock door gives no stock to orders, so pick or cancel those first, or move the "
+                "free units out and keep the kind");
+    }
     if (!errs.empty()) return fail_import(std::move(rep));
     // Old labels leave the index before new ones enter it (a label moved between two rows, in any order).
     std::vector<std::optional<Location>> olds;
@@ -1148,6 +1181,7 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
       t.put(Table::loc_barcodes, l.barcode, l.code);
       store::put_as(t, Table::locations, l.code, l);
     }
+    for (const auto& sku : serve_skus) serve_backorders(t, sku, events);
     rep.rows = static_cast<std::uint32_t>(rows.size());
   } else if (r.kind == "stock") {
     auto rows = parse_stock(table, errs);

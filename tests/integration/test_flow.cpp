@@ -572,6 +572,30 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   CHECK(face.reserved == 45);
   CHECK_THAT(test::run(server.wmsctl("audit --type move")).output,
              Catch::Contains("moved 6 x SKU-1001 from STAGE-1 to A01-01-A: putaway"));
+
+  // A location holding reserved units cannot become a staging lane or a dock door by import: the file is refused
+  // on that row's kind, and nothing of it is applied.
+  const std::string to_staging = "code,kind\nA01-01-B,bulk\nA01-01-A,staging\n";
+  auto kind = admin->call(proto::ImportReq{"locations", to_staging});
+  REQUIRE(kind.status == Status::import_failed);
+  const auto kind_errors = kind.as<proto::ImportRep>().errors;
+  REQUIRE(kind_errors.size() == 1);
+  CHECK(kind_errors[0].line == 3);
+  CHECK(kind_errors[0].column == "kind");
+  CHECK_THAT(kind_errors[0].message, Catch::Contains("45 units reserved for orders (SKU-1001)"));
+  const auto locs = admin->call(proto::LocationsReq{}).as<proto::LocationsRep>().locations;
+  for (const auto& l : locs) {
+    if (l.code == "A01-01-A") CHECK(l.kind == "pick");
+    if (l.code == "A01-01-B") CHECK(l.kind == "pick");
+  }
+  // A staging lane that becomes bulk gives its stock to waiting backorders at once: the 2 units left in STAGE-1.
+  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-MV2,ACME,SKU-1001,3\n"}).ok());
+  oc.ref = "SO-MV2";
+  REQUIRE(admin->call(oc).ok());
+  CHECK(order(*admin, "SO-MV2").lines.at(0).backordered == 2);  // the 1 unit free in A01-01-A is taken
+  REQUIRE(admin->call(proto::ImportReq{"locations", "code,kind\nSTAGE-1,bulk\n"}).ok());
+  CHECK(order(*admin, "SO-MV2").lines.at(0).backordered == 0);
+  CHECK(stock_at(*admin, "SKU-1001", "STAGE-1").reserved == 2);
 }
 
 // An IT person exports the master data, edits it in a spreadsheet and loads it back: the export has the import's
