@@ -25,6 +25,19 @@ struct MissingForNew {
 };
 
 // Reads cells of one row by column name, recording the first error per cell.
+// Code points in valid UTF-8 text: every byte that does not continue a sequence starts one.
+std::size_t utf8_chars(std::string_view v) {
+  std::size_t n = 0;
+  for (char ch : v) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+bool single_line(std::string_view v) {
+  for (char ch : v)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return false;
+  return v.find("\xC2\x85") == std::string_view::npos && v.find("\xE2\x80\xA8") == std::string_view::npos &&
+         v.find("\xE2\x80\xA9") == std::string_view::npos;
+}
+
 class Cells {
  public:
   Cells(const csv::Table& t, const csv::Row& r, Errors& e, MissingForNew& m) : t_(t), r_(r), e_(e), m_(m) {}
@@ -50,10 +63,11 @@ class Cells {
     }
     std::string v = c ? std::string(t_.cell(r_, *c)) : std::string();
     if (required && v.empty()) return fail(col, "is empty"), std::string();
-    for (char ch : v)  // one line per value: it is printed in tables, on labels and on invoices
-      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
-        return fail(col, "holds a line break or another control character"), std::string();
-    if (v.size() > max) return fail(col, "is longer than " + std::to_string(max) + " characters"), std::string();
+    // One line per value: it is printed in tables, on labels and on invoices. Besides ASCII controls, Unicode's
+    // next-line (U+0085) and line and paragraph separators (U+2028, U+2029) break a line too.
+    if (!single_line(v)) return fail(col, "holds a line break or another control character"), std::string();
+    if (utf8_chars(v) > max)  // characters, not bytes: "Müller" is 6 (the file is UTF-8, csv::parse checked)
+      return fail(col, "is longer than " + std::to_string(max) + " characters"), std::string();
     return v;
   }
   std::string code(const char* col) {

@@ -568,3 +568,32 @@ TEST_CASE("importers: barcodes '-' means none and a cell of separators only is a
   INFO(dump(bad));
   CHECK(has_error(bad, 2, "barcodes", "lists no barcode"));
 }
+
+TEST_CASE("importers: text limits count characters not bytes and Unicode line separators are line breaks",
+          "[importers][products]") {
+  Errors errors;
+  // 200 characters of "ü" (400 bytes) fit a description; 201 do not.
+  std::string fits, too_long;
+  for (int i = 0; i < 200; ++i) fits += "\xC3\xBC";
+  too_long = fits + "e";
+  auto rows = parse_products(table("sku,description,list_price\n"
+                                   "A," +
+                                   fits +
+                                   ",1.00\n"
+                                   "B," +
+                                   too_long +
+                                   ",1.00\n"
+                                   "C,line\xE2\x80\xA8two,1.00\n"  // U+2028 line separator
+                                   "D,para\xE2\x80\xA9two,1.00\n"  // U+2029 paragraph separator
+                                   "E,next\xC2\x85line,1.00\n"     // U+0085 next line
+                                   "F,Stra\xC3\x9F"
+                                   "e \xE2\x80\x93 M\xC3\xBCller,1.00\n"),  // ß, en dash, ü: fine
+                             errors);
+  INFO(dump(errors));
+  CHECK(lines_of(rows) == std::vector<std::size_t>{2, 7});
+  REQUIRE(errors.size() == 4);
+  CHECK(has_error(errors, 3, "description", "longer than 200 characters"));
+  CHECK(has_error(errors, 4, "description", "line break"));
+  CHECK(has_error(errors, 5, "description", "line break"));
+  CHECK(has_error(errors, 6, "description", "line break"));
+}
