@@ -205,7 +205,8 @@ struct Cli {
     }
   }
   ~Cli() { logout(); }
-  [[noreturn]] void fail(const Reply& r, const std::string& what) {
+  // `json_close`: printed after the JSON of the refusal (the end of an array it is the last element of).
+  [[noreturn]] void fail(const Reply& r, const std::string& what, const char* json_close = "") {
     std::cerr << "error: " << what << ": " << wms::proto::to_string(r.status) << ": " << r.error << "\n";
     if (r.status == Status::import_failed) {
       const auto* errs = field(r.body, "errors");
@@ -223,7 +224,7 @@ struct Cli {
       json_string(std::cout, r.error);
       std::cout << ",\"body\":";
       json(std::cout, r.body);
-      std::cout << "}\n";
+      std::cout << "}" << json_close << "\n";
     }
     logout();
     std::exit(1);
@@ -502,16 +503,30 @@ int main(int argc, char** argv) {
         std::cerr << "order confirm needs a REF or --all\n";
         return 2;
       }
-      for (const auto& one : refs) {
+      // --all with --json: one array of the answers (a refusal ends it, as its last element, and exits 1).
+      const bool array = all && c.json_out;
+      if (array) std::cout << "[";
+      for (std::size_t i = 0; i < refs.size(); ++i) {
         proto::OrderConfirmReq q;
-        q.ref = one;
-        c.show(c.send(q, "confirm order " + one), [](const msgpack::object& b) {
+        q.ref = refs[i];
+        if (array) {
+          if (i) std::cout << ",";
+          const auto r = c.conn->call(q);
+          if (!r.ok()) {
+            c.fail(r, "confirm order " + refs[i], "]");
+          }
+          json(std::cout, r.body);
+          continue;
+        }
+        c.show(c.send(q, "confirm order " + refs[i]), [](const msgpack::object& b) {
           std::int64_t back = 0;
           if (const auto* lines = field(b, "lines"))
-            for (std::uint32_t i = 0; i < lines->via.array.size; ++i) back += std::stoll(text(lines->via.array.ptr[i], "backordered"));
+            for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
+              back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
           std::cout << "confirmed " << text(b, "ref") << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
         });
       }
+      if (array) std::cout << "]\n";
     } else if (*ocancel) {
       proto::OrderCancelReq q;
       q.ref = ref;

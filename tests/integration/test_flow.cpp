@@ -747,8 +747,20 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(test::run(server.wmsctl("--json accounts --prefix CITY")).output,
              Catch::Contains("\"code\":\"CITY\"") && Catch::Contains("\"mode\":\"pallet\""));
 
-  // `order confirm --all` says so when there is nothing to confirm, rather than printing nothing.
-  REQUIRE(test::run(server.wmsctl("order confirm --all")).status == 0);
+  // `--json order confirm --all` prints one JSON array of the answers (a script parses it whole).
+  REQUIRE(admin
+              ->call(proto::ImportReq{"orders",
+                                      "order_ref,account,sku,qty\nSO-J1,ACME,SKU-1001,1\nSO-J2,ACME,SKU-1002,1\n"})
+              .ok());
+  const auto confirmed = test::run(server.wmsctl("--json order confirm --all"));
+  REQUIRE(confirmed.status == 0);
+  CHECK(confirmed.output.front() == '[');
+  CHECK(confirmed.output.substr(confirmed.output.size() - 2) == "]\n");
+  CHECK(std::count(confirmed.output.begin(), confirmed.output.end(), '\n') == 1);
+  CHECK_THAT(confirmed.output,
+             Catch::Contains("},{") && Catch::Contains("\"ref\":\"SO-J1\"") && Catch::Contains("\"ref\":\"SO-J2\""));
+  CHECK(test::run(server.wmsctl("--json order confirm --all")).output == "[]\n");
+  // Without --json it says so when there is nothing to confirm, rather than printing nothing.
   const auto none = test::run(server.wmsctl("order confirm --all"));
   CHECK(none.status == 0);
   CHECK_THAT(none.output, Catch::Contains("no entered orders to confirm"));
