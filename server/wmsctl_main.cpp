@@ -376,7 +376,8 @@ int main(int argc, char** argv) {
   auto* tunclaim = task->add_subcommand("unclaim", "free a task, or every task a device holds, for other devices");
   tunclaim->add_option("id", id, "task id");
   tunclaim->add_option("--device", code, "every open task this device holds (e.g. a broken handheld)");
-  auto* devs = app.add_subcommand("devices", "devices seen since wmsd started and the open tasks each holds");
+  auto* devs =
+      app.add_subcommand("devices", "devices signed in or seen since wmsd started, and the open tasks each holds");
   bool all_devices = false;
   devs->add_flag("--all", all_devices, "also devices that signed out and hold no task (each wmsctl run is one)");
   auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
@@ -571,7 +572,8 @@ int main(int argc, char** argv) {
       proto::DevicesReq q;
       q.all = all_devices;
       c.show(c.send(q, "list devices"), [](const msgpack::object& b) {
-        table(field(b, "devices"), {"device", "user", "last_seen_ms", "idle_s", "tasks_held", "signed_out"});
+        table(field(b, "devices"),
+              {"device", "user", "signed_in_ms", "last_seen_ms", "idle_s", "tasks_held", "signed_out"});
       });
     } else if (*excs) {
       c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {

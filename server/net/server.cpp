@@ -630,13 +630,25 @@ struct Server::Impl {
     pending.push_back(std::move(c));  // at most k_max_batch requests are read before they are committed
   }
 
-  // The devices seen since start and those holding tasks (from the store), by device id.
-  // all = false: a device that signed out and holds no task is left out (every wmsctl run is a device of its own).
+  // The devices seen since start, those signed in (open sessions, stored) and those holding tasks (stored), by
+  // device id. all = false: a device that signed out and holds no task is left out (every wmsctl run is a device
+  // of its own).
   std::string devices_reply(const store::Txn& t, std::uint64_t id, std::int64_t now, bool all) {
     std::map<std::string, proto::DeviceView> out;
     for (const auto& [dev, s] : last_seen)
       out[dev] = proto::DeviceView{dev, s.user, s.at_ms, (now - s.at_ms) / 1000, 0, s.signed_out};
     try {
+      t.scan(store::Table::sessions, "", [&](std::string_view, std::string_view v) {
+        const auto s = store::unpack<domain::Session>(v);
+        if (now - s.created_ms > k_session_ms) return true;  // expired: signed out in effect
+        auto& d = out[s.device];
+        if (d.device.empty()) d.device = s.device;
+        if (d.signed_in_ms < s.created_ms) {
+          d.signed_in_ms = s.created_ms;
+          if (!d.last_seen_ms) d.user = s.user;  // not seen since start: the user of its newest session
+        }
+        return true;
+      });
       for (const auto& [dev, n] : app::tasks_held(t)) {
         auto& v = out[dev];
         v.device = dev;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -619,6 +620,36 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   manager = test::login(elsewhere, "manager", "2468", "office-2");
   picker = test::login(elsewhere, "picker1", "1111", "hh-r1");
   CHECK(test::ship_order(*admin, *manager, *picker, "SO-R4").number == 10);
+}
+
+// After a restart the IT person still sees which handhelds are signed in (sessions are stored), before any of
+// them has sent a request again.
+TEST_CASE("devices signed in before a restart are listed after it with their user and sign-in time") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto hh = test::login(server, "picker1", "1111", "hh-s");
+  auto gone = test::login(server, "picker2", "2222", "hh-gone");
+  REQUIRE(gone->call(proto::LogoutReq{}).ok());
+  REQUIRE(server.stop() == 0);
+  server.restart();
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  std::map<std::string, proto::DeviceView> seen;
+  for (const auto& d : admin->call(proto::DevicesReq{}).as<proto::DevicesRep>().devices) seen[d.device] = d;
+  REQUIRE(seen.count("hh-s") == 1);
+  CHECK(seen.at("hh-s").user == "picker1");
+  CHECK(seen.at("hh-s").signed_in_ms > 0);
+  CHECK(seen.at("hh-s").last_seen_ms == 0);  // not heard from since the restart
+  CHECK(seen.at("hh-s").idle_s == -1);
+  CHECK(seen.count("hh-gone") == 0);  // signed out before the restart
+  CHECK(seen.at("office-1").signed_in_ms > 0);
+  CHECK(seen.at("office-1").last_seen_ms >= seen.at("office-1").signed_in_ms);
+  CHECK_THAT(test::run(server.wmsctl("devices")).output, Catch::Contains("hh-s") && Catch::Contains("signed_in (UTC)"));
+  // The handheld goes on with its stored session, and signs out: the default list leaves it out.
+  REQUIRE(hh->call(proto::PingReq{}).ok());
+  REQUIRE(hh->call(proto::LogoutReq{}).ok());
+  seen.clear();
+  for (const auto& d : admin->call(proto::DevicesReq{}).as<proto::DevicesRep>().devices) seen[d.device] = d;
+  CHECK(seen.count("hh-s") == 0);
 }
 
 TEST_CASE("the LMDB map grows on demand while the server keeps answering") {

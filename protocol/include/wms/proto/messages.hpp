@@ -521,7 +521,10 @@ struct DeviceView {
   std::int64_t idle_s = -1;       // seconds since then (-1 = not seen)
   std::uint32_t tasks_held = 0;   // open tasks claimed by it
   bool signed_out = false;        // its last request was a logout (wmsctl runs end so)
-  WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held, signed_out)
+  // When its open session began (stored, so known across wmsd restarts; 0 = no open session). `user` is that
+  // session's user when the device was not seen since wmsd started.
+  std::int64_t signed_in_ms = {};
+  WMS_MSGPACK_MAP(device, user, last_seen_ms, idle_s, tasks_held, signed_out, signed_in_ms)
 };
 struct DevicesReq {
   WMS_REQ0("devices", false);
