@@ -614,7 +614,8 @@ int main(int argc, char** argv) {
              [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });
     } else if (*uadd) {
       c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code), [&](const msgpack::object&) {
-        std::cout << "user " << code << " is a " << role << "; PIN set, lock cleared, its open sessions ended\n";
+        std::cout << "user " << code << (role == "admin" ? " is an " : " is a ") << role
+                  << "; PIN set, lock cleared, its open sessions ended\n";
       });
     } else if (*audit) {
       proto::AuditReq q;

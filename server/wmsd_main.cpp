@@ -26,7 +26,7 @@ namespace {
 
 // One wmsd per data folder: an flock held for the life of the process (released by the kernel on any exit,
 // kill -9 included, so a crash never leaves a stale lock behind).
-int lock_data_dir(const std::string& dir) {
+int lock_data_dir(const std::string& dir, bool restoring) {
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/wmsd.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -35,8 +35,9 @@ int lock_data_dir(const std::string& dir) {
     char buf[32] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
-    throw std::runtime_error("another wmsd (pid " + pid + ") is already using data folder " + dir +
-                             "; stop it first or choose another --data folder");
+    throw std::runtime_error(
+        "another wmsd (pid " + pid + ") is already using data folder " + dir +
+        (restoring ? "; stop it first, then restore" : "; stop it first or choose another --data folder"));
   }
   std::string pid = std::to_string(::getpid());
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -154,13 +155,13 @@ int main(int argc, char** argv) {
                                      "put backup FILE (from wmsctl backup) in place of the data folder's database, "
                                      "keeping the replaced one beside "
                                      "it, then exit; wmsd must be stopped")
-                          ->check(CLI::ExistingFile)
                           ->excludes("--add-admin")
                           ->excludes("--demo");
   cli.add_option("--last-invoice", last_invoice,
                  "with --restore: the highest invoice number already issued, when the replaced database cannot be "
                  "read or the folder has none (the restored server goes on after it)")
-      ->needs(restore_opt);
+      ->needs(restore_opt)
+      ->check(CLI::Range(std::uint64_t{0}, wms::app::k_max_invoice_number));
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
@@ -189,7 +190,9 @@ int main(int argc, char** argv) {
   if (map_above_limit && cli.count("--map-mib"))  // the default 64 under a lower limit is no one's mistake
     spdlog::warn("--map-mib is above --max-map-mib: a new data folder starts at {} MiB", map_mib);
   try {
-    int lock_fd = lock_data_dir(data);
+    std::error_code ec;
+    const bool new_folder = !std::filesystem::exists(data, ec);
+    int lock_fd = lock_data_dir(data, !restore.empty());
     (void)lock_fd;
     if (!restore.empty()) {
       const auto now =
@@ -197,9 +200,15 @@ int main(int argc, char** argv) {
               .count();
       std::optional<std::uint64_t> given;
       if (cli.count("--last-invoice")) given = last_invoice;
-      const auto r = wms::app::restore_backup(data, restore, given, now);
-      std::cout << r.audit << ".\nStart wmsd on " << data << " to serve it.\n";
-      return 0;
+      try {
+        const auto r = wms::app::restore_backup(data, restore, given, now);
+        if (!r.note.empty()) std::cout << "note: " << r.note << "\n";
+        std::cout << r.audit << ".\nStart wmsd on " << data << " to serve it.\n";
+        return 0;
+      } catch (...) {
+        if (new_folder) std::filesystem::remove_all(data, ec);  // a refused restore leaves no trace
+        throw;
+      }
     }
     if (!admin.empty()) {
       std::string pin;

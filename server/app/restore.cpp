@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,17 +33,25 @@ std::string utc_text(std::int64_t ms, const char* format) {
 }
 
 // The facts, read in this process (the child of read_db_facts).
-DbFacts read_here(const std::string& file) {
+DbFacts read_here(const std::string& file, bool whole) {
   store::Env env(file, store::Env::ReadOnlyFile{});
   if (!env.has(Table::meta)) throw std::runtime_error("it is not a wms database (no meta table)");
   store::Txn t(env, store::Txn::Mode::read);
   DbFacts f;
   f.schema = store::meta_u64(t, "schema");
-  if (f.schema != store::k_schema_version)
+  if (whole && f.schema != store::k_schema_version)
     throw std::runtime_error("it has layout version " + std::to_string(f.schema) + ", this wmsd reads version " +
                              std::to_string(store::k_schema_version));
+  if (whole) {  // every page of every table, and what wmsd reads at start
+    std::uint64_t records = 0;
+    for (int i = 0; i < static_cast<int>(Table::count_); ++i)
+      t.scan(static_cast<Table>(i), "", [&](std::string_view, std::string_view) { return ++records, true; });
+    store::IdemStore idem;
+    idem.load(t);
+  }
   f.last_invoice = store::meta_u64(t, "invoice_seq");
   f.event_seq = store::meta_u64(t, "event_seq");
+  for (std::size_t i = 0; i < std::size(k_id_sequences); ++i) f.ids[i] = store::meta_u64(t, k_id_sequences[i]);
   t.scan(
       Table::audit, "",
       [&](std::string_view, std::string_view v) {
@@ -111,12 +120,9 @@ void sync_dir(const std::string& dir) {
   if (rc != 0) throw std::runtime_error("fsync of folder " + dir + ": " + std::strerror(errno));
 }
 
-}  // namespace
-
-DbFacts read_db_facts(const std::string& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) throw std::runtime_error("cannot read " + file + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw std::runtime_error(file + " is not a file");
+// Runs fn in a child process and returns what it returned; its exception's text, or the signal that ended it (LMDB
+// faults on some damaged files), is thrown here as std::runtime_error. The caller goes on whatever the file holds.
+std::string in_child(const std::function<std::string()>& fn) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   const pid_t pid = ::fork();
@@ -125,13 +131,11 @@ DbFacts read_db_facts(const std::string& file) {
     ::close(p[1]);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
-  if (pid == 0) {  // the child: one line "ok <4 numbers>" or "error <why>", then _exit (no destructors of the parent)
+  if (pid == 0) {  // the child: "ok <result>" or "error <why>", then _exit (no destructors of the parent's objects)
     ::close(p[0]);
     std::string out;
     try {
-      const DbFacts f = read_here(file);
-      out = "ok " + std::to_string(f.schema) + " " + std::to_string(f.last_invoice) + " " +
-            std::to_string(f.event_seq) + " " + std::to_string(f.last_change_ms);
+      out = "ok " + fn();
     } catch (const std::exception& e) {
       out = std::string("error ") + e.what();
     }
@@ -155,11 +159,30 @@ DbFacts read_db_facts(const std::string& file) {
     throw std::runtime_error("reading it failed with signal " + std::to_string(WTERMSIG(status)) +
                              " (the file is damaged)");
   if (got.rfind("error ", 0) == 0) throw std::runtime_error(got.substr(6));
+  if (got.rfind("ok ", 0) != 0) throw std::runtime_error("reading it gave no answer");
+  return got.substr(3);
+}
+
+}  // namespace
+
+DbFacts read_db_facts(const std::string& file, bool whole) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) throw std::runtime_error("cannot read " + file + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw std::runtime_error(file + " is not a file");
+  if (st.st_size < 8192)
+    throw std::runtime_error("it is empty or too short to be a database (" + std::to_string(st.st_size) + " bytes)");
+  const std::string got = in_child([&] {
+    const DbFacts f = read_here(file, whole);
+    std::string out = std::to_string(f.schema) + " " + std::to_string(f.last_invoice) + " " +
+                      std::to_string(f.event_seq) + " " + std::to_string(f.last_change_ms);
+    for (const auto id : f.ids) out += " " + std::to_string(id);
+    return out;
+  });
   std::istringstream in(got);
-  std::string tag;
   DbFacts f;
-  if (!(in >> tag >> f.schema >> f.last_invoice >> f.event_seq >> f.last_change_ms) || tag != "ok")
-    throw std::runtime_error("reading it gave no answer");
+  bool ok = static_cast<bool>(in >> f.schema >> f.last_invoice >> f.event_seq >> f.last_change_ms);
+  for (auto& id : f.ids) ok = ok && static_cast<bool>(in >> id);
+  if (!ok) throw std::runtime_error("reading it gave no answer");
   return f;
 }
 
@@ -167,7 +190,7 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
                              std::optional<std::uint64_t> last_invoice, std::int64_t now_ms) {
   RestoreReport r;
   try {
-    r.backup = read_db_facts(backup);
+    r.backup = read_db_facts(backup, true);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot restore " + backup + ": " + e.what());
   }
@@ -179,16 +202,21 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
                              " is below the backup's own last invoice " + std::to_string(r.backup.last_invoice) +
                              ": give the highest number issued so far");
   std::optional<std::uint64_t> from_db;
+  std::optional<DbFacts> old;
   std::string unreadable;
   if (has_current) {
     try {
-      from_db = read_db_facts(current).last_invoice;
+      old = read_db_facts(current, false);
+      from_db = old->last_invoice;
       r.last_invoice_before = *from_db;
       r.before_source = "as the replaced database says";
     } catch (const std::exception& e) {
       unreadable = e.what();
     }
   }
+  if (last_invoice && from_db && *last_invoice < *from_db)
+    r.note = "--last-invoice " + std::to_string(*last_invoice) + " is below the " + std::to_string(*from_db) +
+             " the replaced database issued: " + std::to_string(*from_db) + " counts";
   if (last_invoice && (!from_db || *last_invoice > *from_db)) {
     r.last_invoice_before = *last_invoice;
     r.before_source = "as --last-invoice says";
@@ -202,15 +230,34 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
         "last invoice sent; 0 if there was none), so the restored server does not issue those numbers again");
   }
   const std::uint64_t last = std::max(r.last_invoice_before, r.backup.last_invoice);
+  if (last >= k_max_invoice_number)
+    throw std::runtime_error("the last invoice number " + std::to_string(last) + " is not plausible (above " +
+                             std::to_string(k_max_invoice_number) + ")");
   r.next_invoice = last + 1;
 
   // Prepare the restored database beside the current one, then swap it in.
-  const std::string work = data_dir + "/restore.tmp";
-  fs::remove_all(work, ec);
-  fs::create_directories(work);
+  std::string work_template = data_dir + "/restore.XXXXXX";
+  if (!::mkdtemp(work_template.data()))
+    throw std::runtime_error("cannot create a work folder in " + data_dir + ": " + std::strerror(errno));
+  const std::string work = work_template;
   try {
     copy_durably(backup, work + "/data.mdb");
-    {
+    // The restored file belongs to whoever owns the one it replaces (or the folder): a restore run as root for a
+    // service that runs as its own user must leave a database that service can open.
+    struct stat owner {};
+    if (::stat(has_current ? current.c_str() : data_dir.c_str(), &owner) == 0 &&
+        (owner.st_uid != ::geteuid() || owner.st_gid != ::getegid()) &&
+        ::chown((work + "/data.mdb").c_str(), owner.st_uid, owner.st_gid) != 0)
+      throw std::runtime_error("cannot give the restored database the owner of " + (has_current ? current : data_dir) +
+                               ": " + std::strerror(errno));
+    if (has_current) {
+      r.kept_as = "data.mdb.replaced-" + utc_text(now_ms, "%Y%m%dT%H%M%SZ");
+      for (int n = 2; fs::exists(data_dir + "/" + r.kept_as, ec); ++n)  // a second restore within the second
+        r.kept_as = "data.mdb.replaced-" + utc_text(now_ms, "%Y%m%dT%H%M%SZ") + "-" + std::to_string(n);
+    }
+    // The counters and the audit record, in a child too: a damage the full read did not find must not take wmsd
+    // down half-way.
+    auto prepare = [&] {
       store::Env env(work);
       store::Txn t(env, store::Txn::Mode::write);
       std::ostringstream a;
@@ -224,16 +271,23 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
         a << " were issued after the backup (" << r.before_source << ") and are not in this database";
       }
       a << "; the next invoice is " << r.next_invoice;
-      if (has_current) {
-        r.kept_as = "data.mdb.replaced-" + utc_text(now_ms, "%Y%m%dT%H%M%SZ");
-        for (int n = 2; fs::exists(data_dir + "/" + r.kept_as, ec); ++n)  // a second restore within the second
-          r.kept_as = "data.mdb.replaced-" + utc_text(now_ms, "%Y%m%dT%H%M%SZ") + "-" + std::to_string(n);
-        a << "; the replaced database is kept as " << r.kept_as;
-      }
-      r.audit = a.str();
+      bool ids_moved = false;
+      for (std::size_t i = 0; old && i < std::size(k_id_sequences); ++i)
+        if (old->ids[i] > store::meta_u64(t, k_id_sequences[i])) {
+          store::set_meta_u64(t, k_id_sequences[i], old->ids[i]);
+          ids_moved = true;
+        }
+      if (ids_moved) a << "; order, wave, task and exception numbers go on after the replaced database's";
+      if (has_current) a << "; the replaced database is kept as " << r.kept_as;
       Ctx ctx{"wmsd", "admin", "wmsd-local", now_ms, {}};
-      write_audit(t, ctx, proto::k_restore_audit_type, r.audit);
+      write_audit(t, ctx, proto::k_restore_audit_type, a.str());
       t.commit();
+      return a.str();
+    };
+    try {
+      r.audit = in_child(prepare);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot restore " + backup + ": " + e.what());
     }
     fs::remove(work + "/lock.mdb", ec);
     if (has_current) {
@@ -249,12 +303,16 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
       throw std::runtime_error("cannot put the restored database in place: " + std::string(std::strerror(e)));
     }
     fs::remove(data_dir + "/lock.mdb", ec);  // the replaced database's reader table
-    sync_dir(data_dir);
   } catch (...) {
     fs::remove_all(work, ec);
     throw;
   }
   fs::remove_all(work, ec);
+  try {  // the restore is done (the rename is atomic); only its durability across a power cut is in question
+    sync_dir(data_dir);
+  } catch (const std::exception& e) {
+    r.note += (r.note.empty() ? "" : "; ") + std::string(e.what()) + ": run sync before starting wmsd";
+  }
   return r;
 }
 

@@ -1149,24 +1149,28 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
         opening.insert(l.code);
     std::set<std::string> serve_skus;
     if (!leaving.empty() || !opening.empty()) {
-      std::map<std::string, std::pair<std::int64_t, std::string>> reserved;  // location -> units, first SKU
+      std::map<std::string, std::map<std::string, std::int64_t>> reserved;  // location -> SKU -> units reserved
       t.scan(Table::stock, "", [&](std::string_view k, std::string_view v) {
         const auto nul = k.find('\0');
         const std::string loc(k.substr(nul + 1));
         const auto rec = store::unpack<StockRec>(v);
-        if (leaving.count(loc) && rec.reserved > 0) {
-          auto& [units, sku] = reserved[loc];
-          if (sku.empty()) sku = std::string(k.substr(0, nul));
-          units += rec.reserved;
-        }
+        if (leaving.count(loc) && rec.reserved > 0) reserved[loc][std::string(k.substr(0, nul))] += rec.reserved;
         if (opening.count(loc) && rec.on_hand > rec.reserved) serve_skus.emplace(k.substr(0, nul));
         return true;
       });
-      for (const auto& [loc, held] : reserved)
+      for (const auto& [loc, by_sku] : reserved) {
+        std::string what;
+        for (const auto& [sku, units] : by_sku) {
+          if (what.size() > 120) {
+            what += ", ...";
+            break;
+          }
+          what += (what.empty() ? "" : ", ") + std::to_string(units) + " x " + sku;
+        }
         err(leaving[loc], "kind",
-            "location " + loc + " holds " + std::to_string(held.first) + " units reserved for orders (" + held.second +
-                "): a staging lane or dock door gives no stock to orders, so pick or cancel those first, or move the "
-                "free units out and keep the kind");
+            "location " + loc + " holds units reserved for orders (" + what +
+                "): a staging lane or dock door gives no stock to orders, so pick or cancel those first");
+      }
     }
     if (!errs.empty()) return fail_import(std::move(rep));
     // Old labels leave the index before new ones enter it (a label moved between two rows, in any order).
@@ -1423,6 +1427,10 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
   if (type == InvoiceShowReq::k_type) {
     auto n = body_as<InvoiceShowReq>(body).number;
     auto inv = store::get_as<InvoiceView>(t, Table::invoices, store::be64(n));
+    if (!inv && n > 0 && n <= store::meta_u64(t, "invoice_seq"))  // numbers are gapless but for a restore's skip
+      refuse(Status::not_found, "invoice " + std::to_string(n) +
+                                    " is not in this database: it was issued before a backup was restored (wmsctl "
+                                    "audit --type restore)");
     if (!inv) refuse(Status::not_found, "no invoice " + std::to_string(n));
     return Outcome::ok(*inv);
   }

@@ -582,7 +582,7 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   REQUIRE(kind_errors.size() == 1);
   CHECK(kind_errors[0].line == 3);
   CHECK(kind_errors[0].column == "kind");
-  CHECK_THAT(kind_errors[0].message, Catch::Contains("45 units reserved for orders (SKU-1001)"));
+  CHECK_THAT(kind_errors[0].message, Catch::Contains("holds units reserved for orders (45 x SKU-1001)"));
   const auto locs = admin->call(proto::LocationsReq{}).as<proto::LocationsRep>().locations;
   for (const auto& l : locs) {
     if (l.code == "A01-01-A") CHECK(l.kind == "pick");

@@ -542,7 +542,10 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   REQUIRE(server.stop() == 0);
   const auto before = listing(data);
   const std::string junk = dir.str() + "/junk.mdb";
-  std::ofstream(junk) << "order_ref,account\n";
+  {
+    std::ofstream out(junk);
+    for (int i = 0; i < 2000; ++i) out << "SO-" << i << ",ACME,SKU-1001,1\n";  // a CSV file picked by mistake
+  }
   auto not_db = test::run(restore + junk);
   CHECK(not_db.status == 1);
   CHECK_THAT(not_db.output, Catch::Contains("cannot restore " + junk) && Catch::Contains("not an LMDB file"));
@@ -550,6 +553,16 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   CHECK(too_low.status == 1);
   CHECK_THAT(too_low.output, Catch::Contains("below the backup's own last invoice 1"));
   CHECK(test::run(WMSD_PATH " --data " + data + " --last-invoice 5").status == 2);  // only with --restore
+  for (const std::string n : {"-1", "99999999999999999999", "1000000000001"})       // no wrap to 0, nothing absurd
+    CHECK(test::run(restore + backup + " --last-invoice " + n).status == 2);
+  const std::string empty = dir.str() + "/empty.mdb";
+  std::ofstream(empty).flush();
+  auto empty_file = test::run(restore + empty);
+  CHECK(empty_file.status == 1);
+  CHECK_THAT(empty_file.output, Catch::Contains("empty or too short"));
+  auto missing = test::run(restore + dir.str() + "/nothere.mdb");
+  CHECK(missing.status == 1);
+  CHECK_THAT(missing.output, Catch::Contains("No such file"));
   CHECK(listing(data) == before);
 
   // The restore: numbers 2-3 are skipped, the replaced database stays beside it.
@@ -561,7 +574,7 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   for (const auto& n : listing(data))
     if (n.rfind("data.mdb.replaced-", 0) == 0) kept = n;
   REQUIRE(!kept.empty());
-  CHECK(listing(data).count("restore.tmp") == 0);
+  for (const auto& n : listing(data)) CHECK(n.rfind("restore.", 0) == std::string::npos);  // no work folder left
   {  // the replaced database is whole: its three invoices are in it
     const std::string look = dir.str() + "/kept";
     std::filesystem::create_directories(look);
@@ -582,6 +595,15 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   CHECK_THAT(trail[0].detail, Catch::Contains("invoice numbers 2-3 were issued after the backup"));
   const auto next = test::ship_order(*admin, *manager, *picker, "SO-R2");
   CHECK(next.number == 4);
+  proto::InvoiceShowReq skipped;
+  skipped.number = 2;
+  auto gone = admin->call(skipped);
+  CHECK(gone.status == Status::not_found);
+  CHECK_THAT(gone.error, Catch::Contains("issued before a backup was restored"));
+  // Wave (and task) numbers go on after the replaced database's: three waves were made before, the backup had one.
+  std::uint64_t top_wave = 0;
+  for (const auto& w : admin->call(proto::WavesReq{}).as<proto::WavesRep>().waves) top_wave = std::max(top_wave, w.id);
+  CHECK(top_wave == 4);
 
   // A folder whose database cannot be read (damaged) or that has none: the operator says the last number issued.
   REQUIRE(server.stop() == 0);
@@ -614,6 +636,7 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   auto none = test::run(WMSD_PATH " --data " + fresh + " --restore " + backup);
   CHECK(none.status == 1);
   CHECK_THAT(none.output, Catch::Contains("holds no database"));
+  CHECK_FALSE(std::filesystem::exists(fresh));  // a refused restore leaves no folder behind
   REQUIRE(test::run(WMSD_PATH " --data " + fresh + " --restore " + backup + " --last-invoice 9").status == 0);
   test::Wmsd elsewhere(fresh);
   admin = test::login(elsewhere, "admin", "1234", "office-1");
