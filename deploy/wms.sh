@@ -93,6 +93,9 @@ case "${1:-}" in
       echo "     build/handheld/wms-terminal --server $ep --profile handheld   (needs a display)"
       echo "   Ctrl-C stops it."
       wait $pid
+    else
+      echo "== demo done; wmsd stops now (no terminal to keep it for). Start it again on the same data with:"
+      echo "     build/server/wmsd --data $data --bind $ep"
     fi
     ;;
   *)

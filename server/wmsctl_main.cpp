@@ -323,6 +323,7 @@ int main(int argc, char** argv) {
   namespace proto = wms::proto;
   Cli c;
   CLI::App app{"wmsctl - back-office commands for wmsd"};
+  app.fallthrough();  // global options (--json, --server, ...) may also come after the command
   app.require_subcommand(1);
   c.server = "tcp://127.0.0.1:5555";
   c.user = std::getenv("WMS_USER") ? std::getenv("WMS_USER") : "admin";

@@ -215,6 +215,11 @@ int main(int argc, char** argv) {
       if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
       else
         pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
+      if (pin.empty()) {
+        std::cerr << "no PIN given for the new admin: type it when asked, or pipe it in (echo 4711 | wmsd --data "
+                  << data << " --add-admin " << admin << "), or set WMS_ADMIN_PIN\n";
+        return 2;
+      }
       if (!wms::domain::valid_pin(pin)) {  // before anything is written, --currency included
         std::cerr << "the admin's PIN must be 4 to 12 digits\n";
         return 2;

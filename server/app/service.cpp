@@ -467,11 +467,14 @@ Outcome do_order_cancel(Txn& t, const std::string& ref, std::vector<PubEvent>& e
   save_order(t, o);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
   // The units it held serve other orders' backorders at once, in confirmation order (not at the next receipt).
-  for (const auto& sku : freed) serve_backorders(t, sku, events);
-  return Outcome::ok(order_view(o), shipped > 0 ? "closed order " + ref + ": " + std::to_string(shipped) +
-                                                      " units shipped and invoiced, the other " +
-                                                      std::to_string(dropped) + " cancelled"
-                                                : "cancelled order " + ref);
+  std::int64_t served = 0;
+  for (const auto& sku : freed) served += serve_backorders(t, sku, events);
+  std::string audit = shipped > 0
+                          ? "closed order " + ref + ": " + std::to_string(shipped) +
+                                " units shipped and invoiced, the other " + std::to_string(dropped) + " cancelled"
+                          : "cancelled order " + ref;
+  if (served > 0) audit += "; " + std::to_string(served) + " units it held now serve other orders' backorders";
+  return Outcome::ok(order_view(o), audit);
 }
 
 Outcome do_wave_create(Txn& t, const Ctx& ctx, const proto::WaveCreateReq& r, std::vector<PubEvent>&) {

@@ -699,7 +699,7 @@ struct Server::Impl {
                  cfg.data_dir, last_seq);
     spdlog::info(
         "LMDB map {} MiB ({}); idempotency answers kept {}", env.map_bytes() >> 20,
-        !cfg.max_map_bytes ? std::string("grows on demand")
+        !cfg.max_map_bytes ? std::string("grows on demand, no --max-map-mib limit")
         : env.map_bytes() >= cfg.max_map_bytes
             ? "already at or above --max-map-mib " + std::to_string(cfg.max_map_bytes >> 20) + " MiB: it will not grow"
             : "grows up to " + std::to_string(cfg.max_map_bytes >> 20) + " MiB",

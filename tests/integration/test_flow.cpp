@@ -361,6 +361,11 @@ TEST_CASE("cancelling an order releases its reservations and cancels its open ta
   CHECK(order(*admin, "SO-C3").lines.at(0).allocated == 10);
   CHECK(order(*admin, "SO-C4").lines.at(0).backordered == 0);
   CHECK(order(*admin, "SO-C4").lines.at(0).allocated == 5);
+  auto q_audit = test::audit_all(1);
+  q_audit.type = "order.cancel";
+  const auto said = admin->call(q_audit).as<proto::AuditRep>().entries;
+  REQUIRE(said.size() == 1);
+  CHECK(said[0].detail == "cancelled order SO-C2; 8 units it held now serve other orders' backorders");
   const auto a = stock_at(*admin, "SKU-2001", "A01-02-B"), b = stock_at(*admin, "SKU-2001", "A03-01-A");
   CHECK(a.reserved + b.reserved == 15);
   CHECK(a.reserved <= a.on_hand);
@@ -760,6 +765,7 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(confirmed.output,
              Catch::Contains("},{") && Catch::Contains("\"ref\":\"SO-J1\"") && Catch::Contains("\"ref\":\"SO-J2\""));
   CHECK(test::run(server.wmsctl("--json order confirm --all")).output == "[]\n");
+  CHECK(test::run(server.wmsctl("order confirm --all --json")).output == "[]\n");  // global options after it too
   // Without --json it says so when there is nothing to confirm, rather than printing nothing.
   const auto none = test::run(server.wmsctl("order confirm --all"));
   CHECK(none.status == 0);

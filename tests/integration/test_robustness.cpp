@@ -421,6 +421,9 @@ TEST_CASE("a site without --currency invoices in EUR and says so at start") {
       test::run("WMS_ADMIN_PIN=12 " WMSD_PATH " --data " + dir.str() + "/data --add-admin boss --currency USD");
   CHECK(bad_pin.status == 2);
   CHECK_THAT(bad_pin.output, Catch::Contains("4 to 12 digits"));
+  const auto no_pin = test::run(WMSD_PATH " --data " + dir.str() + "/data --add-admin boss < /dev/null");
+  CHECK(no_pin.status == 2);
+  CHECK_THAT(no_pin.output, Catch::Contains("no PIN given for the new admin"));
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices will be in EUR (the default)"));
 }
