@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   std::uint32_t idem_days = 30;
   std::string currency;  // "" = the folder's, or EUR for a new folder
   std::string restore;
-  std::uint64_t last_invoice = 0;
+  std::string last_invoice;  // decimal digits only (CLI11 would read "0042" as octal)
   cli.add_option("--data", data, "data folder (LMDB environment, created if missing)")->required();
   cli.add_option("--bind", bind, "request endpoint (ROUTER)")->capture_default_str()->check(wms::cli::endpoint);
   cli.add_option("--pub", pub, "event endpoint (PUB; default: the --bind port + 1, as the clients assume)")
@@ -161,7 +161,13 @@ int main(int argc, char** argv) {
                  "with --restore: the highest invoice number already issued, when the replaced database cannot be "
                  "read or the folder has none (the restored server goes on after it)")
       ->needs(restore_opt)
-      ->check(CLI::Range(std::uint64_t{0}, wms::app::k_max_invoice_number));
+      ->check([](const std::string& v) -> std::string {
+        if (v.empty() || v.size() > 13 || v.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoull(v) >= wms::app::k_max_invoice_number)
+          return "--last-invoice is an invoice number: decimal digits, below " +
+                 std::to_string(wms::app::k_max_invoice_number);
+        return {};
+      });
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
@@ -199,7 +205,7 @@ int main(int argc, char** argv) {
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count();
       std::optional<std::uint64_t> given;
-      if (cli.count("--last-invoice")) given = last_invoice;
+      if (cli.count("--last-invoice")) given = std::stoull(last_invoice, nullptr, 10);
       try {
         const auto r = wms::app::restore_backup(data, restore, given, now);
         if (!r.note.empty()) std::cout << "note: " << r.note << "\n";
