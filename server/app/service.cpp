@@ -432,6 +432,12 @@ Outcome do_order_confirm(Txn& t, const Ctx& ctx, const std::string& ref, std::ve
   o.status = "confirmed";
   o.confirmed_ms = ctx.now_ms;
   o.confirm_seq = store::next_seq(t, "confirm_seq");
+  // Orders confirmed earlier and still waiting for these SKUs come first: units available now go to their
+  // backorders before this order takes any (there are such units after a short pick, whose re-allocation leaves
+  // out the bin it was reported at).
+  std::set<std::string> skus;
+  for (const auto& l : o.lines) skus.insert(l.sku);
+  for (const auto& sku : skus) serve_backorders(t, sku, events);
   std::int64_t short_units = 0;
   for (auto& l : o.lines) {
     auto p = find_product(t, l.sku);

@@ -326,6 +326,43 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(admin->call(proto::WaveCreateReq{"drone", 0}).status == Status::invalid);
 }
 
+// A short pick leaves the bin's other units allocatable but re-allocates the shortfall elsewhere only; with no
+// other location the order waits on backorder. A newer order must not take those units ahead of it.
+TEST_CASE("an order confirmed later does not take units ahead of an older backorder") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  // SKU-3001: 65 units, all in A02-01-B.
+  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-S1,ACME,SKU-3001,5\n"}).ok());
+  proto::OrderConfirmReq oc;
+  oc.ref = "SO-S1";
+  REQUIRE(admin->call(oc).ok());
+  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(wave.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = wave.as<proto::WaveView>().id;
+  REQUIRE(admin->call(rel).ok());
+  const auto tasks = admin->call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks;
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
+  auto sr = picker->call(proto::PickShortReq{tasks[0].id, 2, "not_found", ""});
+  REQUIRE(sr.ok());
+  CHECK(sr.as<proto::PickShortRep>().outcome == "backordered");
+  CHECK(order(*admin, "SO-S1").lines.at(0).backordered == 3);
+  const auto bin = stock_at(*admin, "SKU-3001", "A02-01-B");
+  CHECK(bin.on_hand == 60);  // 2 picked, 3 written off
+  CHECK(bin.reserved == 0);
+  // The newer order: SO-S1's 3 are served first, then SO-S2 gets its 4.
+  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-S2,ACME,SKU-3001,4\n"}).ok());
+  oc.ref = "SO-S2";
+  REQUIRE(admin->call(oc).ok());
+  CHECK(order(*admin, "SO-S1").lines.at(0).backordered == 0);
+  CHECK(order(*admin, "SO-S1").lines.at(0).allocated == 3);
+  CHECK(order(*admin, "SO-S2").lines.at(0).allocated == 4);
+  CHECK(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 7);
+}
+
 TEST_CASE("cancelling an order releases its reservations and cancels its open tasks") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
