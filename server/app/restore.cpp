@@ -168,7 +168,10 @@ std::string in_child(const std::function<std::string()>& fn) {
     throw std::runtime_error("reading it failed with signal " + std::to_string(WTERMSIG(status)) +
                              " (the file is damaged)");
   if (got.rfind("error ", 0) == 0) throw std::runtime_error(got.substr(6));
-  if (got.rfind("ok ", 0) != 0) throw std::runtime_error("reading it gave no answer");
+  // No answer: the child ended another way (a sanitizer catches the fault and exits, for one).
+  if (got.rfind("ok ", 0) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("reading it ended without an answer (exit status " +
+                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + "; the file is damaged)");
   return got.substr(3);
 }
 
