@@ -176,11 +176,9 @@ inline std::unique_ptr<client::Connection> login(const Wmsd& s, const std::strin
   return c;
 }
 
-// Ships a new one-line parcel order end to end, the way the office and a picker do it: import, confirm, a wave of
-// it, release, claim and pick each task (right scans), dispatch. Returns the invoice.
-inline proto::InvoiceView ship_order(client::Connection& office, client::Connection& manager,
-                                     client::Connection& picker, const std::string& ref,
-                                     const std::string& sku = "SKU-1001", std::int64_t qty = 1) {
+// Imports a new one-line order for ACME (a parcel account) and confirms it.
+inline void confirm_order(client::Connection& office, const std::string& ref, const std::string& sku,
+                          std::int64_t qty) {
   REQUIRE(office
               .call(proto::ImportReq{
                   "orders", "order_ref,account,sku,qty\n" + ref + ",ACME," + sku + "," + std::to_string(qty) + "\n"})
@@ -188,12 +186,26 @@ inline proto::InvoiceView ship_order(client::Connection& office, client::Connect
   proto::OrderConfirmReq c;
   c.ref = ref;
   REQUIRE(office.call(c).ok());
+}
+
+// confirm_order, then a parcel wave of it, released; returns the wave's tasks.
+inline std::vector<proto::TaskView> release_order(client::Connection& office, client::Connection& manager,
+                                                  const std::string& ref, const std::string& sku, std::int64_t qty) {
+  confirm_order(office, ref, sku, qty);
   auto wave = manager.call(proto::WaveCreateReq{"parcel", 0});
   REQUIRE(wave.ok());
   proto::WaveReleaseReq rel;
   rel.wave = wave.as<proto::WaveView>().id;
   REQUIRE(manager.call(rel).ok());
-  for (const auto& t : manager.call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks) {
+  return manager.call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks;
+}
+
+// Ships a new one-line parcel order end to end, the way the office and a picker do it: release_order, claim and
+// pick each task (right scans), dispatch. Returns the invoice.
+inline proto::InvoiceView ship_order(client::Connection& office, client::Connection& manager,
+                                     client::Connection& picker, const std::string& ref,
+                                     const std::string& sku = "SKU-1001", std::int64_t qty = 1) {
+  for (const auto& t : release_order(office, manager, ref, sku, qty)) {
     REQUIRE(picker.call(proto::TaskClaimReq{t.id}).ok());
     REQUIRE(picker.call(proto::PickConfirmReq{t.id, t.location_barcode, t.gtin, t.qty}).ok());
   }

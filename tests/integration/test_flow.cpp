@@ -334,16 +334,7 @@ TEST_CASE("an order confirmed later does not take units ahead of an older backor
   auto admin = test::login(server, "admin", "1234", "office-1");
   auto picker = test::login(server, "picker1", "1111", "hh-1");
   // SKU-3001: 65 units, all in A02-01-B.
-  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-S1,ACME,SKU-3001,5\n"}).ok());
-  proto::OrderConfirmReq oc;
-  oc.ref = "SO-S1";
-  REQUIRE(admin->call(oc).ok());
-  auto wave = admin->call(proto::WaveCreateReq{"parcel", 0});
-  REQUIRE(wave.ok());
-  proto::WaveReleaseReq rel;
-  rel.wave = wave.as<proto::WaveView>().id;
-  REQUIRE(admin->call(rel).ok());
-  const auto tasks = admin->call(proto::TasksReq{rel.wave, ""}).as<proto::TasksRep>().tasks;
+  const auto tasks = test::release_order(*admin, *admin, "SO-S1", "SKU-3001", 5);
   REQUIRE(tasks.size() == 1);
   REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
   auto sr = picker->call(proto::PickShortReq{tasks[0].id, 2, "not_found", ""});
@@ -354,9 +345,7 @@ TEST_CASE("an order confirmed later does not take units ahead of an older backor
   CHECK(bin.on_hand == 60);  // 2 picked, 3 written off
   CHECK(bin.reserved == 0);
   // The newer order: SO-S1's 3 are served first, then SO-S2 gets its 4.
-  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-S2,ACME,SKU-3001,4\n"}).ok());
-  oc.ref = "SO-S2";
-  REQUIRE(admin->call(oc).ok());
+  test::confirm_order(*admin, "SO-S2", "SKU-3001", 4);
   CHECK(order(*admin, "SO-S1").lines.at(0).backordered == 0);
   CHECK(order(*admin, "SO-S1").lines.at(0).allocated == 3);
   CHECK(order(*admin, "SO-S2").lines.at(0).allocated == 4);
@@ -571,10 +560,7 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
   auto admin = test::login(server, "admin", "1234", "office-1");
   auto picker = test::login(server, "picker1", "1111", "hh-1");
   // SKU-1001: 40 + 12 in pick faces, 200 in bulk. An order for 257 leaves 5 on backorder.
-  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-MV,ACME,SKU-1001,257\n"}).ok());
-  proto::OrderConfirmReq oc;
-  oc.ref = "SO-MV";
-  REQUIRE(admin->call(oc).ok());
+  test::confirm_order(*admin, "SO-MV", "SKU-1001", 257);
   CHECK(order(*admin, "SO-MV").lines.at(0).backordered == 5);
 
   auto rc = admin->call(proto::ReceiveReq{"SKU-1001", "STAGE-1", 8, "PO-77"});
@@ -631,9 +617,7 @@ TEST_CASE("a receipt into a staging lane serves backorders only once moved") {
     if (l.code == "A01-01-B") CHECK(l.kind == "pick");
   }
   // A staging lane that becomes bulk gives its stock to waiting backorders at once: the 2 units left in STAGE-1.
-  REQUIRE(admin->call(proto::ImportReq{"orders", "order_ref,account,sku,qty\nSO-MV2,ACME,SKU-1001,3\n"}).ok());
-  oc.ref = "SO-MV2";
-  REQUIRE(admin->call(oc).ok());
+  test::confirm_order(*admin, "SO-MV2", "SKU-1001", 3);
   CHECK(order(*admin, "SO-MV2").lines.at(0).backordered == 2);  // the 1 unit free in A01-01-A is taken
   REQUIRE(admin->call(proto::ImportReq{"locations", "code,kind\nSTAGE-1,bulk\n"}).ok());
   CHECK(order(*admin, "SO-MV2").lines.at(0).backordered == 0);
