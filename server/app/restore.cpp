@@ -235,27 +235,25 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
     throw std::runtime_error("--last-invoice " + std::to_string(*last_invoice) +
                              " is below the backup's own last invoice " + std::to_string(r.backup.last_invoice) +
                              ": give the highest number issued so far");
-  std::optional<std::uint64_t> from_db;
   std::optional<DbFacts> old;
   std::string unreadable;
   if (has_current) {
     try {
       old = read_db_facts(current, false);
-      from_db = old->last_invoice;
-      r.last_invoice_before = *from_db;
+      r.last_invoice_before = old->last_invoice;
       r.before_source = "as the replaced database says";
     } catch (const std::exception& e) {
       unreadable = e.what();
     }
   }
-  if (last_invoice && from_db && *last_invoice < *from_db)
-    r.note = "--last-invoice " + std::to_string(*last_invoice) + " is below the " + std::to_string(*from_db) +
-             " the replaced database issued: " + std::to_string(*from_db) + " counts";
-  if (last_invoice && (!from_db || *last_invoice > *from_db)) {
+  if (last_invoice && old && *last_invoice < old->last_invoice)
+    r.note = "--last-invoice " + std::to_string(*last_invoice) + " is below the " + std::to_string(old->last_invoice) +
+             " the replaced database issued: " + std::to_string(old->last_invoice) + " counts";
+  if (last_invoice && (!old || *last_invoice > old->last_invoice)) {
     r.last_invoice_before = *last_invoice;
     r.before_source = "as --last-invoice says";
   }
-  if (!from_db && !last_invoice) {
+  if (!old && !last_invoice) {
     const std::string why = has_current ? "the database in " + data_dir + " cannot be read (" + unreadable + ")"
                                         : data_dir + " holds no database";
     throw std::runtime_error(
