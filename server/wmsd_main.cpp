@@ -169,6 +169,10 @@ int main(int argc, char** argv) {
         return {};
       });
   cli.add_flag("--unsafe-no-sync", no_sync, "benchmark only: skip fsync (acknowledged work can be lost)");
+  // A restore only puts a file in place: options of a running server would be silently ignored, so they are refused.
+  for (const char* o :
+       {"--bind", "--pub", "--map-mib", "--max-map-mib", "--idem-days", "--currency", "--unsafe-no-sync"})
+    restore_opt->excludes(o);
   cli.set_version_flag("--version", "wmsd " WMS_VERSION);
   cli.footer(
       "Exit status: 0 after SIGTERM/SIGINT (the current commit finished), --add-admin or --restore; 1 when it cannot "

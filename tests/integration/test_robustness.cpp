@@ -558,6 +558,11 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   CHECK(test::run(WMSD_PATH " --data " + data + " --last-invoice 5").status == 2);  // only with --restore
   for (const std::string n : {"-1", "99999999999999999999", "1000000000000", "0x2A", "12a"})  // no wrap, nothing absurd
     CHECK(test::run(restore + backup + " --last-invoice " + n).status == 2);
+  for (const std::string o : {"--bind tcp://127.0.0.1:1", "--map-mib 8", "--currency USD", "--unsafe-no-sync"}) {
+    auto ignored = test::run(restore + backup + " " + o);  // a running server's options would do nothing: refused
+    CHECK(ignored.status == 2);
+    CHECK_THAT(ignored.output, Catch::Contains("excludes") && Catch::Contains("--restore"));
+  }
   const std::string empty = dir.str() + "/empty.mdb";
   std::ofstream(empty).flush();
   auto empty_file = test::run(restore + empty);
