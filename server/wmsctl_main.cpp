@@ -172,6 +172,15 @@ void fields(const msgpack::object& map, std::initializer_list<std::string_view> 
   for (auto c : cols) std::cout << label(c) << ": " << text(map, c) << "\n";
 }
 
+// `order confirm --all`: confirmations sent before the first answer is waited for.
+constexpr std::size_t k_confirm_window = 64;
+
+// A refusal that concerns one order only (its state, its account, its lines): `order confirm --all` goes on.
+bool order_own_refusal(Status s) {
+  return s == Status::not_found || s == Status::invalid_state || s == Status::invalid || s == Status::conflict ||
+         s == Status::insufficient_stock;
+}
+
 struct Cli {
   std::string server, user, pin;
   bool json_out = false;
@@ -207,6 +216,12 @@ struct Cli {
   ~Cli() { logout(); }
   // `json_close`: printed after the JSON of the refusal (the end of an array it is the last element of).
   [[noreturn]] void fail(const Reply& r, const std::string& what, const char* json_close = "") {
+    report(r, what, {}, (std::string(json_close) + "\n").c_str());
+    logout();
+    std::exit(1);
+  }
+  // Prints a refusal: on stderr, and with --json as an object on stdout ("ref": what it was about, when given).
+  void report(const Reply& r, const std::string& what, const std::string& ref = {}, const char* json_close = "\n") {
     std::cerr << "error: " << what << ": " << wms::proto::to_string(r.status) << ": " << r.error << "\n";
     if (r.status == Status::import_failed) {
       const auto* errs = field(r.body, "errors");
@@ -222,12 +237,14 @@ struct Cli {
       json_string(std::cout, wms::proto::to_string(r.status));
       std::cout << ",\"error\":";
       json_string(std::cout, r.error);
+      if (!ref.empty()) {
+        std::cout << ",\"ref\":";
+        json_string(std::cout, ref);
+      }
       std::cout << ",\"body\":";
       json(std::cout, r.body);
-      std::cout << "}" << json_close << "\n";
+      std::cout << "}" << json_close;
     }
-    logout();
-    std::exit(1);
   }
   template <class Req>
   Reply send(const Req& req, const std::string& what) {
@@ -306,7 +323,7 @@ void print_tasks(const msgpack::object* tasks) {
 void print_master(const msgpack::object& b, std::string_view rows, std::string_view code,
                   std::initializer_list<std::string_view> cols) {
   const auto* list = field(b, rows);
-  table(list, cols);
+  if (cols.size()) table(list, cols);  // none: the caller printed the rows
   if (text(b, "more") == "yes" && list && list->via.array.size > 0)
     std::cout << "(more: add --after " << text(list->via.array.ptr[list->via.array.size - 1], code) << ")\n";
 }
@@ -349,7 +366,17 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"products", "locations", "stock", "accounts", "orders", "users"}));
   imp->add_option("file", file, "CSV file with a header row")->required()->check(CLI::ExistingFile);
-  auto* orders = app.add_subcommand("orders", "list orders");
+  // Lists keyed by a number come in pages in number order: --after the last number shown, --limit rows.
+  std::uint64_t after_no = 0;
+  std::uint32_t page_rows = 1000;
+  auto paged = [&](CLI::App* cmd, const char* number) {
+    cmd->add_option("--after", after_no, std::string("start after this ") + number + " (the next page)");
+    cmd->add_option("--limit", page_rows, "at most this many rows (1-10000)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, static_cast<int>(proto::k_max_list_items)));
+    return cmd;
+  };
+  auto* orders = paged(app.add_subcommand("orders", "list orders, oldest first"), "order id");
   orders->add_option("--status", status, "entered | confirmed | cancelled | closed");
   auto* order = app.add_subcommand("order", "show, confirm or cancel an order");
   order->require_subcommand(1);
@@ -361,7 +388,7 @@ int main(int argc, char** argv) {
   auto* ocancel = order->add_subcommand("cancel", "cancel an order, releasing its reservations");
   ocancel->add_option("ref", ref)->required();
   auto* alloc = app.add_subcommand("allocate", "retry backorders against available stock");
-  auto* waves = app.add_subcommand("waves", "list waves");
+  auto* waves = paged(app.add_subcommand("waves", "list waves"), "wave id");
   auto* wave = app.add_subcommand("wave", "create or release a wave");
   wave->require_subcommand(1);
   auto* wcreate = wave->add_subcommand("create", "wave the allocated orders of one delivery mode");
@@ -369,7 +396,7 @@ int main(int argc, char** argv) {
   wcreate->add_option("--max-orders", max_orders, "at most this many orders (0 = all)");
   auto* wrelease = wave->add_subcommand("release", "push a wave's tasks to the devices");
   wrelease->add_option("id", id)->required();
-  auto* tasks = app.add_subcommand("tasks", "list pick tasks");
+  auto* tasks = paged(app.add_subcommand("tasks", "list pick tasks"), "task id");
   tasks->add_option("--wave", id, "only this wave");
   tasks->add_option("--status", status, "open | claimed | done | short | cancelled");
   auto* task = app.add_subcommand("task", "manage one device's work");
@@ -381,8 +408,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("devices", "devices signed in or seen since wmsd started, and the open tasks each holds");
   bool all_devices = false;
   devs->add_flag("--all", all_devices, "also devices that signed out and hold no task (each wmsctl run is one)");
-  auto* excs = app.add_subcommand("exceptions", "list exceptions (short picks)");
-  auto* invs = app.add_subcommand("invoices", "list invoices");
+  auto* excs = paged(app.add_subcommand("exceptions", "list exceptions (short picks)"), "exception id");
+  auto* invs = paged(app.add_subcommand("invoices", "list invoices"), "invoice number");
   auto* inv = app.add_subcommand("invoice", "show an invoice");
   inv->require_subcommand(1);
   auto* ishow = inv->add_subcommand("show", "show one invoice with its lines");
@@ -486,8 +513,8 @@ int main(int argc, char** argv) {
         std::cout << "\n";
       });
     } else if (*orders) {
-      c.show(c.send(proto::OrdersReq{status}, "list orders"), [](const msgpack::object& b) {
-        table(field(b, "orders"), {"ref", "account", "status", "mode", "ordered_units", "shipped_units"});
+      c.show(c.send(proto::OrdersReq{status, after_no, page_rows}, "list orders"), [](const msgpack::object& b) {
+        print_master(b, "orders", "id", {"ref", "account", "status", "mode", "ordered_units", "shipped_units"});
       });
     } else if (*oshow) {
       proto::OrderShowReq q;
@@ -495,9 +522,14 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "show order " + ref), print_order);
     } else if (*oconf) {
       std::vector<std::string> refs;
-      if (all) {
-        auto r = c.send(proto::OrdersReq{"entered"}, "list entered orders");
-        for (const auto& o : r.as<proto::OrdersRep>().orders) refs.push_back(o.ref);
+      if (all) {  // every entered order, page by page (a list page holds at most k_max_list_items)
+        for (std::uint64_t after = 0;;) {
+          const auto page = c.send(proto::OrdersReq{"entered", after, proto::k_max_list_items}, "list entered orders")
+                                .as<proto::OrdersRep>();
+          for (const auto& o : page.orders) refs.push_back(o.ref);
+          if (!page.more || page.orders.empty()) break;
+          after = page.orders.back().id;
+        }
         if (refs.empty() && !c.json_out) std::cout << "no entered orders to confirm\n";
       } else if (!ref.empty()) {
         refs.push_back(ref);
@@ -505,30 +537,54 @@ int main(int argc, char** argv) {
         std::cerr << "order confirm needs a REF or --all\n";
         return 2;
       }
-      // --all with --json: one array of the answers (a refusal ends it, as its last element, and exits 1).
+      // Sent with up to k_confirm_window unanswered, so one durable commit carries many confirmations. An order
+      // refused on its own account (already confirmed or cancelled meanwhile, account removed, ...) is reported and
+      // the rest go on; exit 1 at the end. A refusal of the session or the server (signed out, busy, ...) stops it.
+      // --all with --json: one array of the answers, a refused order as {"status","error","ref","body"}.
       const bool array = all && c.json_out;
       if (array) std::cout << "[";
-      for (std::size_t i = 0; i < refs.size(); ++i) {
-        proto::OrderConfirmReq q;
-        q.ref = refs[i];
-        if (array) {
-          if (i) std::cout << ",";
-          const auto r = c.conn->call(q);
-          if (!r.ok()) {
-            c.fail(r, "confirm order " + refs[i], "]");
-          }
-          json(std::cout, r.body);
-          continue;
-        }
-        c.show(c.send(q, "confirm order " + refs[i]), [](const msgpack::object& b) {
-          std::int64_t back = 0;
-          if (const auto* lines = field(b, "lines"))
-            for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
-              back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
-          std::cout << "confirmed " << text(b, "ref") << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
-        });
+      bool refused = false;
+      std::size_t printed = 0;
+      std::optional<Reply> stopped;
+      c.conn->call_each(
+          proto::OrderConfirmReq::k_type, refs.size(),
+          [&](std::size_t i) {
+            proto::OrderConfirmReq q;
+            q.ref = refs[i];
+            return proto::pack_body(q);
+          },
+          true, k_confirm_window,
+          [&](std::size_t i, Reply& r) {
+            if (!r.ok() && !order_own_refusal(r.status)) {
+              if (!stopped) stopped = std::move(r);
+              return false;
+            }
+            if (array && printed++) std::cout << ",";
+            if (!r.ok()) {
+              refused = true;
+              c.report(r, "confirm order " + refs[i], refs[i], array ? "" : "\n");
+            } else if (array || c.json_out) {
+              json(std::cout, r.body);
+              if (!array) std::cout << "\n";
+            } else {
+              std::int64_t back = 0;
+              if (const auto* lines = field(r.body, "lines"))
+                for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
+                  back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
+              std::cout << "confirmed " << text(r.body, "ref")
+                        << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
+            }
+            return true;
+          });
+      if (stopped) {
+        if (array && printed) std::cout << ",";
+        c.fail(*stopped, "confirm orders", array ? "]" : "");
       }
       if (array) std::cout << "]\n";
+      if (refused) {
+        c.logout();
+        return 1;
+      }
     } else if (*ocancel) {
       proto::OrderCancelReq q;
       q.ref = ref;
@@ -538,8 +594,8 @@ int main(int argc, char** argv) {
         std::cout << "allocated " << text(b, "units") << " unit(s) on " << text(b, "lines") << " backorder line(s)\n";
       });
     } else if (*waves) {
-      c.show(c.send(proto::WavesReq{}, "list waves"), [](const msgpack::object& b) {
-        table(field(b, "waves"), {"id", "mode", "status", "orders", "tasks", "tasks_left"});
+      c.show(c.send(proto::WavesReq{after_no, page_rows}, "list waves"), [](const msgpack::object& b) {
+        print_master(b, "waves", "id", {"id", "mode", "status", "orders", "tasks", "tasks_left"});
       });
     } else if (*wcreate) {
       c.show(c.send(proto::WaveCreateReq{mode, max_orders}, "create " + mode + " wave"), [](const msgpack::object& b) {
@@ -553,7 +609,10 @@ int main(int argc, char** argv) {
         std::cout << "released wave " << text(b, "id") << ": " << text(b, "tasks_left") << " tasks pushed to devices\n";
       });
     } else if (*tasks) {
-      c.show(c.send(proto::TasksReq{id, status}, "list tasks"), [](const msgpack::object& b) { print_tasks(field(b, "tasks")); });
+      c.show(c.send(proto::TasksReq{id, status, after_no, page_rows}, "list tasks"), [](const msgpack::object& b) {
+        print_tasks(field(b, "tasks"));
+        print_master(b, "tasks", "id", {});
+      });
     } else if (*tunclaim) {
       if ((id == 0) == code.empty()) {
         std::cerr << "task unclaim needs a task ID or --device DEVICE (one of them)\n";
@@ -577,13 +636,16 @@ int main(int argc, char** argv) {
               {"device", "user", "signed_in_ms", "last_seen_ms", "idle_s", "tasks_held", "signed_out"});
       });
     } else if (*excs) {
-      c.show(c.send(proto::ExceptionsReq{}, "list exceptions"), [](const msgpack::object& b) {
-        table(field(b, "exceptions"), {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});
+      c.show(c.send(proto::ExceptionsReq{after_no, page_rows}, "list exceptions"), [](const msgpack::object& b) {
+        print_master(
+            b, "exceptions", "id",
+            {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});
       });
     } else if (*invs) {
-      c.show(c.send(proto::InvoicesReq{}, "list invoices"), [](const msgpack::object& b) {
-        table(field(b, "invoices"), {"number", "order_ref", "account", "account_name", "issue_date", "due_date",
-                                     "net_minor", "tax_minor", "total_minor", "currency"});
+      c.show(c.send(proto::InvoicesReq{after_no, page_rows}, "list invoices"), [](const msgpack::object& b) {
+        print_master(b, "invoices", "number",
+                     {"number", "order_ref", "account", "account_name", "issue_date", "due_date", "net_minor",
+                      "tax_minor", "total_minor", "currency"});
       });
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);

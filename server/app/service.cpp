@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -303,14 +304,25 @@ std::int64_t reserve_for_line(Txn& t, const Order& o, OrderLine& l, std::int64_t
 }
 
 // Serves waiting backorder lines of `sku` in confirmation order from available stock. Returns units reserved.
+// The queue is read one key at a time (each a B-tree seek past the last one): it stops at the first line that
+// gets nothing, so a confirmation with thousands of orders waiting for a SKU that has no stock costs one seek, not a
+// read of the whole queue.
 std::int64_t serve_backorders(Txn& t, std::string_view sku, std::vector<PubEvent>& events, std::uint32_t* lines = nullptr) {
-  std::vector<std::string> keys;
-  t.scan(Table::backorders, store::key2(sku, ""), [&](std::string_view k, std::string_view) {
-    keys.emplace_back(k);
-    return true;
-  });
+  const std::string prefix = store::key2(sku, "");
+  std::string k, from = prefix;
   std::int64_t total = 0;
-  for (const auto& k : keys) {
+  for (;;) {
+    k.clear();
+    t.scan(
+        Table::backorders, prefix,
+        [&](std::string_view key, std::string_view) {
+          k.assign(key);
+          return false;
+        },
+        false, from);
+    if (k.empty()) break;
+    from = k;
+    from.push_back('\0');  // the next key after this one, whatever is done to it below
     auto rest = std::string_view(k).substr(sku.size() + 1);
     Order o = order_by_id(t, store::from_be64(rest.substr(8, 8)));
     auto line_no = static_cast<std::uint32_t>(store::from_be64(rest.substr(16, 8)));
@@ -571,16 +583,29 @@ Outcome do_wave_release(Txn& t, const Ctx& ctx, std::uint64_t id, std::vector<Pu
   return Outcome::ok(view, "released wave " + std::to_string(id));
 }
 
-// Every record of a table that `keep` accepts, in key order, at most `limit`.
+// One page of a list keyed by a number (be64): the records `keep` accepts after number `after`, at most `limit`
+// (1 to k_max_list_items, else refused); `more` when the limit stopped the list.
 template <class T, class F>
-std::vector<T> scan_all(const Txn& t, Table table, F&& keep, std::size_t limit = proto::k_max_list_items, bool reverse = false) {
+std::vector<T> scan_page(const Txn& t, Table table, F&& keep, std::uint64_t after, std::uint32_t limit, bool& more) {
+  if (limit == 0 || limit > proto::k_max_list_items)
+    refuse(Status::invalid,
+           "limit must be 1 to " + std::to_string(proto::k_max_list_items) + ", got " + std::to_string(limit));
   std::vector<T> out;
-  if (limit == 0) return out;
-  t.scan(table, "", [&](std::string_view, std::string_view v) {
-    T rec = store::unpack<T>(v);
-    if (keep(rec)) out.push_back(std::move(rec));
-    return out.size() < limit;
-  }, reverse);
+  more = false;
+  if (after == std::numeric_limits<std::uint64_t>::max()) return out;
+  t.scan(
+      table, "",
+      [&](std::string_view, std::string_view v) {
+        T rec = store::unpack<T>(v);
+        if (!keep(rec)) return true;
+        if (out.size() == limit) {
+          more = true;
+          return false;
+        }
+        out.push_back(std::move(rec));
+        return true;
+      },
+      false, after ? store::be64(after + 1) : std::string());
   return out;
 }
 
@@ -1367,7 +1392,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
         r.status != "closed")
       refuse(Status::invalid, "status must be entered, confirmed, cancelled or closed, got '" + r.status + "'");
     OrdersRep rep;
-    for (const auto& o : scan_all<Order>(t, Table::orders, [&](const Order& o) { return r.status.empty() || o.status == r.status; }))
+    auto keep = [&](const Order& o) { return r.status.empty() || o.status == r.status; };
+    for (const auto& o : scan_page<Order>(t, Table::orders, keep, r.after, r.limit, rep.more))
       rep.orders.push_back(order_view(o));
     return Outcome::ok(rep);
   }
@@ -1390,8 +1416,10 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     return Outcome::ok(pack_contents(t, *o, r.tote));
   }
   if (type == WavesReq::k_type) {
+    auto r = body_as<WavesReq>(body);
     WavesRep rep;
-    for (const auto& w : scan_all<Wave>(t, Table::waves, all)) rep.waves.push_back(wave_view(w, tasks_left(t, w.id)));
+    for (const auto& w : scan_page<Wave>(t, Table::waves, all, r.after, r.limit, rep.more))
+      rep.waves.push_back(wave_view(w, tasks_left(t, w.id)));
     return Outcome::ok(rep);
   }
   if (type == TasksReq::k_type) {
@@ -1402,7 +1430,8 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     if (r.wave) wave_by_id(t, r.wave);  // "no wave N" rather than an empty list
     TasksRep rep;
     auto keep = [&](const Task& k) { return (!r.wave || k.wave == r.wave) && (r.status.empty() || k.status == r.status); };
-    for (const auto& k : scan_all<Task>(t, Table::tasks, keep)) rep.tasks.push_back(task_view(t, k));
+    for (const auto& k : scan_page<Task>(t, Table::tasks, keep, r.after, r.limit, rep.more))
+      rep.tasks.push_back(task_view(t, k));
     return Outcome::ok(rep);
   }
   if (type == StockReq::k_type) {
@@ -1431,8 +1460,18 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
         list_master(t, Table::accounts, body_as<AccountsReq>(body), &AccountsRep::accounts, &account_view));
   if (type == UsersReq::k_type)
     return Outcome::ok(list_master(t, Table::users, body_as<UsersReq>(body), &UsersRep::users, &user_view));
-  if (type == ExceptionsReq::k_type) return Outcome::ok(ExceptionsRep{scan_all<ExceptionView>(t, Table::exceptions, all)});
-  if (type == InvoicesReq::k_type) return Outcome::ok(InvoicesRep{scan_all<InvoiceView>(t, Table::invoices, all)});
+  if (type == ExceptionsReq::k_type) {
+    auto r = body_as<ExceptionsReq>(body);
+    ExceptionsRep rep;
+    rep.exceptions = scan_page<ExceptionView>(t, Table::exceptions, all, r.after, r.limit, rep.more);
+    return Outcome::ok(rep);
+  }
+  if (type == InvoicesReq::k_type) {
+    auto r = body_as<InvoicesReq>(body);
+    InvoicesRep rep;
+    rep.invoices = scan_page<InvoiceView>(t, Table::invoices, all, r.after, r.limit, rep.more);
+    return Outcome::ok(rep);
+  }
   if (type == InvoiceShowReq::k_type) {
     auto n = body_as<InvoiceShowReq>(body).number;
     auto inv = store::get_as<InvoiceView>(t, Table::invoices, store::be64(n));

@@ -1,6 +1,9 @@
 // Lazy Pirate request client; see client.hpp.
 #include "wms/shared/client.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include "wms/proto/messages.hpp"
 
 namespace wms::client {
@@ -65,6 +68,64 @@ Reply Connection::call(std::string_view type, const msgpack::sbuffer& body, cons
   }
   throw Unreachable("no answer from " + endpoint_ + " after " + std::to_string(opts_.attempts) + " attempt(s) of " +
                     std::to_string(opts_.timeout_ms) + " ms");
+}
+
+void Connection::call_each(std::string_view type, std::size_t n,
+                           const std::function<msgpack::sbuffer(std::size_t)>& body, bool mutates, std::size_t window,
+                           const std::function<bool(std::size_t, Reply&)>& on_reply) {
+  const std::uint64_t base = next_id_;
+  next_id_ += n;
+  window = std::max<std::size_t>(window, 1);
+  std::map<std::size_t, std::string> unanswered;  // index -> the encoded request, as first sent
+  std::map<std::size_t, Reply> early;             // answered ahead of an earlier request
+  std::size_t sent = 0, delivered = 0;
+  bool stop = false;
+  int attempt = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+  while (delivered < sent || (!stop && sent < n)) {
+    for (; !stop && sent < n && sent - delivered < window; ++sent) {
+      proto::RequestHeader h;
+      h.id = base + sent;
+      h.type = std::string(type);
+      h.dev = device_;
+      h.token = token_;
+      if (mutates) h.key = next_key();
+      auto& bytes = unanswered[sent] = proto::encode_request_raw(h, body(sent));
+      sock_->send(zmq::buffer(bytes), zmq::send_flags::none);
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {  // nothing heard for a whole timeout: a fresh socket, everything unanswered again
+      if (opts_.attempts != 0 && ++attempt >= opts_.attempts)
+        throw Unreachable("no answer from " + endpoint_ + " after " + std::to_string(opts_.attempts) +
+                          " attempt(s) of " + std::to_string(opts_.timeout_ms) + " ms");
+      reconnect();
+      for (const auto& [i, bytes] : unanswered) sock_->send(zmq::buffer(bytes), zmq::send_flags::none);
+      deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+      continue;
+    }
+    zmq::pollitem_t item{sock_->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, left);
+    zmq::message_t msg;
+    while ((item.revents & ZMQ_POLLIN) && sock_->recv(msg, zmq::recv_flags::dontwait)) {
+      std::string err;
+      auto rep = proto::decode_reply(msg.to_string_view(), &err);
+      if (!rep || rep->h.id < base || rep->h.id >= base + sent) continue;  // not one of these (a late answer)
+      const auto i = static_cast<std::size_t>(rep->h.id - base);
+      if (!unanswered.erase(i)) continue;  // answered already (an answer to a resent copy)
+      Reply& r = early[i];
+      r.status = rep->h.status;
+      r.error = std::move(rep->h.error);
+      r.body = rep->body;
+      r.handle = std::move(rep->handle);
+      deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+    }
+    for (auto it = early.find(delivered); it != early.end(); it = early.find(delivered)) {
+      if (!on_reply(delivered, it->second)) stop = true;
+      early.erase(it);
+      ++delivered;
+    }
+  }
 }
 
 std::optional<std::string> Connection::call_raw(std::string_view bytes, int timeout_ms) {

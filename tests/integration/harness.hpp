@@ -145,6 +145,7 @@ class Wmsd {
     pid_ = -1;
   }
   void restart() { start(); }
+  pid_t pid() const { return pid_; }
   void restart(std::vector<std::string> extra) {
     extra_ = std::move(extra);
     start();

@@ -793,3 +793,74 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(none.output, Catch::Contains("no entered orders to confirm"));
   CHECK(test::run(server.wmsctl("order confirm --all SO-1001")).status == 2);  // one or the other
 }
+
+TEST_CASE("orders and invoices are listed in pages and order confirm --all confirms every entered order") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  // Two invoices first (orders 1 and 2), then more entered orders than one list page holds.
+  const auto inv1 = test::ship_order(*admin, *manager, *picker, "SO-P1");
+  const auto inv2 = test::ship_order(*admin, *manager, *picker, "SO-P2");
+  const std::size_t many = proto::k_max_list_items + 25;
+  std::string csv = "order_ref,account,sku,qty\n";
+  for (std::size_t i = 0; i < many; ++i) csv += "BULK-" + std::to_string(i) + ",ACME,SKU-1002,1\n";
+  REQUIRE(admin->call(proto::ImportReq{"orders", csv}).ok());
+
+  // Pages in id order: `after` the last id seen, `more` while the limit stopped the list.
+  auto page = [&](std::string status, std::uint64_t after, std::uint32_t limit) {
+    auto r = manager->call(proto::OrdersReq{std::move(status), after, limit});
+    REQUIRE(r.ok());
+    return r.as<proto::OrdersRep>();
+  };
+  const auto first = page("", 0, 3);
+  REQUIRE(first.orders.size() == 3);
+  CHECK(first.more);
+  CHECK(first.orders[0].ref == "SO-P1");
+  CHECK(first.orders[2].ref == "BULK-0");
+  const auto next = page("", first.orders.back().id, 2);
+  REQUIRE(next.orders.size() == 2);
+  CHECK(next.orders[0].ref == "BULK-1");
+  const auto entered = page("entered", 0, static_cast<std::uint32_t>(proto::k_max_list_items));
+  CHECK(entered.orders.size() == proto::k_max_list_items);
+  CHECK(entered.more);  // a list never stops silently at its limit
+  const auto tail = page("entered", entered.orders.back().id, 100);
+  CHECK(tail.orders.size() == 25);
+  CHECK_FALSE(tail.more);
+  for (std::uint32_t bad : {0u, static_cast<std::uint32_t>(proto::k_max_list_items + 1)})
+    CHECK(manager->call(proto::OrdersReq{"", 0, bad}).status == Status::invalid);
+  const auto listed = test::run(server.wmsctl("orders --limit 2"));
+  CHECK(listed.status == 0);
+  CHECK_THAT(listed.output, Catch::Contains("SO-P2") && Catch::Contains("(more: add --after 2)"));
+  CHECK_THAT(test::run(server.wmsctl("orders --after 2 --limit 1")).output, Catch::Contains("BULK-0"));
+
+  // Invoices the same way: a finance clerk reaches every number.
+  auto invs = admin->call(proto::InvoicesReq{0, 1}).as<proto::InvoicesRep>();
+  REQUIRE(invs.invoices.size() == 1);
+  CHECK(invs.invoices[0].number == inv1.number);
+  CHECK(invs.more);
+  invs = admin->call(proto::InvoicesReq{inv1.number, 1}).as<proto::InvoicesRep>();
+  REQUIRE(invs.invoices.size() == 1);
+  CHECK(invs.invoices[0].number == inv2.number);
+  CHECK_FALSE(invs.more);
+  CHECK_THAT(test::run(server.wmsctl("invoices --limit 1")).output,
+             Catch::Contains("(more: add --after " + std::to_string(inv1.number) + ")"));
+  CHECK_THAT(test::run(server.wmsctl("invoices --after " + std::to_string(inv1.number))).output,
+             Catch::Contains("SO-P2") && !Catch::Contains("SO-P1") && !Catch::Contains("(more"));
+
+  // --all takes every page: no entered order is left behind, each confirmed once.
+  const auto all = test::run(server.wmsctl("order confirm --all"));
+  INFO(all.output.substr(0, 300));
+  CHECK(all.status == 0);
+  CHECK(std::count(all.output.begin(), all.output.end(), '\n') == static_cast<long>(many));
+  CHECK(page("entered", 0, 10).orders.empty());
+  std::size_t confirmed = 0;
+  for (std::uint64_t after = 0;;) {
+    const auto p = page("confirmed", after, static_cast<std::uint32_t>(proto::k_max_list_items));
+    confirmed += p.orders.size();
+    if (!p.more) break;
+    after = p.orders.back().id;
+  }
+  CHECK(confirmed == many);  // SO-P1 and SO-P2 shipped whole: closed
+}

@@ -191,6 +191,59 @@ TEST_CASE("a retried mutation returns the first answer and is applied once, also
   CHECK(admin2->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand == 45);
 }
 
+TEST_CASE("requests sent many at a time are applied once when the server stalls and they are sent again") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  std::string csv = "order_ref,account,sku,qty\n";
+  for (int i = 0; i < 300; ++i) csv += "W-" + std::to_string(i) + ",ACME,SKU-1002,1\n";
+  REQUIRE(admin->call(proto::ImportReq{"orders", csv}).ok());
+  // The same session on a connection that gives up an attempt after 300 ms and tries again until answered.
+  client::Connection fast(server.endpoint(), "office-1", {300, 0});
+  fast.set_token(admin->token());
+  auto confirm_body = [](int from) {
+    return [from](std::size_t i) {
+      proto::OrderConfirmReq q;
+      q.ref = "W-" + std::to_string(from + static_cast<int>(i));
+      return proto::pack_body(q);
+    };
+  };
+  // wmsd stops for a second: every attempt times out, the socket is reopened, the unanswered requests go again.
+  REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+  std::thread resume([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    ::kill(server.pid(), SIGCONT);
+  });
+  std::vector<std::size_t> seen;
+  std::vector<Status> status(200, Status::internal);
+  fast.call_each(proto::OrderConfirmReq::k_type, 200, confirm_body(0), true, 64, [&](std::size_t i, client::Reply& r) {
+    seen.push_back(i);
+    status[i] = r.status;
+    return true;
+  });
+  resume.join();
+  REQUIRE(seen.size() == 200);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == i);  // answers handed over in request order
+  // Each applied once: a second application would have been refused "already confirmed" and answered so.
+  CHECK(std::count(status.begin(), status.end(), Status::ok) == 200);
+  auto count = [&](const std::string& st) {
+    return admin->call(proto::OrdersReq{st}).as<proto::OrdersRep>().orders.size();
+  };
+  CHECK(count("confirmed") == 200);
+
+  // Stopping early: nothing more is sent, and every request that was sent is still answered and handed over.
+  std::size_t handed = 0;
+  fast.call_each(proto::OrderConfirmReq::k_type, 100, confirm_body(200), true, 8, [&](std::size_t i, client::Reply& r) {
+    CHECK(r.ok());
+    ++handed;
+    return i < 3;  // false from the fourth answer on
+  });
+  CHECK(handed >= 4);
+  CHECK(handed <= 4 + 8);
+  CHECK(count("confirmed") == 200 + handed);  // nothing applied that was not reported
+  CHECK(count("entered") == 100 - handed);
+}
+
 TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops cleanly, data survives") {
   test::TempDir dir;
   const std::string data = dir.str() + "/data";

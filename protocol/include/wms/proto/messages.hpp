@@ -5,13 +5,13 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <msgpack.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <msgpack.hpp>
-
 #include "msgpack_map.hpp"
+#include "wire.hpp"
 
 namespace wms::proto {
 
@@ -275,14 +275,20 @@ struct OrderCancelReq : OrderRefReq { WMS_REQ("order.cancel", true, "ref"); };
 struct OrderShowReq : OrderRefReq { WMS_REQ("order.show", false, "ref"); };
 struct DispatchReq : OrderRefReq { WMS_REQ("dispatch", true, "ref"); };
 
+// Lists keyed by a number (orders, waves, tasks, exceptions, invoices) come in pages, in number order: `after`
+// the last number of the previous page (0 = from the first), at most `limit` (1 to k_max_list_items) items;
+// `more` says the limit stopped the list.
 struct OrdersReq {
   WMS_REQ0("orders", false);
   std::string status;               // filter, empty = all
-  WMS_MSGPACK_MAP(status)
+  std::uint64_t after = 0;          // order id
+  std::uint32_t limit = static_cast<std::uint32_t>(k_max_list_items);
+  WMS_MSGPACK_MAP(status, after, limit)
 };
 struct OrdersRep {
   std::vector<OrderView> orders;
-  WMS_MSGPACK_MAP(orders)
+  bool more = false;
+  WMS_MSGPACK_MAP(orders, more)
 };
 struct AllocateReq {              // retry backorders against available stock
   WMS_REQ0("allocate", true);
@@ -313,22 +319,28 @@ struct WaveIdReq {
 struct WaveReleaseReq : WaveIdReq { WMS_REQ("wave.release", true, "wave"); };
 struct WavesReq {
   WMS_REQ0("waves", false);
-  WMS_EMPTY_MAP
+  std::uint64_t after = 0;  // wave id
+  std::uint32_t limit = static_cast<std::uint32_t>(k_max_list_items);
+  WMS_MSGPACK_MAP(after, limit)
 };
 struct WavesRep {
   std::vector<WaveView> waves;
-  WMS_MSGPACK_MAP(waves)
+  bool more = false;
+  WMS_MSGPACK_MAP(waves, more)
 };
 
 struct TasksReq {
   WMS_REQ0("tasks", false);
   std::uint64_t wave = 0;           // 0 = all waves
   std::string status;
-  WMS_MSGPACK_MAP(wave, status)
+  std::uint64_t after = 0;  // task id
+  std::uint32_t limit = static_cast<std::uint32_t>(k_max_list_items);
+  WMS_MSGPACK_MAP(wave, status, after, limit)
 };
 struct TasksRep {
   std::vector<TaskView> tasks;
-  WMS_MSGPACK_MAP(tasks)
+  bool more = false;
+  WMS_MSGPACK_MAP(tasks, more)
 };
 
 struct TaskClaimReq {
@@ -491,20 +503,26 @@ struct StockRep {
 
 struct ExceptionsReq {
   WMS_REQ0("exceptions", false);
-  WMS_EMPTY_MAP
+  std::uint64_t after = 0;  // exception id
+  std::uint32_t limit = static_cast<std::uint32_t>(k_max_list_items);
+  WMS_MSGPACK_MAP(after, limit)
 };
 struct ExceptionsRep {
   std::vector<ExceptionView> exceptions;
-  WMS_MSGPACK_MAP(exceptions)
+  bool more = false;
+  WMS_MSGPACK_MAP(exceptions, more)
 };
 
 struct InvoicesReq {
   WMS_REQ0("invoices", false);
-  WMS_EMPTY_MAP
+  std::uint64_t after = 0;  // invoice number
+  std::uint32_t limit = static_cast<std::uint32_t>(k_max_list_items);
+  WMS_MSGPACK_MAP(after, limit)
 };
 struct InvoicesRep {
   std::vector<InvoiceView> invoices;
-  WMS_MSGPACK_MAP(invoices)
+  bool more = false;
+  WMS_MSGPACK_MAP(invoices, more)
 };
 struct InvoiceShowReq {
   WMS_REQ("invoice.show", false, "number");

@@ -2,15 +2,16 @@
 // with the same request id and idempotency key (the ZeroMQ guide's Lazy Pirate: on timeout the socket is closed
 // and reopened, the request resent). It never invents an answer: after the last attempt it throws Unreachable.
 #pragma once
+
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <msgpack.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <msgpack.hpp>
 #include <zmq.hpp>
 
 #include "wms/proto/codec.hpp"
@@ -67,6 +68,14 @@ class Connection {
   Reply call_with_key(const Req& req, const std::string& key) {
     return call(Req::k_type, proto::pack_body(req), key);
   }
+  // Sends n requests of one `type` (body(i) builds request i) with at most `window` unanswered at a time, so the
+  // server's group commit takes many in one durable commit, and calls on_reply(i, reply) in order of i. Each
+  // request keeps its request id and (for mutations) idempotency key across attempts: when no answer comes for
+  // timeout_ms, the socket is reopened and every unanswered request is sent again. on_reply returning false sends
+  // nothing further; the requests already sent are still waited for and handed to on_reply (they may have been
+  // applied). Throws Unreachable after the last attempt.
+  void call_each(std::string_view type, std::size_t n, const std::function<msgpack::sbuffer(std::size_t)>& body,
+                 bool mutates, std::size_t window, const std::function<bool(std::size_t, Reply&)>& on_reply);
   // Sends raw bytes as one frame and waits for any reply (tests of malformed input).
   std::optional<std::string> call_raw(std::string_view bytes, int timeout_ms);
 
