@@ -460,6 +460,11 @@ Outcome do_order_confirm(Txn& t, const Ctx& ctx, const std::string& ref, std::ve
     l.backordered = l.ordered - got;
     short_units += l.backordered;
   }
+  std::vector<ShipLine> value;
+  for (const auto& l : o.lines) value.push_back({l.line, l.sku, {}, l.ordered, l.price_minor, l.tax_bps});
+  if (!value_minor(value))
+    refuse(Status::invalid, "order " + ref + " is worth more than " + decimal::format_money(k_max_order_value_minor) +
+                                " with tax at its prices: split it or check its quantities and prices");
   for (const auto& l : o.lines) sync_backorder_index(t, o, l);
   save_order(t, o);
   emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
@@ -904,6 +909,9 @@ Outcome do_dispatch(Txn& t, const Ctx& ctx, const std::string& ref, std::vector<
   for (const auto& l : o.lines) sync_backorder_index(t, o, l);
   save_order(t, o);
 
+  if (!value_minor(ship))  // only an order confirmed before confirmations checked its value can get here
+    refuse(Status::invalid, "order " + o.ref + ": this shipment is worth more than " +
+                                decimal::format_money(k_max_order_value_minor) + " with tax; ship it in parts");
   proto::InvoiceView inv = make_invoice(ship);
   inv.number = store::next_seq(t, "invoice_seq");
   inv.order_ref = o.ref;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <tuple>
 #include <vector>
 
@@ -60,7 +61,8 @@ std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {
 }
 
 std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps) {
-  return (list_minor * (10000 - discount_bps) + 5000) / 10000;
+  // In 128 bits: a price near the int64 limit times (10000 - discount) still fits, and the result is below the price.
+  return static_cast<std::int64_t>((static_cast<__int128>(list_minor) * (10000 - discount_bps) + 5000) / 10000);
 }
 
 std::optional<std::int32_t> parse_terms(std::string_view terms) {
@@ -224,12 +226,31 @@ void order_by_walk(std::vector<PlannedPick>& picks) {
   });
 }
 
-std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps) {
-  const std::int64_t p = net_minor * tax_bps;
+namespace {
+__int128 tax_wide(__int128 net_minor, std::int32_t tax_bps) {
+  const __int128 p = net_minor * tax_bps;
   return p >= 0 ? (p + 5000) / 10000 : -((-p + 5000) / 10000);
+}
+}  // namespace
+
+std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps) {
+  return static_cast<std::int64_t>(tax_wide(net_minor, tax_bps));  // within int64 for a net within the order limit
+}
+
+std::optional<std::int64_t> value_minor(const std::vector<ShipLine>& lines) {
+  __int128 total = 0;
+  for (const auto& l : lines) {
+    if (l.qty <= 0) continue;
+    const __int128 net = static_cast<__int128>(l.qty) * l.unit_price_minor;  // < 2^126: no overflow
+    if (net > k_max_order_value_minor || net < -k_max_order_value_minor) return std::nullopt;
+    total += net + tax_wide(net, l.tax_bps);  // |net x bps| < 2^64: no overflow
+    if (total > k_max_order_value_minor || total < -k_max_order_value_minor) return std::nullopt;
+  }
+  return static_cast<std::int64_t>(total);
 }
 
 proto::InvoiceView make_invoice(const std::vector<ShipLine>& lines) {
+  if (!value_minor(lines)) throw std::overflow_error("invoice worth more than the order limit");
   proto::InvoiceView inv;
   for (const auto& l : lines) {
     if (l.qty <= 0) continue;

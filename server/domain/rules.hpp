@@ -124,8 +124,14 @@ struct ShipLine {
   std::int64_t unit_price_minor = 0;
   std::int32_t tax_bps = 0;
 };
+// The most one order (and so one invoice) may be worth, tax included: 10^15 minor units (10^13 in the currency).
+// Quantities up to 10^9 and prices up to 10^10 are accepted on their own; their product, its tax and the sum
+// over 10,000 lines would not fit 64-bit integers. Such an order is refused when it is confirmed.
+inline constexpr std::int64_t k_max_order_value_minor = 1'000'000'000'000'000;
+// Net + tax of `lines` (tax per line, half up), or nullopt when above k_max_order_value_minor.
+std::optional<std::int64_t> value_minor(const std::vector<ShipLine>& lines);
 // Builds the invoice lines and totals for exactly the shipped quantities. Tax per line, half up.
-// Number, dates and parties are filled in by the caller.
+// Number, dates and parties are filled in by the caller. Throws std::overflow_error when value_minor has none.
 proto::InvoiceView make_invoice(const std::vector<ShipLine>& lines);
 std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps);
 // Days since 1970-01-01 (UTC) <-> "YYYY-MM-DD".

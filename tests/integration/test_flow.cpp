@@ -864,3 +864,27 @@ TEST_CASE("orders and invoices are listed in pages and order confirm --all confi
   }
   CHECK(confirmed == many);  // SO-P1 and SO-P2 shipped whole: closed
 }
+
+TEST_CASE("an order worth more than the money limit is refused at confirmation and nothing changes") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  REQUIRE(admin->call(proto::ImportReq{"products", "sku,description,list_price,tax_rate\nBIG,Big item,99999.99,20\n"})
+              .ok());
+  REQUIRE(admin->call(proto::ImportReq{"stock", "sku,location,qty\nBIG,A01-01-A,1000000000\n"}).ok());
+  REQUIRE(admin
+              ->call(proto::ImportReq{"orders",
+                                      "order_ref,account,sku,qty\nSO-BIG,BOLT,BIG,1000000000\n"
+                                      "SO-OK,BOLT,BIG,1000\n"})
+              .ok());
+  proto::OrderConfirmReq c;
+  c.ref = "SO-BIG";
+  auto r = admin->call(c);
+  CHECK(r.status == Status::invalid);
+  CHECK_THAT(r.error, Catch::Contains("SO-BIG is worth more than 10000000000000.00"));
+  CHECK(order(*admin, "SO-BIG").status == "entered");
+  CHECK(stock_at(*admin, "BIG", "A01-01-A").reserved == 0);
+  c.ref = "SO-OK";  // 1000 x 99,999.99 + 20 %: well within the limit
+  REQUIRE(admin->call(c).ok());
+  CHECK(stock_at(*admin, "BIG", "A01-01-A").reserved == 1000);
+}

@@ -465,6 +465,26 @@ TEST_CASE("rules: an invoice with mixed tax rates sums lines exactly", "[rules][
   CHECK(empty.total_minor == 0);
 }
 
+TEST_CASE("rules: an order worth more than the money limit has no value and no invoice", "[rules][invoice]") {
+  // 10^9 units at 99,999.99 is 10^16 minor units: above the 10^15 limit. In 64 bits x 20 % tax it overflowed
+  // (the invoice said tax 1,553,253,926,290.45 instead of 19,999,998,000,000.00).
+  const std::vector<ShipLine> big{ShipLine{1, "BIG", "Big item", 1'000'000'000, 9'999'999, 2000}};
+  CHECK_FALSE(value_minor(big).has_value());
+  CHECK_THROWS_AS(make_invoice(big), std::overflow_error);
+  // The largest quantity and price the imports accept, and many lines just within it.
+  CHECK_FALSE(value_minor({ShipLine{1, "X", "x", 1'000'000'000, 10'000'000'000, 10000}}).has_value());
+  std::vector<ShipLine> many(10000, ShipLine{1, "M", "m", 1, 80'000'000'000, 2500});  // each 10^11 with tax
+  CHECK(value_minor(many) == std::optional<std::int64_t>(k_max_order_value_minor));
+  many.push_back(ShipLine{2, "M", "m", 1, 1, 0});
+  CHECK_FALSE(value_minor(many).has_value());
+  // At the limit the figures are exact: 8 * 10^14 net at 25 % is 2 * 10^14 tax.
+  const auto edge = make_invoice({ShipLine{1, "E", "e", 8, 100'000'000'000'000, 2500}});
+  CHECK(edge.net_minor == 800'000'000'000'000);
+  CHECK(edge.tax_minor == 200'000'000'000'000);
+  CHECK(edge.total_minor == k_max_order_value_minor);
+  CHECK(unit_price_minor(9'000'000'000'000'000'000, 500) == 8'550'000'000'000'000'000);  // no overflow on the way
+}
+
 TEST_CASE("rules: tax rounds half up on exactly half a minor unit", "[rules][invoice]") {
   CHECK(tax_minor(2385, 2000) == 477);
   CHECK(tax_minor(5, 1000) == 1);    // 0.5
