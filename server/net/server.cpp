@@ -414,6 +414,11 @@ struct Server::Impl {
       }
       case Kind::mutation: break;
     }
+    // The session was checked when the request was read, against the last commit. A request applied before it in
+    // this batch (its device's logout, a user.add that changed the user's role and so ended its sessions) may
+    // have ended it since: a mutation never runs on an ended session.
+    if (!parent.get(store::Table::sessions, c.h.token))
+      return proto::encode_error_reply(c.h.id, Status::unauthenticated, "the session ended: log in again");
     if (auto prior = idem.get(parent, c.ctx.device, c.h.key)) {
       if (prior->type != c.h.type || prior->body_hash != c.body_hash)
         return proto::encode_error_reply(c.h.id, Status::conflict,

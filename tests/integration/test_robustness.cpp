@@ -244,6 +244,52 @@ TEST_CASE("requests sent many at a time are applied once when the server stalls 
   CHECK(count("entered") == 100 - handed);
 }
 
+TEST_CASE("a mutation queued behind its session's logout is refused even when both are applied in one batch") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto manager = test::login(server, "manager", "2468", "office-2");
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  const auto on_hand = [&] {
+    return admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0).on_hand;
+  };
+  const auto before = on_hand();
+  // While wmsd is stopped, the manager's device sends its logout and then an adjustment with the same session, on
+  // one connection (so in this order): both are read, against a commit where the session is open, into one batch.
+  zmq::context_t zctx;
+  zmq::socket_t d(zctx, zmq::socket_type::dealer);
+  d.connect(server.endpoint());
+  auto request = [&](std::uint64_t id, const std::string& type, const msgpack::sbuffer& body, const std::string& key) {
+    proto::RequestHeader h;
+    h.id = id;
+    h.type = type;
+    h.dev = "office-2";
+    h.token = manager->token();
+    h.key = key;
+    return proto::encode_request_raw(h, body);
+  };
+  REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+  d.send(zmq::buffer(request(1, "logout", proto::pack_body(proto::LogoutReq{}), "")), zmq::send_flags::none);
+  d.send(zmq::buffer(request(2, "adjust", proto::pack_body(proto::AdjustReq{"SKU-1001", "A01-01-A", 500, "late"}),
+                             "office-2:race.1")),
+         zmq::send_flags::none);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both in wmsd's socket before it goes on
+  REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+  std::map<std::uint64_t, Status> got;
+  for (int i = 0; i < 2; ++i) {
+    zmq::pollitem_t item{d.handle(), 0, ZMQ_POLLIN, 0};
+    REQUIRE(zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 1);
+    zmq::message_t m;
+    REQUIRE(d.recv(m));
+    std::string err;
+    auto rep = proto::decode_reply(m.to_string_view(), &err);
+    REQUIRE(rep);
+    got[rep->h.id] = rep->h.status;
+  }
+  CHECK(got[1] == Status::ok);
+  CHECK(got[2] == Status::unauthenticated);
+  CHECK(on_hand() == before);  // the adjustment never ran
+}
+
 TEST_CASE("a second wmsd on the same data folder is refused, SIGTERM stops cleanly, data survives") {
   test::TempDir dir;
   const std::string data = dir.str() + "/data";
