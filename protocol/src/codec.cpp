@@ -211,6 +211,15 @@ std::string encode_request_raw(const RequestHeader& h, const msgpack::sbuffer& b
 }
 
 std::string encode_reply_raw(std::uint64_t id, Status status, std::string_view error, const msgpack::sbuffer& body) {
+  // A refusal may quote what it refuses (a scan, a ref): past k_max_error_bytes it is cut, at a character
+  // boundary, so that every client can read the reply (envelope strings are read up to k_max_string_bytes).
+  std::string cut;
+  if (error.size() > k_max_error_bytes) {
+    std::size_t n = k_max_error_bytes - 3;
+    while (n > 0 && (static_cast<unsigned char>(error[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+    cut.assign(error.substr(0, n)).append("...");
+    error = cut;
+  }
   msgpack::sbuffer out;
   msgpack::packer<msgpack::sbuffer> pk(out);
   pk.pack_map(5);

@@ -96,6 +96,19 @@ TEST_CASE("malformed, truncated, oversized and unknown-version messages get an e
         Status::bad_request);  // a mutation without idempotency key
   auto s = admin->call(proto::StockReq{"SKU-1001", "A01-01-A"}).as<proto::StockRep>().stock.at(0);
   CHECK(s.on_hand == 40);
+
+  // A refusal quoting a long value is cut short (at a character boundary) so that the client can read it: before,
+  // a 5000-byte ref came back in a 5000-byte error that clients would not decode, and wmsctl said "cannot reach".
+  proto::OrderShowReq long_ref;
+  long_ref.ref = "A";
+  for (int i = 0; i < 3000; ++i) long_ref.ref += "\xc3\xa9";  // é: two bytes each
+  auto cut = admin->call(long_ref);
+  CHECK(cut.status == Status::not_found);
+  CHECK(cut.error.size() <= proto::k_max_error_bytes);
+  CHECK_THAT(cut.error, Catch::StartsWith("no order 'A\xc3\xa9") && Catch::EndsWith("\xc3\xa9..."));
+  const auto shown = test::run(server.wmsctl("order show " + std::string(5000, 'R')));
+  CHECK(shown.status == 1);  // refused, not "cannot reach wmsd" (3)
+  CHECK_THAT(shown.output, Catch::Contains("not_found: no order 'RRRR") && Catch::Contains("R..."));
 }
 
 TEST_CASE("codes the store cannot hold are refused as the request's own fault, and the batch goes on") {

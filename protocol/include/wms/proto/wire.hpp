@@ -16,6 +16,7 @@ inline constexpr std::uint32_t k_protocol_version = 1;
 // k_hard_max_message_bytes (ZMQ_MAXMSGSIZE) so a hostile peer cannot make the server allocate without limit.
 inline constexpr std::size_t k_max_request_bytes = 16u << 20;      // CSV imports travel in one request
 inline constexpr std::size_t k_hard_max_message_bytes = 32u << 20;
+inline constexpr std::size_t k_max_error_bytes = 1024;             // a reply's error text (longer is cut, "...")
 inline constexpr std::size_t k_max_string_bytes = 4096;            // each envelope string (type, dev, token, key)
 inline constexpr std::size_t k_max_list_items = 10000;             // order lines per order, list results
 inline constexpr std::uint32_t k_heartbeat_ms = 1000;              // server PUB heartbeat period
