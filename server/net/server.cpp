@@ -175,7 +175,10 @@ struct Server::Impl {
     pull.bind("inproc://wmsd-out");
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(proto::k_hard_max_message_bytes));
     router.set(zmq::sockopt::router_mandatory, 0);
-    router.set(zmq::sockopt::sndhwm, 100000);
+    // Replies queued for one connection that does not read them: past this many, ZeroMQ drops them (the client's
+    // retry asks again). A client has at most a few requests out (wmsctl's order confirm --all: 64), so this
+    // only bounds the memory a peer that never reads can make wmsd hold (a list reply can be megabytes).
+    router.set(zmq::sockopt::sndhwm, 256);
     router.set(zmq::sockopt::rcvhwm, 100000);
     router.set(zmq::sockopt::linger, 0);
     pub.set(zmq::sockopt::linger, 0);
