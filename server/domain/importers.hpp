@@ -41,6 +41,10 @@ struct UserRow {
 
 using Errors = std::vector<proto::RowError>;
 
+// A users import hashes one PIN per row (a slow hash by design) inside the write transaction, while every other
+// request waits: a file may hold at most this many rows (about 10 s of hashing).
+inline constexpr std::size_t k_max_user_rows = 100;
+
 // The stored record a row's code names, if any (products, locations and accounts are upserted by code).
 template <class T>
 using Existing = std::function<std::optional<T>(const std::string& code)>;

@@ -384,6 +384,18 @@ TEST_CASE("importers: users parse, and a bad role or a PIN that is not 4 to 12 d
   REQUIRE(missing.size() == 1);
   CHECK(missing[0].line == 1);
   CHECK(missing[0].column == "pin");
+
+  // Every row costs a slow PIN hash while the server waits: a file holds at most k_max_user_rows of them.
+  std::string many = "code,role,pin\n";
+  for (std::size_t i = 0; i < k_max_user_rows; ++i) many += "u" + std::to_string(i) + ",picker,1234\n";
+  Errors fits;
+  CHECK(parse_users(table(many), fits).size() == k_max_user_rows);
+  CHECK(fits.empty());
+  Errors too_many;
+  CHECK(parse_users(table(many + "one-more,picker,1234\n"), too_many).empty());
+  REQUIRE(too_many.size() == 1);
+  CHECK(too_many[0].line == 1);
+  CHECK_THAT(too_many[0].message, Catch::Contains("at most 100 rows, this one 101") && Catch::Contains("split it"));
 }
 
 TEST_CASE("importers: PINs and codes are validated by valid_pin and valid_code", "[importers]") {
