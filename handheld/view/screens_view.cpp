@@ -284,10 +284,10 @@ void pick(Frame& f) {
         f.space();
         fit_text(t->sku, ui.large, colour::k_text);
         // Below the SKU, in order of importance, only what fits whole (a banner on top takes room): the count,
-        // the description, the wave line. The vehicle driver glances: no descriptions, and no count for the
-        // usual one-pallet move.
-        const std::int64_t qty = scanning ? s.remaining(*t) : s.qty;
-        const bool show_qty = !(f.vehicle() && (s.step == PickStep::drop || (pallet && qty == 1)));
+        // the description, the wave line. The vehicle driver glances: no descriptions. A task's quantity is in
+        // units, in pallet mode too (20 units of a 120-unit pallet are not 20 pallets): always "Take N".
+        const auto [count_label, qty] = count_of(s);
+        const bool show_qty = !count_label.empty();
         const float qty_size = ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f);
         const float line = ui.gap * 2;  // an item's spacing plus one f.space()
         const float need_qty = show_qty ? qty_size + line : 0;
@@ -301,7 +301,7 @@ void pick(Frame& f) {
         }
         if (show_qty && room() >= need_qty) {
           f.space();
-          qty_row(ui, pallet ? "Pallets" : s.step == PickStep::tote ? "Put" : "Take", std::to_string(qty), qty_size);
+          qty_row(ui, count_label, std::to_string(qty), qty_size);
         }
         if (room() >= need_wave) {
           f.space();
@@ -545,6 +545,14 @@ StatusLine status_of(const State& s) {
   l.wave = s.current_wave();
   l.tasks_left = l.wave ? s.wave_tasks_left(l.wave) : 0;
   return l;
+}
+
+std::pair<std::string, std::int64_t> count_of(const State& s) {
+  const proto::TaskView* t = s.current();
+  if (s.screen != Screen::pick || !t || s.step == PickStep::quantity) return {};
+  if (s.profile == Profile::vehicle && s.step == PickStep::drop) return {};  // the pallet is on the forks
+  const bool scanning = s.step == PickStep::location || s.step == PickStep::product;
+  return {s.step == PickStep::tote ? "Put" : "Take", scanning ? s.remaining(*t) : s.qty};
 }
 
 std::string instruction(const State& s) {

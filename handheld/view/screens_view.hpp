@@ -3,6 +3,8 @@
 // application state, decide anything the state machine decides, or talk to the network: what it returns goes
 // straight into next(state, event).
 #pragma once
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "screens/terminal.hpp"
@@ -19,5 +21,9 @@ StatusLine status_of(const State& s);
 
 // The instruction line the pick screen shows for the current step ("Scan location", ...); "" off the pick screen.
 std::string instruction(const State& s);
+
+// The count under the SKU on the pick screen: ("Take", units still to take) while scanning, ("Put", units) at the
+// tote; ("", 0) where none is shown (a vehicle's drop step, off the pick screen). Units in pallet mode too.
+std::pair<std::string, std::int64_t> count_of(const State& s);
 
 }  // namespace wms::term::view

@@ -412,6 +412,16 @@ TEST_CASE("view: status bar values and pick instructions", "[view]") {
   CHECK(instruction(picking(Profile::handheld, PickStep::tote)) == "Put into tote for SO-1001 \xE2\x80\x94 scan tote");
   CHECK(instruction(picking(Profile::vehicle, PickStep::drop)) == "Drive to STAGE-1 \xE2\x80\x94 scan the lane");
   CHECK(instruction(signed_in(Profile::handheld)).empty());
+
+  // The count under the SKU is in units, in pallet mode too: a forklift task of 20 units of a 120-unit pallet
+  // once read "Pallets 20".
+  State fork = picking(Profile::vehicle, PickStep::location);
+  fork.tasks[41].qty = 20;
+  CHECK(count_of(fork) == std::pair<std::string, std::int64_t>{"Take", 20});
+  CHECK(count_of(picking(Profile::vehicle, PickStep::drop)).first.empty());  // on the forks: no count
+  CHECK(count_of(picking(Profile::handheld, PickStep::product)) == std::pair<std::string, std::int64_t>{"Take", 6});
+  CHECK(count_of(picking(Profile::handheld, PickStep::tote)).first == "Put");
+  CHECK(count_of(signed_in(Profile::handheld)).first.empty());
 }
 
 TEST_CASE("sound: the three sounds are synthesised, audible and short - no device is not an error", "[view][sdl]") {
