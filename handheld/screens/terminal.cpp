@@ -158,6 +158,7 @@ class Machine {
       kept.push_back(id);
     }
     s_.route = std::move(kept);
+    release_totes();
     // At the pack station the device takes no new picking work (what it holds stays on its route).
     if (logged_in() && s_.screen != Screen::version && s_.screen != Screen::pack) {
       // Tasks already claimed by this device (after a restart, or re-allocated to it) come first.
@@ -219,6 +220,24 @@ class Machine {
     if (after != before) start_step_for_current();
     if (s_.screen == Screen::idle && !s_.route.empty()) s_.screen = Screen::pick;
     if (s_.screen == Screen::pick && s_.route.empty()) s_.screen = Screen::idle;
+  }
+
+  // A tote belongs to its order while that order has picks left here or the device still works in the order's
+  // wave (the batch on the cart: another order of it must not go into the tote). Once the order is picked and the
+  // route has moved on to other waves (or is empty), the picker has taken the totes to packing and the labels are
+  // free for later work; wmsd still refuses a tote that holds another order's goods not yet dispatched.
+  void release_totes() {
+    if (s_.totes.empty()) return;
+    std::set<std::uint64_t> route_waves;
+    for (auto id : s_.route)
+      if (auto it = s_.tasks.find(id); it != s_.tasks.end()) route_waves.insert(it->second.wave);
+    std::map<std::string, bool> in_use;  // order ref -> still holds its tote
+    for (const auto& [id, t] : s_.tasks) {
+      if (!s_.totes.count(t.order_ref)) continue;
+      bool& use = in_use[t.order_ref];
+      use = use || (!finished(t) && s_.remaining(t) > 0) || route_waves.count(t.wave);
+    }
+    std::erase_if(s_.totes, [&](const auto& order_tote) { return !in_use[order_tote.first]; });
   }
 
   void upsert(const TaskView& t) {

@@ -458,6 +458,41 @@ TEST_CASE("batch picking puts each line into its order's tote and refuses the wr
   REQUIRE(find_all<SendPick>(cmds).size() == 1);
 }
 
+TEST_CASE("a tote is free again on the device once its order is picked and the work has moved to another wave",
+          "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1, "SO-1"),
+                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
+                      "picker", Profile::handheld, 2);
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"4006380010000"});
+  REQUIRE(find_all<SendPick>(step(s, Scan{"TOTE-7"})).size() == 1);
+  // SO-1 is picked, but the batch of wave 1 is still on the cart: TOTE-7 cannot take SO-2.
+  step(s, Scan{"LOC-A01-02"});
+  step(s, Scan{"4006380010017"});
+  auto cmds = step(s, Scan{"TOTE-7"});
+  CHECK(s.banner.title == "WRONG TOTE");
+  CHECK_FALSE(sends_anything(cmds));
+  REQUIRE(find_all<SendPick>(step(s, Scan{"TOTE-8"})).size() == 1);
+  CHECK(s.screen == Screen::idle);
+  // Wave 2 later: the totes went to packing, their labels serve the new orders (before, the device said "TOTE-7
+  // holds SO-1" until the picker signed out, while the server knew the tote was empty).
+  auto t5 = task(5, "A01-03", 30, "SKU-3", "4006380010024", 1, "SO-3");
+  auto t6 = task(6, "A01-04", 40, "SKU-1", "4006380010000", 1, "SO-4");
+  t5.wave = t6.wave = 2;
+  step(s, TaskPushed{20, "task.released", t5});
+  step(s, TaskPushed{21, "task.released", t6});
+  REQUIRE(s.current());
+  REQUIRE(s.current()->id == 5);
+  step(s, Scan{"LOC-A01-03"});
+  step(s, Scan{"4006380010024"});
+  REQUIRE(s.step == PickStep::tote);
+  cmds = step(s, Scan{"TOTE-7"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  CHECK(find_all<SendPick>(cmds)[0]->req.tote == "TOTE-7");
+  CHECK(s.totes.at("SO-3") == "TOTE-7");
+  CHECK_FALSE(s.totes.count("SO-1"));
+}
+
 TEST_CASE("a short pick in a batch puts the units found into the order's tote - none found needs no tote", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5, "SO-1"),
                        task(2, "A01-02", 20, "SKU-2", "4006380010017", 4, "SO-2"),
