@@ -1110,6 +1110,8 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
   auto err = [&](std::size_t line, const char* col, std::string msg) {
     errs.push_back({static_cast<std::uint32_t>(line), col, std::move(msg)});
   };
+  // Rows the reader left out (too many cells) are errors; the other rows are still checked, so one try lists all.
+  for (const auto& p : table.row_problems) err(p.line, "", p.message);
   std::set<std::string> seen;
   auto dup = [&](std::size_t line, const char* col, const std::string& key) {
     if (!seen.insert(key).second) err(line, col, std::string(col) + " '" + key + "' appears twice in the file");

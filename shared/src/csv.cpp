@@ -227,7 +227,11 @@ std::variant<Table, ParseError> parse(std::string_view text) {
         if (!have_header) {
             for (auto& field : record.fields) {
                 std::string name = to_lower_ascii(trim_blanks(field.text));
-                if (name.empty()) return ParseError{record.line, "empty header name"};
+                if (name.empty())
+                  return ParseError{record.line,
+                                    "column " + std::to_string(table.header.size() + 1) +
+                                        " of the header has no name: every column needs one (a spreadsheet may "
+                                        "have saved empty columns after the last: delete them)"};
                 if (std::find(table.header.begin(), table.header.end(), name) != table.header.end()) {
                     return ParseError{record.line, "duplicate header name '" + name + "'"};
                 }
@@ -238,9 +242,11 @@ std::variant<Table, ParseError> parse(std::string_view text) {
         }
 
         if (record.fields.size() > table.header.size()) {
-          return ParseError{record.line, "row has " + std::to_string(record.fields.size()) +
-                                             " cells, expected at most " + std::to_string(table.header.size()) +
-                                             (semicolon_separated(table.header) ? k_semicolon_hint : "")};
+          table.row_problems.push_back(
+              ParseError{record.line, "row has " + std::to_string(record.fields.size()) + " cells, expected at most " +
+                                          std::to_string(table.header.size()) +
+                                          (semicolon_separated(table.header) ? k_semicolon_hint : "")});
+          continue;
         }
         table.rows.push_back(Row{record.line, take_texts(record)});
     }

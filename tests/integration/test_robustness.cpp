@@ -568,10 +568,15 @@ TEST_CASE("wmsctl imports a CSV all or nothing and names the line and column of 
          "4,NOWHERE,SKU-1003\n"
          "x,A01-01-A,SKU-1003\n"
          "2,A01-01-A,SKU-9999\n"
-         "-1,NOWHERE2,SKU-1003\n";  // a bad value and an unknown code in one row: both reported at once
+         "-1,NOWHERE2,SKU-1003\n"  // a bad value and an unknown code in one row: both reported at once
+         "1,A01-01-A,SKU-1001,\n"  // a stray comma: that row's own error, the others are still checked
+         "-2,A01-01-A,SKU-1001\n";
   }
   auto r = test::run(server.wmsctl("import stock " + bad));
   CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("line 8, column -: row has 4 cells, expected at most 3"));
+  CHECK_THAT(r.output, Catch::Contains("line 9, column qty"));
+  CHECK_THAT(r.output, Catch::Contains("8 row error(s)"));
   CHECK_THAT(r.output, Catch::Contains("line 3, column qty"));
   CHECK_THAT(r.output, Catch::Contains("line 4, column location"));
   CHECK_THAT(r.output, Catch::Contains("line 5, column qty"));

@@ -135,13 +135,26 @@ TEST_CASE("csv: duplicate header names are rejected case-insensitively", "[csv]"
 TEST_CASE("csv: an empty header name is rejected", "[csv]") {
     CHECK(parse_err("\nsku,,qty\n").line == 2);
     CHECK(parse_err("sku,\"  \"\n").line == 1);
+    // A spreadsheet's empty columns after the last: the message says which column and what to do.
+    const auto e = parse_err("sku,qty,,\nA,1,,\n");
+    CHECK(e.message.find("column 3 of the header has no name") != std::string::npos);
+    CHECK(e.message.find("delete them") != std::string::npos);
 }
 
-TEST_CASE("csv: a data row with more cells than the header reports its line and counts", "[csv]") {
-    const auto e = parse_err("a,b,c\n1,2,3\n\"multi\nline\",2,3,4\n");
-    CHECK(e.line == 3);
-    CHECK(e.message.find('4') != std::string::npos);
-    CHECK(e.message.find('3') != std::string::npos);
+TEST_CASE("csv: a data row with more cells than the header reports its line and counts, and the rest is read",
+          "[csv]") {
+  const auto parsed = wms::csv::parse("a,b,c\n1,2,3\n\"multi\nline\",2,3,4\n5,6\n7,8,9,10,11\n");
+  REQUIRE(std::holds_alternative<Table>(parsed));
+  const auto& t = std::get<Table>(parsed);
+  REQUIRE(t.row_problems.size() == 2);
+  CHECK(t.row_problems[0].line == 3);
+  CHECK(t.row_problems[0].message == "row has 4 cells, expected at most 3");
+  CHECK(t.row_problems[1].line == 6);
+  CHECK(t.row_problems[1].message == "row has 5 cells, expected at most 3");
+  REQUIRE(t.rows.size() == 2);  // the good rows around them, for their own checks
+  CHECK(t.rows[0].line == 2);
+  CHECK(t.rows[1].line == 5);
+  CHECK(t.rows[1].cells == std::vector<std::string>{"5", "6"});
 }
 
 TEST_CASE("csv: quote and line write cells that parse reads back exactly", "[csv]") {

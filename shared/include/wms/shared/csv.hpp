@@ -11,6 +11,11 @@
 
 namespace wms::csv {
 
+struct ParseError {
+  std::size_t line = 0;
+  std::string message;
+};
+
 struct Row {
     std::size_t line = 0;  // 1-based physical line where the record starts, so users can find it in an editor
     std::vector<std::string> cells;
@@ -19,6 +24,9 @@ struct Row {
 struct Table {
     std::vector<std::string> header;  // trimmed, lower-cased column names
     std::vector<Row> rows;            // data rows, header excluded
+    // Rows left out of `rows` for a problem of their own (more cells than the header has): the other rows are
+    // still read, so one pass reports every bad row. An import with any of these imports nothing.
+    std::vector<ParseError> row_problems;
 
     // Index of a header name (case-insensitive), nullopt if absent.
     std::optional<std::size_t> column(std::string_view name) const;
@@ -31,11 +39,6 @@ struct Table {
 // holding ';'. Errors about such a file end with this hint.
 bool semicolon_separated(const std::vector<std::string>& header);
 inline constexpr const char* k_semicolon_hint = " (the file separates columns with ';': save it with commas)";
-
-struct ParseError {
-    std::size_t line = 0;
-    std::string message;
-};
 
 // Comma separator; fields may be double-quoted ("" inside quotes is a quote, quoted fields may hold commas
 // and newlines); LF or CRLF line ends; a leading UTF-8 BOM is skipped; blank/whitespace-only lines are
