@@ -523,12 +523,12 @@ int main(int argc, char** argv) {
     } else if (*oconf) {
       std::vector<std::string> refs;
       if (all) {  // every entered order, page by page (a list page holds at most k_max_list_items)
-        for (std::uint64_t after = 0;;) {
-          const auto page = c.send(proto::OrdersReq{"entered", after, proto::k_max_list_items}, "list entered orders")
+        for (std::uint64_t from = 0;;) {
+          const auto page = c.send(proto::OrdersReq{"entered", from, proto::k_max_list_items}, "list entered orders")
                                 .as<proto::OrdersRep>();
           for (const auto& o : page.orders) refs.push_back(o.ref);
           if (!page.more || page.orders.empty()) break;
-          after = page.orders.back().id;
+          from = page.orders.back().id;
         }
         if (refs.empty() && !c.json_out) std::cout << "no entered orders to confirm\n";
       } else if (!ref.empty()) {

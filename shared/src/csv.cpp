@@ -242,10 +242,11 @@ std::variant<Table, ParseError> parse(std::string_view text) {
         }
 
         if (record.fields.size() > table.header.size()) {
-          table.row_problems.push_back(
-              ParseError{record.line, "row has " + std::to_string(record.fields.size()) + " cells, expected at most " +
-                                          std::to_string(table.header.size()) +
-                                          (semicolon_separated(table.header) ? k_semicolon_hint : "")});
+          ParseError e{record.line, "row has " + std::to_string(record.fields.size()) + " cells, expected at most " +
+                                        std::to_string(table.header.size())};
+          // A file separated by ';' (with decimal commas) is wrong as a whole: one error says so.
+          if (semicolon_separated(table.header)) return ParseError{e.line, e.message + k_semicolon_hint};
+          table.row_problems.push_back(std::move(e));
           continue;
         }
         table.rows.push_back(Row{record.line, take_texts(record)});
