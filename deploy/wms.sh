@@ -62,9 +62,11 @@ case "${1:-}" in
     ctl() { WMS_PIN=2468 build/server/wmsctl --server "$ep" --user manager "$@"; }
     echo "== the office: the demo orders come in (refs made unique for this run), are confirmed, waves released"
     run=$(date +%H%M%S)
-    sed "1!s/^SO-/SO-$run-/" assets/demo/orders.csv >"$data/orders-$run.csv"
-    WMS_PIN=1234 build/server/wmsctl --server "$ep" --user admin import orders "$data/orders-$run.csv"
-    refs=$(tail -n +2 "$data/orders-$run.csv" | cut -d, -f1 | sort -u)
+    orders_csv=$(mktemp "${TMPDIR:-/tmp}/wms-demo-orders.XXXXXX")
+    sed "1!s/^SO-/SO-$run-/" assets/demo/orders.csv >"$orders_csv"
+    WMS_PIN=1234 build/server/wmsctl --server "$ep" --user admin import orders "$orders_csv"
+    refs=$(tail -n +2 "$orders_csv" | cut -d, -f1 | sort -u)
+    rm -f "$orders_csv"
     for ref in $refs; do ctl order confirm "$ref"; done
     for mode in parcel pallet; do
       if out=$(ctl wave create --mode "$mode" 2>&1); then
@@ -80,6 +82,11 @@ case "${1:-}" in
       --short-rate 0.05 --until-idle 3 --data "$data/devices"
     echo "== dispatch: each order ships what was picked and is invoiced for exactly that"
     for ref in $refs; do ctl dispatch "$ref" || true; done
+    # An earlier run's backorder served and picked in this run's waves (older backorders come first) ships too.
+    for ref in $(ctl orders --status confirmed --limit 10000 | awk 'NR > 1 && $1 !~ /^\(/ {print $1}'); do
+      case " $(echo $refs) " in *" $ref "*) continue ;; esac
+      ctl dispatch "$ref" 2>/dev/null || true  # nothing picked of it yet: refused, nothing to say
+    done
     echo "== invoices so far"
     ctl invoices
     if [ -t 0 ] && [ -z "${CI:-}" ]; then
