@@ -116,6 +116,7 @@ std::string text(const msgpack::object& map, std::string_view col) {
       if (ends_with(col, "_ms")) return utc_time(v->via.u64);
       return money ? wms::decimal::format_money(static_cast<std::int64_t>(v->via.u64)) : std::to_string(v->via.u64);
     case msgpack::type::NEGATIVE_INTEGER:
+      if (col == "idle_s") return "";  // -1: not heard from since wmsd started
       return money ? wms::decimal::format_money(v->via.i64) : std::to_string(v->via.i64);
     case msgpack::type::BOOLEAN: return v->via.boolean ? "yes" : "no";
     case msgpack::type::ARRAY: {  // a list of codes (barcodes, totes): space-separated
@@ -148,14 +149,15 @@ void table_rows(const std::vector<const msgpack::object*>& rows, std::initialize
     cells.emplace_back();
     for (auto c : cols) cells.back().push_back(text(*row, c));
   }
+  // Widths in characters, not bytes: a "Müller" row lines up with the others.
   std::vector<std::size_t> width(cols.size(), 0);
   for (const auto& r : cells)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], wms::csv::utf8_chars(r[i]));
   for (const auto& r : cells) {
     std::string line;
     for (std::size_t i = 0; i < r.size(); ++i) {
       line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+      if (i + 1 < r.size()) line += std::string(width[i] - wms::csv::utf8_chars(r[i]) + 2, ' ');
     }
     std::cout << line << "\n";
   }

@@ -25,12 +25,6 @@ struct MissingForNew {
 };
 
 // Reads cells of one row by column name, recording the first error per cell.
-// Code points in valid UTF-8 text: every byte that does not continue a sequence starts one.
-std::size_t utf8_chars(std::string_view v) {
-  std::size_t n = 0;
-  for (char ch : v) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-  return n;
-}
 bool single_line(std::string_view v) {
   for (char ch : v)
     if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return false;
@@ -66,7 +60,7 @@ class Cells {
     // One line per value: it is printed in tables, on labels and on invoices. Besides ASCII controls, Unicode's
     // next-line (U+0085) and line and paragraph separators (U+2028, U+2029) break a line too.
     if (!single_line(v)) return fail(col, "holds a line break or another control character"), std::string();
-    if (utf8_chars(v) > max)  // characters, not bytes: "Müller" is 6 (the file is UTF-8, csv::parse checked)
+    if (csv::utf8_chars(v) > max)  // characters, not bytes: "Müller" is 6 (the file is UTF-8, csv::parse checked)
       return fail(col, "is longer than " + std::to_string(max) + " characters"), std::string();
     return v;
   }

@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "harness.hpp"
+#include "wms/shared/csv.hpp"
 
 using namespace wms;
 using proto::Status;
@@ -761,6 +762,18 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(out.output, Catch::Contains("ZZ-1") && Catch::Contains("12.50") && Catch::Contains("04006381333931") &&
                              Catch::Contains("(more: add --after ZZ-2)") && !Catch::Contains("ZZ-3"));
   CHECK_THAT(test::run(server.wmsctl("users")).output, Catch::Contains("picker1") && Catch::Contains("forklift"));
+  // Columns line up in characters: a description with "ü" (two bytes) does not push its row's columns right.
+  REQUIRE(admin
+              ->call(proto::ImportReq{"products",
+                                      "sku,description,list_price\nYY-1,M\xc3\xbcller bolt,1.00\n"
+                                      "YY-2,Mxller bolt,1.00\n"})
+              .ok());
+  const auto aligned = test::run(server.wmsctl("products --prefix YY-")).output;
+  auto column_of_ea = [&](const std::string& sku) {  // the character column where the row's uom starts
+    const auto row = aligned.substr(aligned.find(sku));
+    return wms::csv::utf8_chars(row.substr(0, row.find("EA")));
+  };
+  CHECK(column_of_ea("YY-1") == column_of_ea("YY-2"));
   // The only admin cannot be turned into something else: nobody could manage users or imports afterwards.
   const auto demote = test::run(server.wmsctl("user add admin --role picker --new-pin 1234"));
   CHECK(demote.status == 1);

@@ -35,6 +35,13 @@ struct Table {
     std::string_view cell(const Row& row, std::size_t col) const;
 };
 
+// Code points in valid UTF-8 text (every byte that does not continue a sequence starts one): "Müller" is 6.
+inline std::size_t utf8_chars(std::string_view v) {
+  std::size_t n = 0;
+  for (char ch : v) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+
 // A spreadsheet saved with ';' between columns (the CSV of many European locales) reads as a one-column header
 // holding ';'. Errors about such a file end with this hint.
 bool semicolon_separated(const std::vector<std::string>& header);
