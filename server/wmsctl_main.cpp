@@ -192,8 +192,9 @@ struct Cli {
   void connect() {
     char host[64] = {};
     ::gethostname(host, sizeof host - 1);
-    conn = std::make_unique<wms::client::Connection>(server, "wmsctl-" + std::string(host) + "-" + std::to_string(::getpid()),
-                                                     wms::client::Options{timeout_ms, 3});
+    conn = std::make_unique<wms::client::Connection>(
+        server, std::string(wms::proto::k_cli_device_prefix) + std::string(host) + "-" + std::to_string(::getpid()),
+        wms::client::Options{timeout_ms, 3});
     if (pin.empty()) read_pin();
     // Not sent: the server would count it as a wrong PIN, and a script without a PIN would lock the user.
     if (pin.empty()) {

@@ -306,6 +306,14 @@ RestoreReport restore_backup(const std::string& data_dir, const std::string& bac
         }
       if (ids_moved) a << "; order, wave, task and exception numbers go on after the replaced database's";
       if (has_current) a << "; the replaced database is kept as " << r.kept_as;
+      // The sessions of wmsctl runs (the `wmsctl backup` that took the file is one) belong to runs that are over:
+      // they would be listed as signed-in devices for a day.
+      std::vector<std::string> ended;
+      t.scan(store::Table::sessions, "", [&](std::string_view k, std::string_view v) {
+        if (store::unpack<domain::Session>(v).device.starts_with(proto::k_cli_device_prefix)) ended.emplace_back(k);
+        return true;
+      });
+      for (const auto& k : ended) t.del(store::Table::sessions, k);
       Ctx ctx{"wmsd", "admin", "wmsd-local", now_ms, {}};
       write_audit(t, ctx, proto::k_restore_audit_type, a.str());
       t.commit();

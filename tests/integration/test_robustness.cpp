@@ -723,6 +723,13 @@ TEST_CASE("wmsd --restore puts a backup in place and goes on after the last invo
   const auto invoices = admin->call(proto::InvoicesReq{}).as<proto::InvoicesRep>().invoices;
   REQUIRE(invoices.size() == 1);
   CHECK(invoices[0].order_ref == "SO-R1");
+  // The backup holds the session of the wmsctl run that took it; that run is over, so it is no signed-in device.
+  // The devices' own sessions in the backup stay open.
+  std::set<std::string> signed_in;
+  for (const auto& d : admin->call(proto::DevicesReq{}).as<proto::DevicesRep>().devices)
+    if (d.signed_in_ms) signed_in.insert(d.device);
+  CHECK(signed_in.count("office-2") == 1);
+  for (const auto& d : signed_in) CHECK(d.rfind("wmsctl-", 0) == std::string::npos);
   auto q = test::audit_all(10);
   q.type = "restore";
   const auto trail = admin->call(q).as<proto::AuditRep>().entries;
