@@ -84,14 +84,6 @@ bool finished(const TaskView& t) { return t.status == "done" || t.status == "sho
 
 std::string qty_text(std::int64_t n, const TaskView& t) { return std::to_string(n) + " x " + t.sku; }
 
-// Which task mode this session works: a forklift driver moves pallets, a picker picks parcels; managers and
-// admins get what the terminal's profile is for.
-std::string mode_for(const State& s) {
-  if (s.role == "forklift") return "pallet";
-  if (s.role == "picker") return "parcel";
-  return s.profile == Profile::vehicle ? "pallet" : "parcel";
-}
-
 class Machine {
  public:
   explicit Machine(State& s) : s_(s) {}
@@ -166,7 +158,7 @@ class Machine {
       // of a wave's hundreds of free tasks on every event).
       std::vector<const TaskView*> cand;
       bool free_work = false;
-      const std::string mode = mode_for(s_);
+      const std::string mode = s_.work_mode();
       for (const auto& [id, t] : s_.tasks) {
         if (finished(t) || t.mode != mode || s_.remaining(t) <= 0) continue;
         if (std::find(s_.route.begin(), s_.route.end(), id) != s_.route.end()) continue;
@@ -878,6 +870,13 @@ std::int64_t State::remaining(const proto::TaskView& t) const {
   auto it = confirmed.find(t.id);
   const std::int64_t done = std::max(t.picked, it == confirmed.end() ? 0 : it->second);
   return std::max<std::int64_t>(0, t.qty - done);
+}
+
+// A forklift driver moves pallets, a picker picks parcels; managers and admins get what the profile is for.
+std::string State::work_mode() const {
+  if (role == "forklift") return "pallet";
+  if (role == "picker") return "parcel";
+  return profile == Profile::vehicle ? "pallet" : "parcel";
 }
 
 bool State::batch(const proto::TaskView& t) const {

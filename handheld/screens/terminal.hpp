@@ -128,6 +128,7 @@ struct State {
   std::uint32_t wave_tasks_left(std::uint64_t wave) const;
   std::int64_t remaining(const proto::TaskView& t) const;
   bool batch(const proto::TaskView& t) const;  // parcel wave with several orders: every pick goes into a tote
+  std::string work_mode() const;               // the task mode this session works: "parcel" or "pallet"
 };
 
 // ---- events ---------------------------------------------------------------------------------------------

@@ -181,8 +181,8 @@ void idle(Frame& f) {
         wrapped_text("New tasks appear here by themselves.", ui.body, colour::k_text_dim, Align::centre);
         f.space(3);
         std::size_t shown = 0;
-        for (const auto& [id, w] : s.waves) {
-          if (w.status == "done") continue;
+        for (const auto id : idle_waves(s)) {
+          const auto& w = s.waves.at(id);
           const std::string title = "Wave " + std::to_string(id) + (w.mode.empty() ? "" : k_dash + w.mode);
           fit_text(title, ui.large, colour::k_text);
           fit_text(std::to_string(w.tasks_left) + " of " + std::to_string(w.tasks) + " tasks left", ui.body,
@@ -190,7 +190,7 @@ void idle(Frame& f) {
           f.space();
           ++shown;
         }
-        if (shown == 0) wrapped_text("No wave released yet.", ui.body, colour::k_text_dim, Align::centre);
+        if (shown == 0) wrapped_text("No " + s.work_mode() + " wave open.", ui.body, colour::k_text_dim, Align::centre);
       },
       [&] {
         if (pack) {
@@ -545,6 +545,13 @@ StatusLine status_of(const State& s) {
   l.wave = s.current_wave();
   l.tasks_left = l.wave ? s.wave_tasks_left(l.wave) : 0;
   return l;
+}
+
+std::vector<std::uint64_t> idle_waves(const State& s) {
+  std::vector<std::uint64_t> out;
+  for (const auto& [id, w] : s.waves)
+    if (w.status != "done" && (w.mode.empty() || w.mode == s.work_mode())) out.push_back(id);
+  return out;
 }
 
 std::pair<std::string, std::int64_t> count_of(const State& s) {

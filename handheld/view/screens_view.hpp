@@ -26,4 +26,8 @@ std::string instruction(const State& s);
 // tote; ("", 0) where none is shown (a vehicle's drop step, off the pick screen). Units in pallet mode too.
 std::pair<std::string, std::int64_t> count_of(const State& s);
 
+// The waves the idle screen lists: open ones of the user's own work (a forklift driver's pallet waves, a
+// picker's parcel waves), in id order. None: it says "No pallet wave open." (or parcel).
+std::vector<std::uint64_t> idle_waves(const State& s);
+
 }  // namespace wms::term::view

@@ -165,8 +165,8 @@ std::string in_child(const std::function<std::string()>& fn) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFSIGNALED(status))
-    throw std::runtime_error("reading it failed with signal " + std::to_string(WTERMSIG(status)) +
-                             " (the file is damaged)");
+    throw std::runtime_error(std::string("the file is damaged: reading it crashed the reader (") +
+                             ::strsignal(WTERMSIG(status)) + ")");
   if (got.rfind("error ", 0) == 0) throw std::runtime_error(got.substr(6));
   // No answer: the child ended another way (a sanitizer catches the fault and exits, for one).
   if (got.rfind("ok ", 0) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)

@@ -422,6 +422,20 @@ TEST_CASE("view: status bar values and pick instructions", "[view]") {
   CHECK(count_of(picking(Profile::handheld, PickStep::product)) == std::pair<std::string, std::int64_t>{"Take", 6});
   CHECK(count_of(picking(Profile::handheld, PickStep::tote)).first == "Put");
   CHECK(count_of(signed_in(Profile::handheld)).first.empty());
+
+  // The idle screen lists the open waves of the user's own work only: a forklift driver is not shown parcel waves.
+  State idle_fork = signed_in(Profile::vehicle);  // wave 12: pallet, released
+  proto::WaveView parcel = idle_fork.waves.at(12);
+  parcel.id = 13;
+  parcel.mode = "parcel";
+  idle_fork.waves[13] = parcel;
+  proto::WaveView done = idle_fork.waves.at(12);
+  done.id = 14;
+  done.status = "done";
+  idle_fork.waves[14] = done;
+  CHECK(idle_waves(idle_fork) == std::vector<std::uint64_t>{12});
+  idle_fork.role = "picker";
+  CHECK(idle_waves(idle_fork) == std::vector<std::uint64_t>{13});
 }
 
 TEST_CASE("sound: the three sounds are synthesised, audible and short - no device is not an error", "[view][sdl]") {
