@@ -398,7 +398,14 @@ int main(int argc, char** argv) {
   wcreate->add_option("--mode", mode, "parcel | pallet")->required();
   wcreate->add_option("--max-orders", max_orders, "at most this many orders (0 = all)");
   auto* wrelease = wave->add_subcommand("release", "push a wave's tasks to the devices");
-  wrelease->add_option("id", id)->required();
+  // Ids and numbers start at 1: an empty or 0 argument (a script whose `wave create` failed) is a usage error.
+  const auto positive = [](const std::string& v) {
+    return v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+                   v.find_first_not_of('0') == std::string::npos
+               ? "'" + v + "' is not an id (a whole number from 1)"
+               : std::string();
+  };
+  wrelease->add_option("id", id)->required()->check(positive);
   auto* tasks = paged(app.add_subcommand("tasks", "list pick tasks"), "task id");
   tasks->add_option("--wave", id, "only this wave");
   tasks->add_option("--status", status, "open | claimed | done | short | cancelled");
@@ -416,7 +423,7 @@ int main(int argc, char** argv) {
   auto* inv = app.add_subcommand("invoice", "show an invoice");
   inv->require_subcommand(1);
   auto* ishow = inv->add_subcommand("show", "show one invoice with its lines");
-  ishow->add_option("number", id)->required();
+  ishow->add_option("number", id)->required()->check(positive);
   auto* stock = app.add_subcommand("stock", "stock per SKU and location");
   stock->add_option("--sku", sku);
   stock->add_option("--location", location);

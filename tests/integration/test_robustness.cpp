@@ -412,6 +412,12 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
   const auto sub = test::run(WMSCTL_PATH " order frob SO-1");
   CHECK(sub.status == 2);
   CHECK_THAT(sub.output, Catch::Contains("unknown command or argument 'frob'"));
+  // An empty or zero id (a script whose `wave create` failed) is usage, before any sign-in.
+  for (const std::string args : {" wave release ''", " wave release 0", " invoice show 00", " wave release 3x"}) {
+    const auto bad_id = test::run(WMSCTL_PATH + args);
+    CHECK(bad_id.status == 2);
+    CHECK_THAT(bad_id.output, Catch::Contains("is not an id (a whole number from 1)"));
+  }
   // A port out of range is usage too (ZeroMQ would bind a random port, or say "Invalid argument").
   for (const std::string cmd : {WMSD_PATH " --data /nonexistent --bind tcp://127.0.0.1:99999",
                                 WMSCTL_PATH " --server tcp://127.0.0.1:0 orders"}) {
