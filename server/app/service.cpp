@@ -4,8 +4,10 @@
 #include "service.hpp"
 
 #include <sodium.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <map>
@@ -1689,7 +1691,21 @@ std::string hash_pin(std::string_view pin) {
 }
 
 bool verify_pin(const std::string& hash, std::string_view pin) {
-  return crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0;
+  return check_pin(hash, pin) == PinCheck::match;
+}
+
+PinCheck check_pin(const std::string& hash, std::string_view pin) {
+  if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0) return PinCheck::match;
+  // libsodium answers -1 (errno EINVAL) both for a PIN that does not match and for a hash it could not compute,
+  // as when its memory (m=KiB in the hash string) cannot be had. Ask for that memory now: if it cannot be mapped,
+  // the check was not done.
+  const auto m = hash.find("$m=");
+  if (m == std::string::npos) return PinCheck::mismatch;
+  const std::size_t bytes = std::strtoull(hash.c_str() + m + 3, nullptr, 10) * 1024;
+  void* probe = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (probe == MAP_FAILED) return PinCheck::failed;
+  ::munmap(probe, bytes);
+  return PinCheck::mismatch;
 }
 
 std::string new_token() {

@@ -89,6 +89,9 @@ void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::st
 // Ctx::keep_alive per row).
 std::string hash_pin(std::string_view pin);
 bool verify_pin(const std::string& hash, std::string_view pin);
+// The same, telling a PIN that does not match from a check that could not be done (no memory for the hash).
+enum class PinCheck { match, mismatch, failed };
+PinCheck check_pin(const std::string& hash, std::string_view pin);
 std::string new_token();
 inline constexpr std::uint32_t k_max_failed_pins = 5;
 inline constexpr std::int64_t k_lockout_ms = 5 * 60 * 1000;

@@ -527,7 +527,15 @@ struct Server::Impl {
       u = store::get_as<domain::User>(t, store::Table::users, j.user);
     }
     // Unknown users cost the same time as known ones, so a PIN prompt does not reveal which codes exist.
-    bool ok = app::verify_pin(u ? u->pin_hash : dummy_hash, j.pin) && u.has_value();
+    const auto check = app::check_pin(u ? u->pin_hash : dummy_hash, j.pin);
+    if (check == app::PinCheck::failed) {  // the hash could not be computed (memory): not a wrong PIN
+      spdlog::error("PIN of {} from {} could not be checked (out of memory?)", j.user, j.h.dev);
+      send_frames(out,
+                  {"R", j.peer,
+                   proto::encode_error_reply(j.h.id, Status::busy, "the PIN could not be checked just now: retry")});
+      return;
+    }
+    bool ok = check == app::PinCheck::match && u.has_value();
     Cmd c;
     c.kind = ok ? Kind::login_ok : Kind::login_fail;
     c.peer = j.peer;
