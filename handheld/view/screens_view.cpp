@@ -282,14 +282,18 @@ void pick(Frame& f) {
         f.space();
         rule(ui);
         f.space();
-        fit_text(t->sku, ui.large, colour::k_text);
         // Below the SKU, in order of importance, only what fits whole (a banner on top takes room): the count,
         // the description, the wave line. The vehicle driver glances: no descriptions. A task's quantity is in
         // units, in pallet mode too (20 units of a 120-unit pallet are not 20 pallets): always "Take N".
         const auto [count_label, qty] = count_of(s);
-        const bool show_qty = !count_label.empty();
-        const float qty_size = ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f);
         const float line = ui.gap * 2;  // an item's spacing plus one f.space()
+        // Squeezed by a banner, the count joins the SKU's line rather than go: the picker must see how many.
+        const bool squeezed =
+            !count_label.empty() && ImGui::GetContentRegionAvail().y < ui.large->FontSize * 2 + line + ui.gap;
+        fit_text(squeezed ? t->sku + "   " + count_label + " " + std::to_string(qty) : t->sku, ui.large,
+                 colour::k_text);
+        const bool show_qty = !count_label.empty() && !squeezed;
+        const float qty_size = ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f);
         const float need_qty = show_qty ? qty_size + line : 0;
         const float need_wave = ui.body->FontSize + line;
         auto room = [] { return ImGui::GetContentRegionAvail().y; };
@@ -299,9 +303,13 @@ void pick(Frame& f) {
                   .y;
           if (room() >= desc_h + ui.gap + need_qty) wrapped_text(t->description, ui.body, colour::k_text_dim);
         }
-        if (show_qty && room() >= need_qty) {
-          f.space();
-          qty_row(ui, count_label, std::to_string(qty), qty_size);
+        if (show_qty) {
+          // Squeezed by a banner, the count gets smaller rather than going: the driver must see how many.
+          const float fit = std::min(qty_size, room() - line);
+          if (fit >= ui.large->FontSize) {
+            f.space();
+            qty_row(ui, count_label, std::to_string(qty), fit);
+          }
         }
         if (room() >= need_wave) {
           f.space();
