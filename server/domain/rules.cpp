@@ -11,6 +11,11 @@
 #include "wms/shared/gtin.hpp"
 
 namespace wms::domain {
+
+namespace {
+__extension__ typedef __int128 i128;  // GCC's 128-bit integer (not ISO C++, hence __extension__)
+}  // namespace
+
 using proto::Status;
 
 bool is_role(std::string_view role) {
@@ -62,7 +67,7 @@ std::optional<std::int32_t> tier_discount_bps(std::string_view tier) {
 
 std::int64_t unit_price_minor(std::int64_t list_minor, std::int32_t discount_bps) {
   // In 128 bits: a price near the int64 limit times (10000 - discount) still fits, and the result is below the price.
-  return static_cast<std::int64_t>((static_cast<__int128>(list_minor) * (10000 - discount_bps) + 5000) / 10000);
+  return static_cast<std::int64_t>((static_cast<i128>(list_minor) * (10000 - discount_bps) + 5000) / 10000);
 }
 
 std::optional<std::int32_t> parse_terms(std::string_view terms) {
@@ -227,8 +232,8 @@ void order_by_walk(std::vector<PlannedPick>& picks) {
 }
 
 namespace {
-__int128 tax_wide(__int128 net_minor, std::int32_t tax_bps) {
-  const __int128 p = net_minor * tax_bps;
+i128 tax_wide(i128 net_minor, std::int32_t tax_bps) {
+  const i128 p = net_minor * tax_bps;
   return p >= 0 ? (p + 5000) / 10000 : -((-p + 5000) / 10000);
 }
 }  // namespace
@@ -238,10 +243,10 @@ std::int64_t tax_minor(std::int64_t net_minor, std::int32_t tax_bps) {
 }
 
 std::optional<std::int64_t> value_minor(const std::vector<ShipLine>& lines) {
-  __int128 total = 0;
+  i128 total = 0;
   for (const auto& l : lines) {
     if (l.qty <= 0) continue;
-    const __int128 net = static_cast<__int128>(l.qty) * l.unit_price_minor;  // < 2^126: no overflow
+    const i128 net = static_cast<i128>(l.qty) * l.unit_price_minor;  // < 2^126: no overflow
     if (net > k_max_order_value_minor || net < -k_max_order_value_minor) return std::nullopt;
     total += net + tax_wide(net, l.tax_bps);  // |net x bps| < 2^64: no overflow
     if (total > k_max_order_value_minor || total < -k_max_order_value_minor) return std::nullopt;
