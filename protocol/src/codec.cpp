@@ -91,6 +91,24 @@ std::optional<msgpack::object_handle> unpack_bounded(std::string_view bytes, std
   }
 }
 
+// Counts the values of a message without building any, and stops past k_max_request_values: a request of
+// millions of one-byte nils would otherwise become millions of 24-byte objects (25 times its size) at once.
+struct ValueCounter : msgpack::null_visitor {
+  std::size_t n = 0;
+  bool one() { return ++n <= k_max_request_values; }
+  bool visit_nil() { return one(); }
+  bool visit_boolean(bool) { return one(); }
+  bool visit_positive_integer(std::uint64_t) { return one(); }
+  bool visit_negative_integer(std::int64_t) { return one(); }
+  bool visit_float32(float) { return one(); }
+  bool visit_float64(double) { return one(); }
+  bool visit_str(const char*, std::uint32_t) { return one(); }
+  bool visit_bin(const char*, std::uint32_t) { return one(); }
+  bool visit_ext(const char*, std::uint32_t) { return one(); }
+  bool start_array(std::uint32_t) { return one(); }
+  bool start_map(std::uint32_t) { return one(); }
+};
+
 std::pair<std::optional<DecodedRequest>, DecodeError> decode_request(std::string_view bytes) {
   DecodeError err;
   if (bytes.size() > k_max_request_bytes) {
@@ -98,6 +116,19 @@ std::pair<std::optional<DecodedRequest>, DecodeError> decode_request(std::string
     err.message = "request of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                   std::to_string(k_max_request_bytes);
     return {std::nullopt, err};
+  }
+  {
+    ValueCounter count;
+    std::size_t off = 0;
+    try {
+      msgpack::parse(bytes.data(), bytes.size(), off, count);
+    } catch (const std::exception&) {  // malformed: the unpack below says how
+    }
+    if (count.n > k_max_request_values) {
+      err.status = Status::too_large;
+      err.message = "request holds more than " + std::to_string(k_max_request_values) + " values";
+      return {std::nullopt, err};
+    }
   }
   auto handle = unpack_bounded(bytes, &err.message);
   if (!handle) return {std::nullopt, err};

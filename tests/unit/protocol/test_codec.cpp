@@ -217,6 +217,38 @@ TEST_CASE("codec: bytes that are not msgpack are a bad_request", "[codec][refuse
   }
 }
 
+TEST_CASE("codec: a request of more than a million values is too_large before it is built", "[codec][refuse]") {
+  // {v, id, type, dev, x: [arrays of 200,000 nils]}: each array within the per-array bound, the whole not.
+  auto request = [](int arrays) {
+    msgpack::sbuffer buf;
+    Packer pk(buf);
+    pk.pack_map(5);
+    pk.pack(std::string("v"));
+    pk.pack(k_protocol_version);
+    pk.pack(std::string("id"));
+    pk.pack(7);
+    pk.pack(std::string("type"));
+    pk.pack(std::string("ping"));
+    pk.pack(std::string("dev"));
+    pk.pack(std::string("hh-1"));
+    pk.pack(std::string("x"));
+    pk.pack_array(static_cast<std::uint32_t>(arrays));
+    for (int a = 0; a < arrays; ++a) {
+      pk.pack_array(200000);
+      for (int i = 0; i < 200000; ++i) pk.pack_nil();
+    }
+    return std::string(buf.data(), buf.size());
+  };
+  auto [big, err] = decode_request(request(5));  // 1,000,000 nils and 16 more values
+  CHECK_FALSE(big.has_value());
+  CHECK(err.status == Status::too_large);
+  CHECK(contains(err.message, "more than 1000000 values"));
+  CHECK(err.id == 0);
+  auto [fits, none] = decode_request(request(4));  // 800,000 nils: decoded (the unknown key is ignored)
+  CHECK(fits.has_value());
+  CHECK(fits->h.id == 7);
+}
+
 TEST_CASE("codec: every truncated prefix of a valid request is refused without crashing", "[codec][refuse]") {
   const std::string bytes = valid_request();
   REQUIRE(decode_request(bytes).first.has_value());

@@ -19,6 +19,7 @@ inline constexpr std::size_t k_hard_max_message_bytes = 32u << 20;
 // Device ids of wmsctl runs start so ("wmsctl-HOST-PID"): each run signs in and out, so a stored session of such a
 // device (in a backup it took) belongs to a run that is over.
 inline constexpr std::string_view k_cli_device_prefix = "wmsctl-";
+inline constexpr std::size_t k_max_request_values = 1'000'000;     // msgpack values in one request (any nesting)
 inline constexpr std::size_t k_max_error_bytes = 1024;             // a reply's error text (longer is cut, "...")
 inline constexpr std::size_t k_max_string_bytes = 4096;            // each envelope string (type, dev, token, key)
 inline constexpr std::size_t k_max_list_items = 10000;             // order lines per order, list results
