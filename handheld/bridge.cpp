@@ -45,13 +45,15 @@ struct Held {
   std::vector<std::uint64_t> route;
   std::map<std::uint64_t, std::int64_t> confirmed;
   std::map<std::string, std::string> totes;
+  std::map<std::string, std::uint64_t> tote_waves = {};  // added later: older files have none
   std::vector<std::string> notices;
   std::vector<std::uint64_t> notice_tasks;
   // The last event applied, and a restore seen but not yet acted on: an app restarted across a restored backup
   // still notices that the server's history went back (State::history_went_back).
   std::uint64_t seq = 0;
   bool history_went_back = false;
-  WMS_MSGPACK_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks, seq, history_went_back)
+  WMS_MSGPACK_MAP(user, name, role, tasks, route, confirmed, totes, notices, notice_tasks, seq, history_went_back,
+                  tote_waves)
 };
 
 }  // namespace
@@ -175,6 +177,7 @@ void save_held(const std::string& dir, const State& s) {
   h.route = s.route;
   h.confirmed = s.confirmed;
   h.totes = s.totes;
+  h.tote_waves = s.tote_waves;
   h.seq = s.seq;
   h.history_went_back = s.history_went_back;
   for (const auto& n : s.notices) {
@@ -206,6 +209,7 @@ void load_held(const std::string& dir, State& s) {
   s.route = h->route;
   s.confirmed = h->confirmed;
   s.totes = h->totes;
+  s.tote_waves = h->tote_waves;
   s.seq = h->seq;
   s.history_went_back = h->history_went_back;
   s.notices.clear();

@@ -662,6 +662,8 @@ int main(int argc, char** argv) {
     } else if (*stock) {
       c.show(c.send(proto::StockReq{sku, location}, "list stock"), [](const msgpack::object& b) {
         table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available"});
+        if (text(b, "more") == "yes")
+          std::cout << "(the first " << proto::k_max_list_items << " rows: narrow it with --sku or --location)\n";
       });
     } else if (*disp) {
       proto::DispatchReq q;

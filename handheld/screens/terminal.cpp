@@ -214,22 +214,34 @@ class Machine {
     if (s_.screen == Screen::pick && s_.route.empty()) s_.screen = Screen::idle;
   }
 
-  // A tote belongs to its order while that order has picks left here or the device still works in the order's
-  // wave (the batch on the cart: another order of it must not go into the tote). Once the order is picked and the
-  // route has moved on to other waves (or is empty), the picker has taken the totes to packing and the labels are
-  // free for later work; wmsd still refuses a tote that holds another order's goods not yet dispatched.
+  // A tote belongs to its order while that order has picks left, or while its wave is the device's work: the
+  // route is in that wave, or the route is empty and the wave still has open tasks (the batch on the cart goes
+  // on; finished tasks leave s_.tasks once wmsd has them). Once the order is picked and the device works in
+  // another wave, or the wave is done, the picker has taken the totes to packing and the labels are free again;
+  // wmsd still refuses a tote that holds another order's goods not yet packed or dispatched.
   void release_totes() {
     if (s_.totes.empty()) return;
-    std::set<std::uint64_t> route_waves;
+    std::set<std::uint64_t> route_waves, open_waves;
+    std::set<std::string> open_orders;
     for (auto id : s_.route)
       if (auto it = s_.tasks.find(id); it != s_.tasks.end()) route_waves.insert(it->second.wave);
-    std::map<std::string, bool> in_use;  // order ref -> still holds its tote
-    for (const auto& [id, t] : s_.tasks) {
-      if (!s_.totes.count(t.order_ref)) continue;
-      bool& use = in_use[t.order_ref];
-      use = use || (!finished(t) && s_.remaining(t) > 0) || route_waves.count(t.wave);
+    for (const auto& [id, t] : s_.tasks)
+      if (!finished(t) && s_.remaining(t) > 0) {
+        open_waves.insert(t.wave);
+        open_orders.insert(t.order_ref);
+      }
+    for (auto it = s_.totes.begin(); it != s_.totes.end();) {
+      const auto w = s_.tote_waves.find(it->first);
+      const std::uint64_t wave = w == s_.tote_waves.end() ? 0 : w->second;
+      const bool keep =
+          open_orders.count(it->first) || route_waves.count(wave) || (route_waves.empty() && open_waves.count(wave));
+      if (keep) {
+        ++it;
+      } else {
+        s_.tote_waves.erase(it->first);
+        it = s_.totes.erase(it);
+      }
     }
-    std::erase_if(s_.totes, [&](const auto& order_tote) { return !in_use[order_tote.first]; });
   }
 
   void upsert(const TaskView& t) {
@@ -366,6 +378,7 @@ class Machine {
       for (const auto& [ref, tote] : s_.totes)
         if (tote == c.text) return error("WRONG TOTE", c.text + " holds " + ref + ". Take an empty tote for " + t.order_ref + ".");
       s_.totes[t.order_ref] = c.text;
+      s_.tote_waves[t.order_ref] = t.wave;
     }
     if (s_.short_into_tote) {
       auto req = std::move(*s_.short_into_tote);
@@ -673,6 +686,7 @@ class Machine {
     if (!same_user) {
       s_.route.clear();
       s_.totes.clear();
+      s_.tote_waves.clear();
       s_.relieved.clear();
     }
     clear_banner();

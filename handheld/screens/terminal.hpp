@@ -108,6 +108,7 @@ struct State {
   std::string product_scan;         // the product GTIN-14 taken from the scan
   std::string sscc;                 // pallet label scanned
   std::map<std::string, std::string> totes;  // order ref -> tote label (batch picking)
+  std::map<std::string, std::uint64_t> tote_waves;  // order ref -> the wave its tote was taken in
 
   // Short pick form. In a batch pick, units found wait here for the tote scan before the short is sent.
   std::optional<ShortReason> short_reason;

@@ -1456,8 +1456,13 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     t.scan(Table::stock, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
       auto sep = k.find('\0');
       auto sku = k.substr(0, sep), loc = k.substr(sep + 1);
-      if (r.location.empty() || loc == r.location) rep.stock.push_back(stock_view(sku, loc, store::unpack<StockRec>(v)));
-      return rep.stock.size() < k_max_list_items;
+      if (!r.location.empty() && loc != r.location) return true;
+      if (rep.stock.size() == k_max_list_items) {
+        rep.more = true;
+        return false;
+      }
+      rep.stock.push_back(stock_view(sku, loc, store::unpack<StockRec>(v)));
+      return true;
     });
     return Outcome::ok(rep);
   }

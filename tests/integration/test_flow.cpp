@@ -862,6 +862,20 @@ TEST_CASE("orders and invoices are listed in pages and order confirm --all confi
   CHECK_THAT(test::run(server.wmsctl("invoices --after " + std::to_string(inv1.number))).output,
              Catch::Contains("SO-P2") && !Catch::Contains("SO-P1") && !Catch::Contains("(more"));
 
+  // Stock rows too: past the limit the list says so.
+  std::string products = "sku,description,list_price\n", stock = "sku,location,qty\n";
+  for (std::size_t i = 0; i <= proto::k_max_list_items; ++i) {
+    products += "ZS-" + std::to_string(i) + ",Stock row test,1.00\n";
+    stock += "ZS-" + std::to_string(i) + ",A01-02-A,1\n";
+  }
+  REQUIRE(admin->call(proto::ImportReq{"products", products}).ok());
+  REQUIRE(admin->call(proto::ImportReq{"stock", stock}).ok());
+  const auto all_stock = manager->call(proto::StockReq{"", ""}).as<proto::StockRep>();
+  CHECK(all_stock.stock.size() == proto::k_max_list_items);
+  CHECK(all_stock.more);
+  CHECK_FALSE(manager->call(proto::StockReq{"ZS-7", ""}).as<proto::StockRep>().more);
+  CHECK_THAT(test::run(server.wmsctl("stock")).output, Catch::Contains("narrow it with --sku or --location"));
+
   // --all takes every page: no entered order is left behind, each confirmed once.
   const auto all = test::run(server.wmsctl("order confirm --all"));
   INFO(all.output.substr(0, 300));

@@ -493,6 +493,35 @@ TEST_CASE("a tote is free again on the device once its order is picked and the w
   CHECK_FALSE(s.totes.count("SO-1"));
 }
 
+TEST_CASE("a tote stays bound in its batch after wmsd acknowledges the order's last pick", "[terminal]") {
+  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1, "SO-1"),
+                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
+                      "picker", Profile::handheld, 2);
+  step(s, Scan{"LOC-A01-01"});
+  step(s, Scan{"4006380010000"});
+  auto cmds = step(s, Scan{"TOTE-7"});
+  REQUIRE(find_all<SendPick>(cmds).size() == 1);
+  // wmsd acknowledges the pick: task 1 is done and leaves the device's task list.
+  Answer a;
+  a.tag = find_all<SendPick>(cmds)[0]->tag;
+  a.type = "pick.confirm";
+  a.task = 1;
+  a.qty = 1;
+  proto::PickRep rep;
+  rep.task = s.tasks.at(1);
+  rep.task.status = "done";
+  rep.task.picked = 1;
+  rep.wave_tasks_left = 1;
+  a.pick = rep;
+  step(s, a);
+  CHECK(s.totes.count("SO-1") == 1);  // SO-1's goods are still on the cart with the rest of wave 1
+  step(s, Scan{"LOC-A01-02"});
+  step(s, Scan{"4006380010017"});
+  cmds = step(s, Scan{"TOTE-7"});
+  CHECK(s.banner.title == "WRONG TOTE");
+  CHECK(find_all<SendPick>(cmds).empty());
+}
+
 TEST_CASE("a short pick in a batch puts the units found into the order's tote - none found needs no tote", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5, "SO-1"),
                        task(2, "A01-02", 20, "SKU-2", "4006380010017", 4, "SO-2"),

@@ -498,7 +498,8 @@ struct StockReq {
 };
 struct StockRep {
   std::vector<StockView> stock;
-  WMS_MSGPACK_MAP(stock)
+  bool more = false;  // the list stopped at k_max_list_items rows: narrow it by sku or location
+  WMS_MSGPACK_MAP(stock, more)
 };
 
 struct ExceptionsReq {
