@@ -68,6 +68,7 @@ struct Cmd {
   msgpack::object body;
   app::Ctx ctx;
   std::uint64_t body_hash = 0;
+  std::string pin_hash;  // login_ok / login_fail: the user's PIN hash the PIN was checked against
 };
 
 struct SlowJob {
@@ -465,6 +466,11 @@ struct Server::Impl {
                               " wrong PINs in a row lock the user for " + std::to_string(app::k_lockout_ms / 60000) +
                               " minutes)";
     if (!u) return proto::encode_error_reply(c.h.id, Status::unauthenticated, wrong);
+    // The PIN was checked outside the transaction (slowly) against the hash then stored: a PIN reset (user.add,
+    // users import) since makes that check void, in both directions. Nothing is counted; the device asks again.
+    if (u->pin_hash != c.pin_hash)
+      return proto::encode_error_reply(c.h.id, Status::unauthenticated,
+                                       "the PIN of " + u->code + " was changed just now: sign in again");
     const std::int64_t now = c.ctx.now_ms;
     if (u->locked_until_ms > now)
       return proto::encode_error_reply(c.h.id, Status::locked, locked_message(*u, now));
@@ -537,6 +543,7 @@ struct Server::Impl {
     }
     bool ok = check == app::PinCheck::match && u.has_value();
     Cmd c;
+    if (u) c.pin_hash = u->pin_hash;
     c.kind = ok ? Kind::login_ok : Kind::login_fail;
     c.peer = j.peer;
     c.h = j.h;
