@@ -524,7 +524,7 @@ int main(int argc, char** argv) {
       });
     } else if (*orders) {
       c.show(c.send(proto::OrdersReq{status, after_no, page_rows}, "list orders"), [](const msgpack::object& b) {
-        print_master(b, "orders", "id", {"ref", "account", "status", "mode", "ordered_units", "shipped_units"});
+        print_master(b, "orders", "id", {"id", "ref", "account", "status", "mode", "ordered_units", "shipped_units"});
       });
     } else if (*oshow) {
       proto::OrderShowReq q;
@@ -556,39 +556,50 @@ int main(int argc, char** argv) {
       bool refused = false;
       std::size_t printed = 0;
       std::optional<Reply> stopped;
-      c.conn->call_each(
-          proto::OrderConfirmReq::k_type, refs.size(),
-          [&](std::size_t i) {
-            proto::OrderConfirmReq q;
-            q.ref = refs[i];
-            return proto::pack_body(q);
-          },
-          true, k_confirm_window,
-          [&](std::size_t i, Reply& r) {
-            if (!r.ok() && !order_own_refusal(r.status)) {
-              if (!stopped) stopped = std::move(r);
-              return false;
-            }
-            if (array && printed++) std::cout << ",";
-            if (!r.ok()) {
-              refused = true;
-              c.report(r, "confirm order " + refs[i], refs[i], array ? "" : "\n");
-            } else if (array || c.json_out) {
-              json(std::cout, r.body);
-              if (!array) std::cout << "\n";
-            } else {
-              std::int64_t back = 0;
-              if (const auto* lines = field(r.body, "lines"))
-                for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
-                  back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
-              std::cout << "confirmed " << text(r.body, "ref")
-                        << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
-            }
-            return true;
-          });
+      std::string stopped_ref;
+      try {
+        c.conn->call_each(
+            proto::OrderConfirmReq::k_type, refs.size(),
+            [&](std::size_t i) {
+              proto::OrderConfirmReq q;
+              q.ref = refs[i];
+              return proto::pack_body(q);
+            },
+            true, k_confirm_window,
+            [&](std::size_t i, Reply& r) {
+              if (!r.ok() && !order_own_refusal(r.status)) {
+                if (!stopped) {
+                  stopped = std::move(r);
+                  stopped_ref = refs[i];
+                }
+                return false;
+              }
+              if (array && printed++) std::cout << ",";
+              if (!r.ok()) {
+                refused = true;
+                c.report(r, "confirm order " + refs[i], refs[i], array ? "" : "\n");
+              } else if (array || c.json_out) {
+                json(std::cout, r.body);
+                if (!array) std::cout << "\n";
+              } else {
+                std::int64_t back = 0;
+                if (const auto* lines = field(r.body, "lines"))
+                  for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
+                    back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
+                std::cout << "confirmed " << text(r.body, "ref")
+                          << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
+              }
+              return true;
+            });
+      } catch (const wms::client::Unreachable&) {
+        if (array) std::cout << "]\n";  // what was printed stays one JSON array
+        throw;
+      }
       if (stopped) {
         if (array && printed) std::cout << ",";
-        c.fail(*stopped, "confirm orders", array ? "]" : "");
+        c.report(*stopped, "confirm order " + stopped_ref, stopped_ref, array ? "]\n" : "\n");
+        c.logout();
+        return 1;
       }
       if (array) std::cout << "]\n";
       if (refused) {

@@ -119,6 +119,7 @@ void Connection::call_each(std::string_view type, std::size_t n,
       r.body = rep->body;
       r.handle = std::move(rep->handle);
       deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+      attempt = 0;  // the attempts are per stall: an answer means the server is there
     }
     for (auto it = early.find(delivered); it != early.end(); it = early.find(delivered)) {
       if (!on_reply(delivered, it->second)) stop = true;

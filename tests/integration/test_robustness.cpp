@@ -255,6 +255,46 @@ TEST_CASE("requests sent many at a time are applied once when the server stalls 
   CHECK(handed <= 4 + 8);
   CHECK(count("confirmed") == 200 + handed);  // nothing applied that was not reported
   CHECK(count("entered") == 100 - handed);
+
+  // Two stalls of one timeout each, with answers between them: with 2 attempts the run goes on (the attempts
+  // count per stall; once they counted for the whole run, and the second stall ended it "unreachable").
+  std::string more_csv = "order_ref,account,sku,qty\n";
+  for (int i = 0; i < 5000; ++i) more_csv += "V-" + std::to_string(i) + ",ACME,SKU-1002,1\n";
+  REQUIRE(admin->call(proto::ImportReq{"orders", more_csv}).ok());
+  client::Connection twice(server.endpoint(), "office-1", {300, 2});
+  twice.set_token(admin->token());
+  std::atomic<std::size_t> answered{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> stalled{0};
+  std::thread stalls([&] {
+    for (int k = 0; k < 2; ++k) {
+      const std::size_t before = answered;
+      while (!done && answered < before + 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (done) return;  // progress first, between the stalls too
+      ::kill(server.pid(), SIGSTOP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(450));
+      ::kill(server.pid(), SIGCONT);
+      ++stalled;
+    }
+  });
+  std::size_t ok = 0;
+  CHECK_NOTHROW(twice.call_each(
+      proto::OrderConfirmReq::k_type, 5000,
+      [](std::size_t i) {
+        proto::OrderConfirmReq q;
+        q.ref = "V-" + std::to_string(i);
+        return proto::pack_body(q);
+      },
+      true, 1,
+      [&](std::size_t, client::Reply& r) {
+        ok += r.ok();
+        ++answered;
+        return true;
+      }));
+  done = true;
+  stalls.join();
+  CHECK(stalled == 2);  // both stalls fell inside the run
+  CHECK(ok == 5000);
 }
 
 TEST_CASE("a mutation queued behind its session's logout is refused even when both are applied in one batch") {

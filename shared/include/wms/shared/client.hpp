@@ -73,7 +73,7 @@ class Connection {
   // request keeps its request id and (for mutations) idempotency key across attempts: when no answer comes for
   // timeout_ms, the socket is reopened and every unanswered request is sent again. on_reply returning false sends
   // nothing further; the requests already sent are still waited for and handed to on_reply (they may have been
-  // applied). Throws Unreachable after the last attempt.
+  // applied). Throws Unreachable when `attempts` timeouts in a row bring no answer at all.
   void call_each(std::string_view type, std::size_t n, const std::function<msgpack::sbuffer(std::size_t)>& body,
                  bool mutates, std::size_t window, const std::function<bool(std::size_t, Reply&)>& on_reply);
   // Sends raw bytes as one frame and waits for any reply (tests of malformed input).
