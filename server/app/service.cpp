@@ -1695,10 +1695,6 @@ std::string hash_pin(std::string_view pin) {
   return out;
 }
 
-bool verify_pin(const std::string& hash, std::string_view pin) {
-  return check_pin(hash, pin) == PinCheck::match;
-}
-
 PinCheck check_pin(const std::string& hash, std::string_view pin) {
   if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0) return PinCheck::match;
   // libsodium answers -1 (errno EINVAL) both for a PIN that does not match and for a hash it could not compute,

@@ -88,8 +88,8 @@ void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::st
 // Users and sessions (PIN hashing is slow on purpose: the server checks PINs on its slow lane; user imports call
 // Ctx::keep_alive per row).
 std::string hash_pin(std::string_view pin);
-bool verify_pin(const std::string& hash, std::string_view pin);
-// The same, telling a PIN that does not match from a check that could not be done (no memory for the hash).
+// Tells a PIN that matches `hash` from one that does not, and both from a check that could not be done (no memory
+// for the slow hash: neither right nor wrong).
 enum class PinCheck { match, mismatch, failed };
 PinCheck check_pin(const std::string& hash, std::string_view pin);
 std::string new_token();

@@ -122,6 +122,14 @@ State signed_in(std::vector<proto::TaskView> tasks, std::string role = "picker",
   return s;
 }
 
+// A picker's batch of two one-line orders in wave 1: task 1 (SO-1, `first_qty` of SKU-1 at A01-01), then task 2
+// (SO-2, 1 of SKU-2 at A01-02), each into its own tote.
+State two_order_batch(std::int64_t first_qty = 1) {
+  return signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", first_qty, "SO-1"),
+                    task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
+                   "picker", Profile::handheld, 2);
+}
+
 }  // namespace
 
 TEST_CASE("sign-in needs user and PIN, and a failed sign-in says why and clears the PIN", "[terminal]") {
@@ -460,9 +468,7 @@ TEST_CASE("batch picking puts each line into its order's tote and refuses the wr
 
 TEST_CASE("a tote is free again on the device once its order is picked and the work has moved to another wave",
           "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1, "SO-1"),
-                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
-                      "picker", Profile::handheld, 2);
+  State s = two_order_batch();
   step(s, Scan{"LOC-A01-01"});
   step(s, Scan{"4006380010000"});
   REQUIRE(find_all<SendPick>(step(s, Scan{"TOTE-7"})).size() == 1);
@@ -494,9 +500,7 @@ TEST_CASE("a tote is free again on the device once its order is picked and the w
 }
 
 TEST_CASE("a tote stays bound in its batch after wmsd acknowledges the order's last pick", "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1, "SO-1"),
-                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
-                      "picker", Profile::handheld, 2);
+  State s = two_order_batch();
   step(s, Scan{"LOC-A01-01"});
   step(s, Scan{"4006380010000"});
   auto cmds = step(s, Scan{"TOTE-7"});
@@ -685,9 +689,7 @@ TEST_CASE("an ended session sends the picker to sign in again, keeping the held 
 }
 
 TEST_CASE("tote bindings survive an ended session and signing in again as the same picker", "[terminal]") {
-  State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 2, "SO-1"),
-                       task(2, "A01-02", 20, "SKU-2", "4006380010017", 1, "SO-2")},
-                      "picker", Profile::handheld, 2);
+  State s = two_order_batch(2);
   step(s, Scan{"LOC-A01-01"});
   step(s, Scan{"4006380010000"});
   step(s, Press{Key::d1});
