@@ -25,6 +25,9 @@ struct Ctx {
   // Long handlers (imports, PIN hashing) call this now and then: the server keeps its heartbeats going while one
   // batch takes seconds. May be empty.
   std::function<void()> keepalive;
+  // PIN hashes computed before the request was applied (off the serving thread; see pin_hashes_for), by
+  // pin_key(user code, PIN). A PIN not found here is hashed on the spot. May be null.
+  const std::map<std::string, std::string>* pin_hashes = nullptr;
   void keep_alive() const {
     if (keepalive) keepalive();
   }
@@ -85,9 +88,15 @@ std::map<std::string, std::uint32_t> tasks_held(const store::Txn& t);
 // Writes the audit record of a mutation (same transaction as the change).
 void write_audit(store::Txn& txn, const Ctx& ctx, std::string_view type, std::string_view detail);
 
-// Users and sessions (PIN hashing is slow on purpose: the server checks PINs on its slow lane; user imports call
-// Ctx::keep_alive per row).
+// Users and sessions (PIN hashing is slow on purpose: the server checks and hashes PINs off its serving thread).
 std::string hash_pin(std::string_view pin);
+// Whether the mutation `type` with `body` sets PINs (user.add; an import of kind users): the server hashes them
+// before the request is applied, on a thread of their own, so that no other request waits ~0.1 s per PIN.
+bool sets_pins(std::string_view type, const msgpack::object& body);
+// The PIN hashes such a request needs, by pin_key (rows that will be refused are left out; a PIN missing here is
+// hashed when applied). Throws std::runtime_error when a hash cannot be computed (memory).
+std::map<std::string, std::string> pin_hashes_for(std::string_view type, const msgpack::object& body);
+std::string pin_key(std::string_view code, std::string_view pin);
 // Tells a PIN that matches `hash` from one that does not, and both from a check that could not be done (no memory
 // for the slow hash: neither right nor wrong).
 enum class PinCheck { match, mismatch, failed };

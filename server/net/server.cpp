@@ -1,5 +1,6 @@
 // wmsd's runtime: one serving thread that owns the ROUTER and PUB sockets and the LMDB write transaction (group
-// commit), and a slow lane thread (PIN checks, backups).
+// commit), a slow lane thread (PIN checks at sign-in, backups) and a PIN lane thread (hashes the new PINs of
+// user.add and users imports before they are applied).
 // Patterns named after the ZeroMQ guide: replies only after the durable commit; Clone-style event sequence
 // numbers written in the same transaction as the change; idempotent retry by key.
 #include "server.hpp"
@@ -45,7 +46,8 @@ std::uint64_t fnv1a(std::string_view s) {
 }
 
 constexpr std::int64_t k_session_ms = 24ll * 3600 * 1000;
-constexpr std::size_t k_max_logins = 1000;  // checked PINs waiting for the next batch (the slow lane takes as many)
+// Requests the slow and PIN lanes hand over that wait for the next batch (each lane's queue takes as many).
+constexpr std::size_t k_max_logins = 1000;
 constexpr std::size_t k_max_batch = 2048;   // requests read from the ROUTER before committing what they asked for
 constexpr std::size_t k_max_key_bytes = 128;
 constexpr std::size_t k_max_dev_bytes = 128;  // with the key, an idempotency index key fits LMDB's 511 bytes
@@ -69,12 +71,15 @@ struct Cmd {
   app::Ctx ctx;
   std::uint64_t body_hash = 0;
   std::string pin_hash;  // login_ok / login_fail: the user's PIN hash the PIN was checked against
+  std::map<std::string, std::string> pin_hashes;  // mutation setting PINs: their hashes (app::pin_hashes_for)
 };
 
+// Work off the serving thread: a PIN check (user, pin), a backup (path), or the PIN hashes of a mutation (cmd).
 struct SlowJob {
   std::string peer;
   proto::RequestHeader h;
   std::string user, pin, path;
+  std::optional<Cmd> cmd;
 };
 
 template <class T>
@@ -140,11 +145,13 @@ struct Server::Impl {
   zmq::socket_t router{zctx, zmq::socket_type::router};
   zmq::socket_t pub{zctx, zmq::socket_type::pub};
   zmq::socket_t pull{zctx, zmq::socket_type::pull};
-  Queue<Cmd> login_q;          // checked PINs from the slow lane, for the next batch (the lane then wakes `pull`)
+  Queue<Cmd> ready_q;  // from the slow and PIN lanes for the next batch: checked PINs, mutations with PIN hashes
   std::vector<Cmd> pending;    // mutations read from the ROUTER since the last commit (serving thread only)
   std::vector<zmq::message_t> frames;  // the frames of the request being read (serving thread only)
   Queue<SlowJob> slow_q;
   std::thread slow;
+  Queue<SlowJob> pin_q;  // a users import of 100 rows takes ~10 s here: sign-ins do not wait behind it
+  std::thread pin_lane;
   std::uint64_t last_seq = 0;
   // Random per start, in every heartbeat: devices take a fresh snapshot when it changes (a restart, maybe on a
   // restored backup whose event numbers went back), however short the downtime was.
@@ -212,12 +219,17 @@ struct Server::Impl {
       idem.set_retention(static_cast<std::int64_t>(cfg.idem_days) * 24 * store::IdemStore::k_hour_ms);
     }
     dummy_hash = app::hash_pin("000000");
-    slow = std::thread([this] { slow_loop(); });
+    slow = std::thread([this] { slow_loop(slow_q); });
+    pin_lane = std::thread([this] { slow_loop(pin_q); });
   }
 
-  ~Impl() {
+  ~Impl() { stop_lanes(); }
+
+  void stop_lanes() {
     slow_q.close();
+    pin_q.close();
     if (slow.joinable()) slow.join();
+    if (pin_lane.joinable()) pin_lane.join();
   }
 
   // ---------------- group commit (serving thread) ----------------
@@ -418,6 +430,7 @@ struct Server::Impl {
       }
       case Kind::mutation: break;
     }
+    c.ctx.pin_hashes = &c.pin_hashes;  // set here: `c` may have moved since it was read (the batch grows)
     // The session was checked when the request was read, against the last commit. A request applied before it in
     // this batch (its device's logout, a user.add that changed the user's role and so ended its sessions) may
     // have ended it since: a mutation never runs on an ended session.
@@ -503,13 +516,13 @@ struct Server::Impl {
            " min or ask an admin to reset the PIN";
   }
 
-  // ---------------- slow lane ----------------
-  void slow_loop() {
+  // ---------------- slow lane, PIN lane ----------------
+  void slow_loop(Queue<SlowJob>& q) {
     zmq::socket_t out(zctx, zmq::socket_type::push);
     out.set(zmq::sockopt::sndhwm, 0);
     out.connect("inproc://wmsd-out");
     for (;;) {
-      auto jobs = slow_q.take_all();
+      auto jobs = q.take_all();
       if (jobs.empty()) break;
       // A client that times out resends the same request (same device and id) on a new socket. A PIN check
       // takes ~0.1 s, so under load the retries could pile up faster than they are served: only the newest
@@ -519,7 +532,10 @@ struct Server::Impl {
       for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
         if (seen.emplace(it->h.dev, it->h.id).second) work.push_back(&*it);
       for (auto jt = work.rbegin(); jt != work.rend(); ++jt) {
-        if (!(*jt)->path.empty()) run_backup(**jt, out);
+        if ((*jt)->cmd)
+          hash_pins(**jt, out);
+        else if (!(*jt)->path.empty())
+          run_backup(**jt, out);
         else check_pin(**jt, out);
       }
     }
@@ -549,8 +565,29 @@ struct Server::Impl {
     c.h = j.h;
     c.ctx.user = j.user;
     c.ctx.device = j.h.dev;
-    if (!login_q.push(std::move(c), k_max_logins)) {
-      send_frames(out, {"R", j.peer, proto::encode_error_reply(j.h.id, Status::busy, "server busy, retry")});
+    hand_over(std::move(c), out);
+  }
+
+  // A mutation that sets PINs: their hashes are computed here, then it goes to the next batch like any other.
+  void hash_pins(SlowJob& j, zmq::socket_t& out) {
+    Cmd& c = *j.cmd;
+    try {
+      c.pin_hashes = app::pin_hashes_for(c.h.type, c.body);
+    } catch (const std::exception& e) {
+      spdlog::error("PINs of {} from {} could not be hashed: {}", c.h.type, c.h.dev, e.what());
+      send_frames(out,
+                  {"R", c.peer,
+                   proto::encode_error_reply(c.h.id, Status::busy, "the PINs could not be hashed just now: retry")});
+      return;
+    }
+    hand_over(std::move(c), out);
+  }
+
+  void hand_over(Cmd c, zmq::socket_t& out) {
+    const std::string peer = c.peer;
+    const auto id = c.h.id;
+    if (!ready_q.push(std::move(c), k_max_logins)) {
+      send_frames(out, {"R", peer, proto::encode_error_reply(id, Status::busy, "server busy, retry")});
       return;
     }
     send_frames(out, {"W", "", ""});  // wakes the serving thread to take it
@@ -598,7 +635,7 @@ struct Server::Impl {
       std::string e;
       auto r = proto::decode_body<proto::LoginReq>(req->body, &e);
       if (!r) return reply_error(peer, h.id, Status::bad_request, e);
-      if (!slow_q.push(SlowJob{peer, h, r->user, r->pin, {}}, 1000))
+      if (!slow_q.push(SlowJob{peer, h, r->user, r->pin, {}, {}}, 1000))
         return reply_error(peer, h.id, Status::busy, "server busy, retry");
       return;
     }
@@ -632,7 +669,8 @@ struct Server::Impl {
       auto r = proto::decode_body<proto::BackupReq>(req->body, &e);
       if (!r) return reply_error(peer, h.id, Status::bad_request, e);
       if (r->path.empty() || r->path[0] != '/') return reply_error(peer, h.id, Status::invalid, "backup path must be absolute");
-      if (!slow_q.push(SlowJob{peer, h, {}, {}, r->path}, 1000)) return reply_error(peer, h.id, Status::busy, "server busy, retry");
+      if (!slow_q.push(SlowJob{peer, h, {}, {}, r->path, {}}, 1000))
+        return reply_error(peer, h.id, Status::busy, "server busy, retry");
       return;
     }
     Cmd c;
@@ -650,6 +688,14 @@ struct Server::Impl {
     c.h = std::move(req->h);
     c.handle = std::move(req->handle);
     c.body = req->body;
+    if (c.kind == Kind::mutation && app::sets_pins(c.h.type, c.body)) {
+      // Hashing takes ~0.1 s per PIN: done on the PIN lane, which then hands the request to the next batch.
+      const auto id = c.h.id;
+      SlowJob j{peer, c.h, {}, {}, {}, {}};
+      j.cmd = std::move(c);
+      if (!pin_q.push(std::move(j), 1000)) return reply_error(peer, id, Status::busy, "server busy, retry");
+      return;
+    }
     pending.push_back(std::move(c));  // at most k_max_batch requests are read before they are committed
   }
 
@@ -697,9 +743,9 @@ struct Server::Impl {
       if (parts[0].to_string_view() == "R") {
         router.send(parts[1], zmq::send_flags::sndmore);
         router.send(parts[2], zmq::send_flags::none);
-      }  // "W": a checked PIN is waiting in login_q
+      }  // "W": a checked PIN or a mutation with its PIN hashes is waiting in ready_q
     }
-    for (auto& c : login_q.take_now()) pending.push_back(std::move(c));
+    for (auto& c : ready_q.take_now()) pending.push_back(std::move(c));
   }
 
   void heartbeat() {
@@ -747,10 +793,9 @@ struct Server::Impl {
     }
     spdlog::info("wmsd stopping");
     if (!fatal) commit_pending();
-    slow_q.close();
-    if (slow.joinable()) slow.join();
+    stop_lanes();
     if (fatal) throw std::runtime_error("stopped: the database reports damage (restore the last backup)");
-    on_output();  // backup replies and busy answers of the slow lane, and PINs it checked meanwhile
+    on_output();  // backup replies and busy answers of the lanes, the PINs they checked and hashed meanwhile
     commit_pending();
   }
 

@@ -169,6 +169,13 @@ inline proto::AuditReq audit_all(std::uint32_t limit) {
   return q;
 }
 
+// The stock record of one SKU in one bin (exactly one row).
+inline proto::StockView stock_at(client::Connection& c, const std::string& sku, const std::string& loc) {
+  auto rows = c.call(proto::StockReq{sku, loc}).as<proto::StockRep>().stock;
+  REQUIRE(rows.size() == 1);
+  return rows[0];
+}
+
 inline std::unique_ptr<client::Connection> login(const Wmsd& s, const std::string& user, const std::string& pin,
                                                  const std::string& device, client::Options opts = {5000, 3}) {
   auto c = std::make_unique<client::Connection>(s.endpoint(), device, opts);

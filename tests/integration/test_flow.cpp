@@ -10,6 +10,7 @@
 
 using namespace wms;
 using proto::Status;
+using test::stock_at;
 
 namespace {
 
@@ -21,12 +22,6 @@ proto::TaskView find_task(client::Connection& c, const std::string& order_ref, c
       return t;
   FAIL("no open task for " << order_ref << " " << sku);
   return {};
-}
-
-proto::StockView stock_at(client::Connection& c, const std::string& sku, const std::string& loc) {
-  auto rows = c.call(proto::StockReq{sku, loc}).as<proto::StockRep>().stock;
-  REQUIRE(rows.size() == 1);
-  return rows[0];
 }
 
 proto::OrderView order(client::Connection& c, const std::string& ref) {

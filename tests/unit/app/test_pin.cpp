@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/service.hpp"
+#include "wms/proto/messages.hpp"
 
 using wms::app::check_pin;
 using wms::app::PinCheck;
@@ -45,4 +46,40 @@ TEST_CASE("pin: a right PIN matches, a wrong one does not, and a check without m
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);  // 2 would be the old fault: counted as a wrong PIN
+}
+
+namespace {
+msgpack::object_handle packed(const auto& req) {
+  msgpack::sbuffer b;
+  msgpack::pack(b, req);
+  return msgpack::unpack(b.data(), b.size());
+}
+}  // namespace
+
+TEST_CASE("pin: the PINs a request sets are found and hashed before it is applied", "[pin]") {
+  using wms::app::pin_hashes_for;
+  using wms::app::pin_key;
+  using wms::app::sets_pins;
+  namespace proto = wms::proto;
+  const auto add = packed(proto::UserAddReq{"ann", "Ann", "picker", "2468"});
+  const auto users = packed(proto::ImportReq{"users",
+                                             "code,role,pin\nbob,picker,1357\ncid,picker,12\nbob,picker,1357\n"
+                                             "dan,boss,9999\n"});
+  const auto products = packed(proto::ImportReq{"products", "sku,description\nX,y\n"});
+  CHECK(sets_pins(proto::UserAddReq::k_type, add.get()));
+  CHECK(sets_pins(proto::ImportReq::k_type, users.get()));
+  CHECK_FALSE(sets_pins(proto::ImportReq::k_type, products.get()));
+  CHECK_FALSE(sets_pins(proto::AdjustReq::k_type, add.get()));
+  const auto nil = msgpack::object();  // not a map: nothing to find, refused later when applied
+  CHECK_FALSE(sets_pins(proto::ImportReq::k_type, nil));
+  CHECK(pin_hashes_for(proto::UserAddReq::k_type, nil).empty());
+
+  const auto a = pin_hashes_for(proto::UserAddReq::k_type, add.get());
+  REQUIRE(a.size() == 1);
+  CHECK(check_pin(a.at(pin_key("ann", "2468")), "2468") == PinCheck::match);
+  // Rows that will be refused (a PIN of 2 digits, an unknown role) get no hash; a repeated row one.
+  const auto u = pin_hashes_for(proto::ImportReq::k_type, users.get());
+  REQUIRE(u.size() == 1);
+  CHECK(check_pin(u.at(pin_key("bob", "1357")), "1357") == PinCheck::match);
+  CHECK(pin_hashes_for(proto::ImportReq::k_type, products.get()).empty());
 }
