@@ -13,6 +13,11 @@ for b in wmsd wmsctl wms-shift wms-terminal wms-sim; do "$p/bin/$b" --version; d
 # The unit names the installed wmsd, wherever the prefix is.
 grep -q "^ExecStart=$p/bin/wmsd " "$p/share/wms/wmsd.service"
 test -f "$p/share/wms/demo/products.csv"
+# Everything installed is in install_manifest.txt (what a package or `xargs rm < install_manifest.txt` removes),
+# the unit written by install(CODE) too.
+for f in bin/wmsd bin/wms-terminal share/wms/demo/products.csv share/wms/wmsd.service; do
+  grep -qx "$p/$f" "$build/install_manifest.txt"
+done
 WMS_ADMIN_PIN=1234 "$p/bin/wmsd" --data "$p/data" --add-admin boss
 # No --assets: the installed wmsd finds the demo data beside itself (the source tree may be gone).
 "$p/bin/wmsd" --data "$p/data" --demo --bind "$e-req" --pub "$e-pub" >"$p/wmsd.log" 2>&1 &
