@@ -83,7 +83,9 @@ case "${1:-}" in
     echo "== dispatch: each order ships what was picked and is invoiced for exactly that"
     for ref in $refs; do ctl dispatch "$ref" || true; done
     # An earlier run's backorder served and picked in this run's waves (older backorders come first) ships too.
-    for ref in $(ctl orders --status confirmed --limit 10000 | awk 'NR > 1 && $1 !~ /^\(/ {print $1}'); do
+    # (The column named "ref" of the table; its first column is the order id.)
+    for ref in $(ctl orders --status confirmed --limit 10000 |
+      awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "ref") c = i; next} c && $1 !~ /^\(/ {print $c}'); do
       case " $(echo $refs) " in *" $ref "*) continue ;; esac
       ctl dispatch "$ref" 2>/dev/null || true  # nothing picked of it yet: refused, nothing to say
     done
