@@ -1021,7 +1021,8 @@ Outcome do_allocate(Txn& t, std::vector<PubEvent>& events) {
 
 void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string& name, const std::string& role,
               const std::string& pin) {
-  User u = store::get_as<User>(t, Table::users, code).value_or(User{});
+  const auto stored = store::get_as<User>(t, Table::users, code);
+  User u = stored.value_or(User{});
   if (u.role == "admin" && role != "admin") {  // someone must be left to manage users, imports and backups
     bool other_admin = false;
     t.scan(Table::users, "", [&](std::string_view k, std::string_view v) {
@@ -1033,17 +1034,23 @@ void add_user(Txn& t, const Ctx& ctx, const std::string& code, const std::string
   }
   u.code = code;
   u.name = name.empty() ? (u.name.empty() ? code : u.name) : name;
-  u.role = role;
+  std::string hash;
   if (const auto* h = ctx.pin_hashes; h && h->count(pin_key(code, pin))) {
-    u.pin_hash = h->at(pin_key(code, pin));
+    hash = h->at(pin_key(code, pin));
   } else {
     ctx.keep_alive();  // the hash takes ~0.1 s
-    u.pin_hash = hash_pin(pin);
+    hash = stored && check_pin(stored->pin_hash, pin) == PinCheck::match ? stored->pin_hash : hash_pin(pin);
   }
+  // The same PIN (its stored hash kept, see pin_hashes_for) and the same role: a re-imported staff list or a new
+  // name. Open sessions stay.
+  const bool same = stored && stored->pin_hash == hash && stored->role == role;
+  u.role = role;
+  u.pin_hash = hash;
   u.failed_pins = 0;
   u.locked_until_ms = 0;
   store::put_as(t, Table::users, code, u);
-  // A new PIN or role ends the user's open sessions, so an old token never keeps an old role.
+  if (same) return;
+  // A new PIN or role ends the user's open sessions, so an old token never keeps an old role or PIN.
   std::vector<std::string> ended;
   t.scan(Table::sessions, "", [&](std::string_view k, std::string_view v) {
     if (store::unpack<Session>(v).user == code) ended.emplace_back(k);
@@ -1726,7 +1733,8 @@ bool sets_pins(std::string_view type, const msgpack::object& body) {
   return kind && kind->type == msgpack::type::STR && std::string_view(kind->via.str.ptr, kind->via.str.size) == "users";
 }
 
-std::map<std::string, std::string> pin_hashes_for(std::string_view type, const msgpack::object& body) {
+std::map<std::string, std::string> pin_hashes_for(std::string_view type, const msgpack::object& body,
+                                                  const StoredHash& stored_hash) {
   std::vector<std::pair<std::string, std::string>> pins;  // code, PIN
   try {
     if (type == proto::UserAddReq::k_type) {
@@ -1746,7 +1754,9 @@ std::map<std::string, std::string> pin_hashes_for(std::string_view type, const m
   std::map<std::string, std::string> out;
   for (const auto& [code, pin] : pins) {
     auto k = pin_key(code, pin);
-    if (!out.count(k)) out.emplace(std::move(k), hash_pin(pin));
+    if (out.count(k)) continue;
+    const auto old = stored_hash ? stored_hash(code) : std::nullopt;
+    out.emplace(std::move(k), old && check_pin(*old, pin) == PinCheck::match ? *old : hash_pin(pin));
   }
   return out;
 }

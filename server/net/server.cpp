@@ -572,7 +572,12 @@ struct Server::Impl {
   void hash_pins(SlowJob& j, zmq::socket_t& out) {
     Cmd& c = *j.cmd;
     try {
-      c.pin_hashes = app::pin_hashes_for(c.h.type, c.body);
+      c.pin_hashes = app::pin_hashes_for(c.h.type, c.body, [this](const std::string& code) {
+        std::shared_lock lk(map_mu);
+        store::Txn t(env, store::Txn::Mode::read);
+        auto u = store::get_as<domain::User>(t, store::Table::users, code);
+        return u ? std::optional<std::string>(u->pin_hash) : std::nullopt;
+      });
     } catch (const std::exception& e) {
       spdlog::error("PINs of {} from {} could not be hashed: {}", c.h.type, c.h.dev, e.what());
       send_frames(out,

@@ -998,6 +998,41 @@ TEST_CASE("a users import holds nothing else up: scans, sign-ins and heartbeats 
   CHECK(std::chrono::duration<double>(end - last).count() < 1.0 * proto::k_liveness);
 }
 
+TEST_CASE("re-importing the staff list keeps the sessions whose PIN and role stay, a new PIN or role ends them") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto p1 = test::login(server, "picker1", "1111", "hh-1");
+  auto p2 = test::login(server, "picker2", "2222", "hh-2");
+  auto f1 = test::login(server, "fork1", "3333", "fl-1");
+  // picker1: the same PIN and role under a new name; picker2: a new PIN; fork1: a new role.
+  auto rep = admin->call(proto::ImportReq{
+      "users", "code,name,role,pin\npicker1,Pat Renamed,picker,1111\npicker2,,picker,9999\nfork1,,picker,3333\n"});
+  REQUIRE(rep.ok());
+  CHECK(rep.as<proto::ImportRep>().updated == 3);
+  CHECK(p1->call(proto::PingReq{}).ok());
+  CHECK(p2->call(proto::PingReq{}).status == Status::unauthenticated);
+  CHECK(f1->call(proto::PingReq{}).status == Status::unauthenticated);
+  CHECK(client::Connection(server.endpoint(), "hh-3").login("picker1", "1111").ok());
+  CHECK(client::Connection(server.endpoint(), "hh-4").login("picker2", "9999").ok());
+  CHECK(client::Connection(server.endpoint(), "hh-5").login("picker2", "2222").status == Status::unauthenticated);
+  auto users = admin->call(proto::UsersReq{}).as<proto::UsersRep>().users;
+  const auto pat = std::find_if(users.begin(), users.end(), [](const auto& u) { return u.code == "picker1"; });
+  REQUIRE(pat != users.end());
+  CHECK(pat->name == "Pat Renamed");
+
+  // user.add likewise: the same PIN and role keep the session, a new PIN ends it.
+  proto::UserAddReq u;
+  u.code = "picker1";
+  u.role = "picker";
+  u.pin = "1111";
+  REQUIRE(admin->call(u).ok());
+  CHECK(p1->call(proto::PingReq{}).ok());
+  u.pin = "1112";
+  REQUIRE(admin->call(u).ok());
+  CHECK(p1->call(proto::PingReq{}).status == Status::unauthenticated);
+}
+
 TEST_CASE("a login checked against a PIN that user.add replaced meanwhile opens no session") {
   // The PIN is checked outside the write transaction (~0.1 s); a reset that commits meanwhile makes that check
   // void. Whatever the order the two land in, no session may stay open with the old PIN (5 of 5 did before).
