@@ -58,13 +58,15 @@ struct Device {
   std::map<std::uint64_t, Clock::time_point> sent_at;  // command tag -> when the machine asked to send it
   std::vector<double> ack_ms;
   Clock::time_point first_sent{}, last_ack{};
-  int tote_counter = 0, sscc_counter = 0, login_attempts = 0;
+  int tote_counter = 0, login_attempts = 0;
 
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; }
 
-  std::string make_sscc() {
+  // The pallet label of a task: wmsd takes an SSCC once only, and task ids are never reused in a data folder, so
+  // the label is made from the task id (the same on every run of the sim and on every device).
+  static std::string make_sscc(std::uint64_t task) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "0400638%03d%07d", number % 1000, ++sscc_counter);
+    std::snprintf(buf, sizeof buf, "0400638%010llu", static_cast<unsigned long long>(task % 10000000000ull));
     std::string s(buf);
     return s + *gtin::compute_check_digit(s);
   }
@@ -114,7 +116,8 @@ struct Device {
         } else if (t->mode == "pallet") {
           const std::int64_t left = s.remaining(*t);
           // A pallet label as printed in GS1-128: SSCC, contents GTIN, count (the last field needs no separator).
-          ev.push_back(Scan{"]C100" + make_sscc() + "02" + *gtin::normalize(t->gtin) + "37" + std::to_string(left)});
+          ev.push_back(
+              Scan{"]C100" + make_sscc(t->id) + "02" + *gtin::normalize(t->gtin) + "37" + std::to_string(left)});
         } else if (chance(0.5)) {
           ev.push_back(Scan{"]C101" + *gtin::normalize(t->gtin)});  // the GS1-128 form of the same product
         } else {

@@ -749,6 +749,23 @@ void put_in_tote(Txn& t, Task& k, Order& o, const std::string& tote) {
   t.put(Table::totes, tote, order_key(o.id));
 }
 
+// A pallet label names one pallet for good (GS1: an SSCC is not used again for at least a year): one that another
+// task carries already is refused, and the label is recorded as the task's.
+void use_sscc(Txn& t, Task& k, const std::string& sscc) {
+  if (auto v = t.get(Table::ssccs, sscc)) {
+    const auto holder = store::from_be64(*v);
+    if (holder != k.id) {
+      std::string whose = "task " + std::to_string(holder);
+      if (auto h = store::get_as<Task>(t, Table::tasks, store::be64(holder)))
+        if (auto ho = store::get_as<Order>(t, Table::orders, order_key(h->order))) whose += " of " + ho->ref;
+      refuse(Status::conflict, "pallet label " + sscc + " is already on " + whose +
+                                   ": an SSCC names one pallet only, put a new label on this one");
+    }
+  }
+  k.sscc = sscc;
+  t.put(Table::ssccs, sscc, store::be64(k.id));
+}
+
 Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, std::vector<PubEvent>& events) {
   Task k = claimable_task(t, r.task, ctx);
   Order o = order_by_id(t, k.order);
@@ -770,7 +787,7 @@ Outcome do_pick_confirm(Txn& t, const Ctx& ctx, const proto::PickConfirmReq& r, 
   if (auto v = check_pick(k, scan); !v.ok()) refuse(v.status, v.message);
   take_picked(t, k, o, r.qty);
   put_in_tote(t, k, o, r.tote);
-  if (!r.sscc.empty()) k.sscc = r.sscc;
+  if (!r.sscc.empty()) use_sscc(t, k, r.sscc);
   k.claimed_by = ctx.device;
   k.status = k.picked == k.qty ? "done" : "claimed";
   if (k.status == "done") {
@@ -1607,6 +1624,27 @@ std::size_t index_free_tasks(Txn& txn) {
   return free.size();
 }
 
+// Fills the pallet label index from the tasks (data folders older than it). Where two tasks carry the same label
+// (possible before), the older task keeps it.
+std::size_t index_ssccs(Txn& txn) {
+  std::vector<std::pair<std::string, std::uint64_t>> labels;  // collected first: no writes under an open cursor
+  txn.scan(Table::tasks, "", [&](std::string_view, std::string_view v) {
+    try {
+      if (auto k = store::unpack<Task>(v); !k.sscc.empty()) labels.emplace_back(k.sscc, k.id);
+    } catch (const std::exception&) {
+      // an unreadable task is left out, as in index_free_tasks
+    }
+    return true;
+  });
+  std::size_t n = 0;
+  for (const auto& [sscc, id] : labels)
+    if (!txn.get(Table::ssccs, sscc)) {
+      txn.put(Table::ssccs, sscc, store::be64(id));
+      ++n;
+    }
+  return n;
+}
+
 std::string currency_problem(std::string_view code) {
   if (code.size() != 3 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
     return "must be three capital letters (ISO 4217), like EUR";
@@ -1641,11 +1679,16 @@ std::optional<std::string> settle_currency(Txn& txn, const std::string& requeste
 std::string upgrade(Txn& txn) {
   // Each step has a mark in the meta table; a fresh data folder gets the marks at its first start.
   constexpr std::string_view k_indexed = "released_waves_indexed", k_split = "wave_left_split",
-                             k_free = "free_tasks_indexed";
+                             k_free = "free_tasks_indexed", k_ssccs = "ssccs_indexed";
   std::string free_done;
   if (!store::meta_u64(txn, k_free)) {
     if (auto n = index_free_tasks(txn)) free_done = "indexed " + std::to_string(n) + " unclaimed open task(s)";
     store::set_meta_u64(txn, k_free, 1);
+  }
+  if (!store::meta_u64(txn, k_ssccs)) {
+    if (auto n = index_ssccs(txn))
+      free_done += std::string(free_done.empty() ? "" : "; ") + "indexed " + std::to_string(n) + " pallet label(s)";
+    store::set_meta_u64(txn, k_ssccs, 1);
   }
   const bool index = !store::meta_u64(txn, k_indexed), split = !store::meta_u64(txn, k_split);
   if (!index && !split) return free_done;

@@ -21,11 +21,11 @@ std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_
 }  // namespace
 
 const char* table_name(Table t) {
-  static const char* names[] = {"meta",         "users",     "sessions", "products",     "barcodes",       "locations",
-                                "loc_barcodes", "stock",     "accounts", "orders",       "order_refs",     "backorders",
-                                "open_orders",  "waves",     "tasks",    "exceptions",   "invoices",       "audit",
-                                "events",       "idem",      "totes",    "idem_replies", "released_waves", "wave_left",
-                                "free_tasks",   "idem_marks"};
+  static const char* names[] = {
+      "meta",         "users",          "sessions",  "products",   "barcodes",   "locations",   "loc_barcodes",
+      "stock",        "accounts",       "orders",    "order_refs", "backorders", "open_orders", "waves",
+      "tasks",        "exceptions",     "invoices",  "audit",      "events",     "idem",        "totes",
+      "idem_replies", "released_waves", "wave_left", "free_tasks", "idem_marks", "ssccs"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
 }

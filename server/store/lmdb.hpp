@@ -28,13 +28,13 @@ struct MapFull : Error {
 };
 
 // Named databases. The numbering is internal; the names are the on-disk layout. A table added later (totes,
-// released_waves, wave_left, free_tasks, idem_marks) is created empty when an older data folder is opened, so it needs
-// no schema bump; one that indexes older records is filled by app::upgrade at start.
+// released_waves, wave_left, free_tasks, idem_marks, ssccs) is created empty when an older data folder is opened, so it
+// needs no schema bump; one that indexes older records is filled by app::upgrade at start.
 // clang-format off
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
   backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, idem_replies,
-  released_waves, wave_left, free_tasks, idem_marks, count_
+  released_waves, wave_left, free_tasks, idem_marks, ssccs, count_
 };
 // clang-format on
 const char* table_name(Table t);

@@ -790,3 +790,59 @@ TEST_CASE(
   CHECK(left("pallet") == std::make_pair(std::string("done"), 0u));
   CHECK(fork->call(proto::SnapshotReq{}).as<proto::SnapshotRep>().waves.size() == 1);
 }
+
+TEST_CASE("a pallet label names one pallet: another task cannot take it, also after a restart of an older folder") {
+  Site s;
+  REQUIRE(s.admin->call(proto::OrderCreateReq{"SO-P2", "CITY", {{"SKU-1001", 20}}}).ok());
+  proto::OrderConfirmReq q;
+  q.ref = "SO-P2";
+  REQUIRE(s.admin->call(q).ok());
+  auto w = s.admin->call(proto::WaveCreateReq{"pallet", 0});
+  REQUIRE(w.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = w.as<proto::WaveView>().id;
+  REQUIRE(s.admin->call(rel).ok());
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  auto pallet = [&](const proto::TaskView& t, std::int64_t qty, const char* sscc) {
+    auto c = confirm(t, qty);
+    c.drop_scan = t.drop_barcode;
+    c.sscc = sscc;
+    return fork->call(c);
+  };
+  // SO-P1's pallet in two confirms under the same label.
+  const auto p1 = s.task("SO-P1", "SKU-1001");
+  REQUIRE(pallet(p1, 20, k_good_sscc).ok());
+  REQUIRE(pallet(p1, 30, k_good_sscc).ok());
+  CHECK(s.task("SO-P1", "SKU-1001").status == "done");
+
+  const auto p2 = s.task("SO-P2", "SKU-1001");
+  const auto before = s.stock("SKU-1001", p2.location);
+  const auto again = pallet(p2, 20, k_good_sscc);
+  CHECK(again.status == Status::conflict);
+  CHECK_THAT(again.error, Catch::Contains("pallet label " + std::string(k_good_sscc) + " is already on task " +
+                                          std::to_string(p1.id) + " of SO-P1"));
+  CHECK(s.task("SO-P2", "SKU-1001").picked == 0);
+  CHECK(s.stock("SKU-1001", p2.location).on_hand == before.on_hand);
+
+  // A data folder from before the label index: the index is filled at start and holds the label as before.
+  s.admin.reset();
+  fork.reset();
+  REQUIRE(s.server.stop() == 0);
+  const std::string data = s.dir.str() + "/data";
+  CHECK(test::table_entries(data, store::Table::ssccs) == 1);
+  {
+    store::Env env(data);
+    store::Txn t(env, store::Txn::Mode::write);
+    REQUIRE(t.del(store::Table::ssccs, k_good_sscc));
+    REQUIRE(t.del(store::Table::meta, "ssccs_indexed"));
+    t.commit();
+  }
+  s.server.restart();
+  CHECK_THAT(test::read_text(s.server.log_path()), Catch::Contains("indexed 1 pallet label(s)"));
+  s.admin = test::login(s.server, "admin", "1234", "office-1");
+  fork = test::login(s.server, "fork1", "3333", "truck-1");
+  CHECK(pallet(p2, 20, k_good_sscc).status == Status::conflict);
+  const auto fresh = pallet(p2, 20, "040063801234567902");
+  REQUIRE(fresh.ok());
+  CHECK(fresh.as<proto::PickRep>().task.sscc == "040063801234567902");
+}
