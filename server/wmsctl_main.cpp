@@ -658,9 +658,9 @@ int main(int argc, char** argv) {
       });
     } else if (*excs) {
       c.show(c.send(proto::ExceptionsReq{after_no, page_rows}, "list exceptions"), [](const msgpack::object& b) {
-        print_master(
-            b, "exceptions", "id",
-            {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "reason", "outcome", "user"});
+        print_master(b, "exceptions", "id",
+                     {"id", "kind", "order_ref", "task", "sku", "location", "qty_missing", "qty_cleared", "reason",
+                      "outcome", "user"});
       });
     } else if (*invs) {
       c.show(c.send(proto::InvoicesReq{after_no, page_rows}, "list invoices"), [](const msgpack::object& b) {

@@ -820,6 +820,15 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   // The missing units are not where the system thought: release their reservation and write them off the bin,
   // so they are never allocated again before someone counts the bin.
   adjust_stock(t, k.sku, k.location, -missing, -missing);
+  // "Empty": the picker saw nothing left in the bin, so the units it still counts beyond what other tasks reserved
+  // are not there either. They are written off too, so no later order is sent to this bin for them. (Units that other
+  // open tasks reserved there stay: those tasks are short-picked in their turn.)
+  std::int64_t cleared = 0;
+  if (r.reason == "empty") {
+    const StockRec rest = stock_at(t, k.sku, k.location);
+    cleared = std::max<std::int64_t>(rest.on_hand - rest.reserved, 0);
+    if (cleared > 0) adjust_stock(t, k.sku, k.location, -cleared, 0);
+  }
   OrderLine& l = line_of(o, k.line);
   std::erase_if(l.allocs, [&](const Alloc& a) { return a.task == k.id; });
   k.status = "short";
@@ -881,6 +890,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   ex.sku = k.sku;
   ex.location = k.location;
   ex.qty_missing = missing;
+  ex.qty_cleared = cleared;
   ex.reason = r.reason;
   ex.outcome = rep.outcome;
   ex.user = ctx.user;
@@ -891,7 +901,8 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   emit(t, events, "exception", "exception.raised", ex);
   task_finished(t, k.wave, events);
   return Outcome::ok(rep, "short pick of " + std::to_string(missing) + " x " + k.sku + " at " + k.location + " (" +
-                              r.reason + "), " + rep.outcome);
+                              r.reason + "), " + rep.outcome +
+                              (cleared ? "; " + std::to_string(cleared) + " more written off the empty bin" : ""));
 }
 
 constexpr std::string_view k_currency_key = "currency";

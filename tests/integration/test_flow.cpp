@@ -394,6 +394,51 @@ TEST_CASE("cancelling an order releases its reservations and cancels its open ta
   CHECK(b.reserved <= b.on_hand);
 }
 
+TEST_CASE("a bin reported empty is written off whole, other short-pick reasons write off only the missing units") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  // SKU-1001: 40 in A01-01-A (walked first), 12 in A02-01-B, 200 in bulk.
+  REQUIRE(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 40);
+  auto tasks = test::release_order(*admin, *admin, "SO-NF", "SKU-1001", 5);
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(tasks[0].location == "A01-01-A");
+  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
+  // Not found: the 3 missing units are written off, the other 35 stay where the system counts them.
+  auto nf = picker->call(proto::PickShortReq{tasks[0].id, 2, "not_found", ""});
+  REQUIRE(nf.ok());
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 35);
+
+  tasks = test::release_order(*admin, *admin, "SO-EM", "SKU-1001", 5);
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(tasks[0].location == "A01-01-A");
+  // Another order holds 4 units of the bin too (they stay reserved: its task is short-picked in its turn).
+  test::confirm_order(*admin, "SO-HELD", "SKU-1001", 4);
+  REQUIRE(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 9);
+  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
+  auto em = picker->call(proto::PickShortReq{tasks[0].id, 1, "empty", ""});
+  REQUIRE(em.ok());
+  CHECK(em.as<proto::PickShortRep>().outcome == "reallocated");  // from A02-01-B
+  // 1 picked, 4 missing, and the 26 the bin was counted with beyond the 4 held for SO-HELD: gone.
+  const auto bin = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(bin.on_hand == 4);
+  CHECK(bin.reserved == 4);
+  CHECK(bin.available == 0);
+  auto excs = admin->call(proto::ExceptionsReq{}).as<proto::ExceptionsRep>().exceptions;
+  REQUIRE(excs.size() == 2);
+  CHECK(excs[0].qty_missing == 3);
+  CHECK(excs[0].qty_cleared == 0);
+  CHECK(excs[1].qty_missing == 4);
+  CHECK(excs[1].qty_cleared == 26);
+  CHECK_THAT(test::run(server.wmsctl("exceptions")).output, Catch::Contains("qty_cleared"));
+  // The next order for the SKU is not sent to the empty bin.
+  tasks = test::release_order(*admin, *admin, "SO-NEXT", "SKU-1001", 2);  // SO-HELD joins this wave too
+  const auto next = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.order_ref == "SO-NEXT"; });
+  REQUIRE(next != tasks.end());
+  CHECK(next->location != "A01-01-A");
+}
+
 TEST_CASE("stock adjustments need a reason and can never take a bin below what is reserved") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

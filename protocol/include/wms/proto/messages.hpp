@@ -169,7 +169,9 @@ struct ExceptionView {
   std::string user;
   std::string device;
   std::int64_t at_ms = 0;
-  WMS_MSGPACK_MAP(id, kind, order_ref, task, sku, location, qty_missing, reason, outcome, user, device, at_ms)
+  std::int64_t qty_cleared = 0;  // reason empty: further units the bin was counted with, written off too
+  WMS_MSGPACK_MAP(id, kind, order_ref, task, sku, location, qty_missing, reason, outcome, user, device, at_ms,
+                  qty_cleared)
 };
 
 struct InvoiceLineView {
