@@ -222,9 +222,16 @@ int main(int argc, char** argv) {
     }
     if (!admin.empty()) {
       std::string pin;
-      if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) pin = env_pin;
-      else
+      if (const char* env_pin = std::getenv("WMS_ADMIN_PIN")) {
+        pin = env_pin;
+      } else {
         pin = wms::cli::read_secret("PIN for the new admin " + admin + ": ");
+        // Typed blind at a terminal: asked twice, so a slip does not leave an admin nobody can sign in as.
+        if (::isatty(0) && !pin.empty() && wms::cli::read_secret("The same PIN again: ") != pin) {
+          std::cerr << "the two PINs differ: nothing written, run it again\n";
+          return 2;
+        }
+      }
       if (pin.empty()) {
         std::cerr << "no PIN given for the new admin: type it when asked, or pipe it in (echo 4711 | wmsd --data "
                   << data << " --add-admin " << admin << "), or set WMS_ADMIN_PIN\n";

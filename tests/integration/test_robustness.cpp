@@ -1,6 +1,10 @@
 // What a warehouse IT person must be able to trust: bad input of every kind gets a clear answer and changes
 // nothing, roles are enforced, PIN guessing locks, retries never apply twice (also across a restart),
 // one wmsd per data folder, clean shutdown, backups that open.
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -585,6 +589,60 @@ TEST_CASE("a site without --currency invoices in EUR and says so at start") {
   CHECK_THAT(no_pin.output, Catch::Contains("no PIN given for the new admin"));
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   CHECK_THAT(test::read_text(server.log_path()), Catch::Contains("invoices will be in EUR (the default)"));
+}
+
+namespace {
+// Runs `args` (argv[0] a path) on a pseudo-terminal, answering each prompt that contains `prompts[i]` with
+// `answers[i]` and Enter. Returns the exit status and everything it wrote.
+std::pair<int, std::string> run_on_terminal(std::vector<std::string> args, const std::vector<std::string>& prompts,
+                                            const std::vector<std::string>& answers) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  REQUIRE(pid > 0);
+  std::string out;
+  std::size_t next = 0;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);  // EIO once the child has closed the terminal
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (next < prompts.size() && out.find(prompts[next]) != std::string::npos) {
+      const std::string line = answers[next] + "\n";
+      REQUIRE(::write(master, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+      out += "<answered>";  // so the next prompt is looked for after this one
+      ++next;
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+}  // namespace
+
+TEST_CASE("wmsd --add-admin at a terminal asks for the PIN twice and writes nothing when they differ") {
+  test::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const auto [differ, differ_out] =
+      run_on_terminal({WMSD_PATH, "--data", data, "--add-admin", "boss"},
+                      {"PIN for the new admin boss", "The same PIN again"}, {"2468", "2486"});
+  CHECK(differ == 2);
+  CHECK_THAT(differ_out, Catch::Contains("the two PINs differ: nothing written"));
+  CHECK_THAT(differ_out, !Catch::Contains("2468"));  // typed without echo
+  CHECK_FALSE(std::filesystem::exists(data + "/data.mdb"));
+  const auto [same, same_out] = run_on_terminal({WMSD_PATH, "--data", data, "--add-admin", "boss"},
+                                                {"PIN for the new admin boss", "The same PIN again"}, {"2468", "2468"});
+  CHECK(same == 0);
+  CHECK_THAT(same_out, Catch::Contains("admin boss ready"));
+  test::Wmsd server(data, {});
+  CHECK(test::login(server, "boss", "2468", "office-1")->call(proto::PingReq{}).ok());
 }
 
 TEST_CASE("wmsctl without a PIN stops before logging in, so scripts cannot lock a user") {

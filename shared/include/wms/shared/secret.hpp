@@ -24,7 +24,6 @@ inline void restore_echo_and_reraise(int sig) {
 inline std::string read_secret(const std::string& prompt) {
   const bool tty = ::isatty(0);
   const bool quiet = tty && ::tcgetattr(0, &detail::g_saved_termios) == 0;
-  if (tty) std::cerr << prompt << std::flush;
   struct sigaction restore {
   }, old_int{}, old_term{}, old_hup{};
   if (quiet) {
@@ -37,6 +36,7 @@ inline std::string read_secret(const std::string& prompt) {
     t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(0, TCSANOW, &t);
   }
+  if (tty) std::cerr << prompt << std::flush;  // after echo is off: what is typed at once is not shown either
   std::string secret;
   std::getline(std::cin, secret);
   if (quiet) {
