@@ -1784,11 +1784,15 @@ bool sets_pins(std::string_view type, const msgpack::object& body) {
   if (type == proto::UserAddReq::k_type) return true;
   if (type != proto::ImportReq::k_type) return false;
   const auto* kind = map_value(body, "kind");
-  return kind && kind->type == msgpack::type::STR && std::string_view(kind->via.str.ptr, kind->via.str.size) == "users";
+  if (!kind) return false;
+  // A string field decodes from msgpack bin as well as str: both count.
+  if (kind->type == msgpack::type::STR) return std::string_view(kind->via.str.ptr, kind->via.str.size) == "users";
+  if (kind->type == msgpack::type::BIN) return std::string_view(kind->via.bin.ptr, kind->via.bin.size) == "users";
+  return false;
 }
 
 std::map<std::string, std::string> pin_hashes_for(std::string_view type, const msgpack::object& body,
-                                                  const StoredHash& stored_hash) {
+                                                  const StoredHash& stored_hash, const std::function<bool()>& stop) {
   std::vector<std::pair<std::string, std::string>> pins;  // code, PIN
   try {
     if (type == proto::UserAddReq::k_type) {
@@ -1797,16 +1801,23 @@ std::map<std::string, std::string> pin_hashes_for(std::string_view type, const m
     } else if (sets_pins(type, body)) {
       const auto r = body.as<proto::ImportReq>();
       const auto parsed = csv::parse(r.csv);
-      if (const auto* table = std::get_if<csv::Table>(&parsed)) {
-        domain::Errors errs;
-        for (const auto& [line, u] : domain::parse_users(*table, errs)) pins.emplace_back(u.code, u.pin);
+      const auto* table = std::get_if<csv::Table>(&parsed);
+      if (!table || !table->row_problems.empty()) return {};
+      domain::Errors errs;
+      std::set<std::string> codes;
+      for (const auto& [line, u] : domain::parse_users(*table, errs)) {
+        if (!codes.insert(u.code).second) return {};
+        pins.emplace_back(u.code, u.pin);
       }
+      // A file that is refused anyway (a bad row, a code twice) is refused at once, without hashing a PIN.
+      if (!errs.empty()) return {};
     }
   } catch (const std::exception&) {
     return {};  // a body that does not decode is refused when applied, with its reason
   }
   std::map<std::string, std::string> out;
   for (const auto& [code, pin] : pins) {
+    if (stop && stop()) throw std::runtime_error("wmsd is stopping");
     auto k = pin_key(code, pin);
     if (out.count(k)) continue;
     const auto old = stored_hash ? stored_hash(code) : std::nullopt;

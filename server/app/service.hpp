@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <msgpack.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,13 +94,15 @@ std::string hash_pin(std::string_view pin);
 // Whether the mutation `type` with `body` sets PINs (user.add; an import of kind users): the server hashes them
 // before the request is applied, on a thread of their own, so that no other request waits ~0.1 s per PIN.
 bool sets_pins(std::string_view type, const msgpack::object& body);
-// The PIN hashes such a request needs, by pin_key (rows that will be refused are left out; a PIN missing here is
-// hashed when applied). A user's PIN that is the one stored (`stored_hash(code)` matches it) keeps its stored
-// hash, so that re-importing a staff list does not count as a PIN change. Throws std::runtime_error when a hash
-// cannot be computed (memory).
+// The PIN hashes such a request needs, by pin_key. None for a users file that will be refused (a bad row, a code
+// twice) or a body that does not decode: it is refused when applied, at once. A PIN missing here is hashed when
+// applied. A user's PIN that is the one stored (`stored_hash(code)` matches it) keeps its stored hash, so that
+// re-importing a staff list does not count as a PIN change. Throws std::runtime_error when a hash cannot be
+// computed (memory), or when `stop()` says so before the next PIN.
 using StoredHash = std::function<std::optional<std::string>(const std::string& code)>;
 std::map<std::string, std::string> pin_hashes_for(std::string_view type, const msgpack::object& body,
-                                                  const StoredHash& stored_hash = {});
+                                                  const StoredHash& stored_hash = {},
+                                                  const std::function<bool()>& stop = {});
 std::string pin_key(std::string_view code, std::string_view pin);
 // Tells a PIN that matches `hash` from one that does not, and both from a check that could not be done (no memory
 // for the slow hash: neither right nor wrong).

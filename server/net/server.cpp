@@ -58,7 +58,10 @@ constexpr auto k_gather_idle = std::chrono::microseconds(200);
 constexpr auto k_gather_recent = std::chrono::microseconds(5000);
 // How long the serving thread goes on reading (and answering queries) while a mutation waits for its commit.
 constexpr auto k_read_slice = std::chrono::microseconds(2000);
-constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
+constexpr int k_max_redos = 3;
+constexpr std::size_t k_lane_hashes_kept =
+    64;  // requests whose PIN hashes the PIN lane keeps for their retries  // batch redos after refused mutations
+         // before every mutation gets a child txn
 
 enum class Kind { mutation, login_ok, login_fail, logout };
 
@@ -152,6 +155,7 @@ struct Server::Impl {
   std::thread slow;
   Queue<SlowJob> pin_q;  // a users import of 100 rows takes ~10 s here: sign-ins do not wait behind it
   std::thread pin_lane;
+  std::deque<std::pair<std::string, std::map<std::string, std::string>>> lane_hashes;  // PIN lane only
   std::uint64_t last_seq = 0;
   // Random per start, in every heartbeat: devices take a fresh snapshot when it changes (a restart, maybe on a
   // restored backup whose event numbers went back), however short the downtime was.
@@ -433,9 +437,12 @@ struct Server::Impl {
     c.ctx.pin_hashes = &c.pin_hashes;  // set here: `c` may have moved since it was read (the batch grows)
     // The session was checked when the request was read, against the last commit. A request applied before it in
     // this batch (its device's logout, a user.add that changed the user's role and so ended its sessions) may
-    // have ended it since: a mutation never runs on an ended session.
-    if (!parent.get(store::Table::sessions, c.h.token))
-      return proto::encode_error_reply(c.h.id, Status::unauthenticated, "the session ended: log in again");
+    // have ended it since, or it may have run out while the request waited (a users import on the PIN lane): a
+    // mutation never runs on an ended session.
+    const auto session = store::get_as<domain::Session>(parent, store::Table::sessions, c.h.token);
+    if (!session) return proto::encode_error_reply(c.h.id, Status::unauthenticated, "the session ended: log in again");
+    if (c.ctx.now_ms - session->created_ms > k_session_ms)
+      return proto::encode_error_reply(c.h.id, Status::unauthenticated, "session expired: log in again");
     if (auto prior = idem.get(parent, c.ctx.device, c.h.key)) {
       if (prior->type != c.h.type || prior->body_hash != c.body_hash)
         return proto::encode_error_reply(c.h.id, Status::conflict,
@@ -532,13 +539,22 @@ struct Server::Impl {
       for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
         if (seen.emplace(it->h.dev, it->h.id).second) work.push_back(&*it);
       for (auto jt = work.rbegin(); jt != work.rend(); ++jt) {
-        if ((*jt)->cmd)
+        if (g_stop.load())
+          stopping(**jt, out);
+        else if ((*jt)->cmd)
           hash_pins(**jt, out);
         else if (!(*jt)->path.empty())
           run_backup(**jt, out);
         else check_pin(**jt, out);
       }
     }
+  }
+
+  // Work left when wmsd stops is not done (a users import could take minutes): it is answered busy, nothing of it
+  // applied, and the client sends it again to the next wmsd.
+  void stopping(SlowJob& j, zmq::socket_t& out) {
+    send_frames(out, {"R", j.peer,
+                      proto::encode_error_reply(j.h.id, Status::busy, "wmsd is stopping, nothing applied: retry")});
   }
 
   void check_pin(SlowJob& j, zmq::socket_t& out) {
@@ -569,16 +585,35 @@ struct Server::Impl {
   }
 
   // A mutation that sets PINs: their hashes are computed here, then it goes to the next batch like any other.
+  // A retry of the same request (device, key, body) takes the hashes made for an earlier copy: one that is answered
+  // already gets its stored answer when applied, one still on its way is applied once all the same.
   void hash_pins(SlowJob& j, zmq::socket_t& out) {
     Cmd& c = *j.cmd;
+    const std::string copy = c.h.dev + '\0' + c.h.key + '\0' + std::to_string(c.body_hash);
+    const auto cached =
+        std::find_if(lane_hashes.begin(), lane_hashes.end(), [&](const auto& e) { return e.first == copy; });
     try {
-      c.pin_hashes = app::pin_hashes_for(c.h.type, c.body, [this](const std::string& code) {
-        std::shared_lock lk(map_mu);
-        store::Txn t(env, store::Txn::Mode::read);
-        auto u = store::get_as<domain::User>(t, store::Table::users, code);
-        return u ? std::optional<std::string>(u->pin_hash) : std::nullopt;
-      });
+      if (cached != lane_hashes.end()) {
+        c.pin_hashes = cached->second;
+        spdlog::debug("PIN lane: {} from {} (key {}) again: the hashes of its earlier copy", c.h.type, c.h.dev,
+                      c.h.key);
+      } else {
+        c.pin_hashes = app::pin_hashes_for(
+            c.h.type, c.body,
+            [this](const std::string& code) {
+              std::shared_lock lk(map_mu);
+              store::Txn t(env, store::Txn::Mode::read);
+              auto u = store::get_as<domain::User>(t, store::Table::users, code);
+              return u ? std::optional<std::string>(u->pin_hash) : std::nullopt;
+            },
+            [] { return g_stop.load(); });
+        spdlog::debug("PIN lane: hashed {} PIN(s) of {} from {} (key {})", c.pin_hashes.size(), c.h.type, c.h.dev,
+                      c.h.key);
+        lane_hashes.emplace_back(copy, c.pin_hashes);
+        if (lane_hashes.size() > k_lane_hashes_kept) lane_hashes.pop_front();
+      }
     } catch (const std::exception& e) {
+      if (g_stop.load()) return stopping(j, out);
       spdlog::error("PINs of {} from {} could not be hashed: {}", c.h.type, c.h.dev, e.what());
       send_frames(out,
                   {"R", c.peer,

@@ -1056,6 +1056,70 @@ TEST_CASE("a users import holds nothing else up: scans, sign-ins and heartbeats 
   CHECK(std::chrono::duration<double>(end - last).count() < 1.0 * proto::k_liveness);
 }
 
+namespace {
+std::string users_csv(const std::string& prefix, int n, const std::string& extra = "") {
+  std::string csv = "code,role,pin\n";
+  for (int i = 0; i < n; ++i) csv += prefix + std::to_string(i) + ",picker,4455\n";
+  return csv + extra;
+}
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("the PIN lane hashes a retried users import once and a file that is refused anyway not at all") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo", "--log-level", "debug"});
+  auto admin = test::login(server, "admin", "1234", "office-1", client::Options{60000, 1});
+  // The same request twice (as a client resends it after a timeout): one set of hashes, one import.
+  const auto body = proto::ImportReq{"users", users_csv("rt-", 10)};
+  auto first = admin->call_with_key(body, "import-rt-1");
+  REQUIRE(first.ok());
+  auto again = admin->call_with_key(body, "import-rt-1");
+  REQUIRE(again.ok());
+  CHECK(again.as<proto::ImportRep>().created == 10);  // the stored answer of the first copy
+  const auto log = test::read_text(server.log_path());
+  CHECK(occurrences(log, "PIN lane: hashed 10 PIN(s) of import") == 1);
+  CHECK(occurrences(log, "PIN lane: import from office-1 (key import-rt-1) again") == 1);
+  // A code twice, a bad role, a row with a stray comma: refused, no PIN hashed.
+  for (const std::string bad : {"bad-0,picker,1234\n", "zz,boss,1234\n", "zz,picker,1234,x\n"}) {
+    auto r = admin->call(proto::ImportReq{"users", users_csv("bad-", 20, bad)});
+    CHECK(r.status == Status::import_failed);
+  }
+  CHECK(occurrences(test::read_text(server.log_path()), "PIN lane: hashed 0 PIN(s) of import") == 3);
+}
+
+TEST_CASE("wmsd stops without hashing the users imports still waiting, and answers them busy") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  std::vector<std::thread> clients;
+  std::vector<client::Reply> replies(3);
+  for (int i = 0; i < 3; ++i)
+    clients.emplace_back([&, i] {
+      auto admin = test::login(server, "admin", "1234", "office-" + std::to_string(i), client::Options{60000, 1});
+      replies[static_cast<std::size_t>(i)] =
+          admin->call(proto::ImportReq{"users", users_csv("stop-" + std::to_string(i) + "-", 100)});
+    });
+  // Each sign-in takes ~0.1 s; the imports (~7-10 s each) are then on the lane.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(server.stop() == 0);
+  for (auto& t : clients) t.join();
+  int stopped = 0;
+  for (const auto& r : replies) {
+    INFO(r.error);
+    if (r.status == Status::busy && r.error.find("wmsd is stopping, nothing applied") != std::string::npos) ++stopped;
+  }
+  CHECK(stopped >= 2);  // at least the two that waited behind the first; the first too unless it was done
+  server.restart();
+  auto admin = test::login(server, "admin", "1234", "office-9");
+  std::size_t imported = 0;
+  for (const auto& u : admin->call(proto::UsersReq{}).as<proto::UsersRep>().users)
+    imported += u.code.rfind("stop-", 0) == 0;
+  CHECK(imported == 100 * static_cast<std::size_t>(3 - stopped));  // a file is applied whole or not at all
+}
+
 TEST_CASE("re-importing the staff list keeps the sessions whose PIN and role stay, a new PIN or role ends them") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});

@@ -77,9 +77,29 @@ TEST_CASE("pin: the PINs a request sets are found and hashed before it is applie
   const auto a = pin_hashes_for(proto::UserAddReq::k_type, add.get());
   REQUIRE(a.size() == 1);
   CHECK(check_pin(a.at(pin_key("ann", "2468")), "2468") == PinCheck::match);
-  // Rows that will be refused (a PIN of 2 digits, an unknown role) get no hash; a repeated row one.
-  const auto u = pin_hashes_for(proto::ImportReq::k_type, users.get());
-  REQUIRE(u.size() == 1);
+  // A file that will be refused (a PIN of 2 digits, an unknown role, a code twice) gets no hash at all: it is
+  // refused at once when applied.
+  CHECK(pin_hashes_for(proto::ImportReq::k_type, users.get()).empty());
+  const auto clean = packed(proto::ImportReq{"users", "code,role,pin\nbob,picker,1357\ncid,manager,1357\n"});
+  const auto u = pin_hashes_for(proto::ImportReq::k_type, clean.get());
+  REQUIRE(u.size() == 2);
   CHECK(check_pin(u.at(pin_key("bob", "1357")), "1357") == PinCheck::match);
+  CHECK(u.at(pin_key("bob", "1357")) != u.at(pin_key("cid", "1357")));  // each its own salt
   CHECK(pin_hashes_for(proto::ImportReq::k_type, products.get()).empty());
+}
+
+TEST_CASE("pin: an import whose kind comes as msgpack bin sets PINs too (it decodes as the string)", "[pin]") {
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk(b);
+  pk.pack_map(2);
+  pk.pack(std::string("kind"));
+  pk.pack_bin(5);
+  pk.pack_bin_body("users", 5);
+  pk.pack(std::string("csv"));
+  pk.pack(std::string("code,role,pin\neve,picker,8642\n"));
+  const auto h = msgpack::unpack(b.data(), b.size());
+  CHECK(wms::app::sets_pins(wms::proto::ImportReq::k_type, h.get()));
+  const auto hashes = wms::app::pin_hashes_for(wms::proto::ImportReq::k_type, h.get());
+  REQUIRE(hashes.size() == 1);
+  CHECK(check_pin(hashes.at(wms::app::pin_key("eve", "8642")), "8642") == PinCheck::match);
 }
