@@ -354,7 +354,7 @@ int main(int argc, char** argv) {
       ->check(wms::cli::server_endpoint);
   app.add_option("--user", c.user, "user code (env WMS_USER)")->capture_default_str();
   app.add_option("--pin", c.pin, "PIN (env WMS_PIN; read from stdin when absent)");
-  auto* json_opt = app.add_flag("--json", c.json_out, "print the server's answer as JSON");
+  app.add_flag("--json", c.json_out, "print the server's answer as JSON");
   app.add_option("--timeout-ms", c.timeout_ms, "per-attempt timeout")->capture_default_str();
   app.set_version_flag("--version", "wmsctl " WMS_VERSION);
 
@@ -380,7 +380,9 @@ int main(int argc, char** argv) {
     return cmd;
   };
   auto* orders = paged(app.add_subcommand("orders", "list orders, oldest first"), "order id");
-  orders->add_option("--status", status, "entered | confirmed | cancelled | closed");
+  // Values checked here too (usage, exit 2, like every other mistyped option), not only by the server.
+  orders->add_option("--status", status, "entered | confirmed | cancelled | closed")
+      ->check(CLI::IsMember({"entered", "confirmed", "cancelled", "closed"}));
   auto* order = app.add_subcommand("order", "show, confirm or cancel an order");
   order->require_subcommand(1);
   auto* oshow = order->add_subcommand("show", "show one order with its lines");
@@ -395,7 +397,7 @@ int main(int argc, char** argv) {
   auto* wave = app.add_subcommand("wave", "create or release a wave");
   wave->require_subcommand(1);
   auto* wcreate = wave->add_subcommand("create", "wave the allocated orders of one delivery mode");
-  wcreate->add_option("--mode", mode, "parcel | pallet")->required();
+  wcreate->add_option("--mode", mode, "parcel | pallet")->required()->check(CLI::IsMember({"parcel", "pallet"}));
   wcreate->add_option("--max-orders", max_orders, "at most this many orders (0 = all)");
   auto* wrelease = wave->add_subcommand("release", "push a wave's tasks to the devices");
   // Ids and numbers start at 1: an empty or 0 argument (a script whose `wave create` failed) is a usage error.
@@ -408,7 +410,8 @@ int main(int argc, char** argv) {
   wrelease->add_option("id", id)->required()->check(positive);
   auto* tasks = paged(app.add_subcommand("tasks", "list pick tasks"), "task id");
   tasks->add_option("--wave", id, "only this wave");
-  tasks->add_option("--status", status, "open | claimed | done | short | cancelled");
+  tasks->add_option("--status", status, "open | claimed | done | short | cancelled")
+      ->check(CLI::IsMember({"open", "claimed", "done", "short", "cancelled"}));
   auto* task = app.add_subcommand("task", "manage one device's work");
   task->require_subcommand(1);
   auto* tunclaim = task->add_subcommand("unclaim", "free a task, or every task a device holds, for other devices");
@@ -495,9 +498,9 @@ int main(int argc, char** argv) {
                           ->check(CLI::Range(1, static_cast<int>(proto::k_max_list_items)));
     if (std::string_view(cmd_name) != "users")
       cmd->add_flag("--csv", csv_out,
-                    "every row as an import file (columns and units of `import`), to edit and load back")
-          ->excludes(limit_opt)
-          ->excludes(json_opt);
+                    "every row as an import file (columns and units of `import`), to edit and load back; not with "
+                    "--json")
+          ->excludes(limit_opt);  // --json is checked after parsing: its help would list every --csv
     return cmd;
   };
   auto* prods = master("products", "list products (SKU, barcodes, prices)");
@@ -508,6 +511,10 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 done; 1 refused by the server (the reason is printed); 2 usage error; 3 server unreachable.");
   if (auto rc = wms::cli::parse(app, argc, argv)) return *rc;  // --help/--version 0, a usage error 2, as documented
+  if (csv_out && c.json_out) {
+    std::cerr << "--csv excludes --json: a listing is printed as one or the other\n";
+    return 2;
+  }
 
   try {
     c.connect();
@@ -620,8 +627,12 @@ int main(int argc, char** argv) {
       });
     } else if (*wcreate) {
       c.show(c.send(proto::WaveCreateReq{mode, max_orders}, "create " + mode + " wave"), [](const msgpack::object& b) {
-        std::cout << "created wave " << text(b, "id") << " (" << text(b, "mode") << ", " << text(b, "orders") << " orders, "
-                  << text(b, "tasks") << " tasks)\n";
+        const auto n = [&](const char* key, const char* one, const char* many) {
+          const std::string v = text(b, key);
+          return v + " " + (v == "1" ? one : many);
+        };
+        std::cout << "created wave " << text(b, "id") << " (" << text(b, "mode") << ", "
+                  << n("orders", "order", "orders") << ", " << n("tasks", "task", "tasks") << ")\n";
       });
     } else if (*wrelease) {
       proto::WaveReleaseReq q;

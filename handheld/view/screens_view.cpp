@@ -607,7 +607,9 @@ std::vector<Event> draw(const State& s, const Ui& ui) {
 
   if (s.screen != Screen::version && s.banner.kind == BannerKind::error) {
     // Nothing else is drawn, so nothing else can be tapped: the picker deals with the error first.
-    if (error_overlay(ui, s.banner, area_min, area_max, "Scan the right code or tap to dismiss")) {
+    // Behind it the sign-in screen ("SIGN IN AGAIN", a refused PIN) takes no scan to go on; the pick screens do.
+    const char* hint = s.screen == Screen::login ? "Tap to continue" : "Scan the right code or tap to dismiss";
+    if (error_overlay(ui, s.banner, area_min, area_max, hint)) {
       out.push_back(Tap{Button::dismiss});
     }
   } else {

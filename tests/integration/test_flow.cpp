@@ -703,6 +703,7 @@ TEST_CASE("master data exports as import files that load back unchanged") {
   // --csv fetches every row, page by page; it takes no --limit and is not JSON.
   CHECK(test::run(server.wmsctl("products --csv --limit 5")).status == 2);
   CHECK(test::run(server.wmsctl("--json products --csv")).status == 2);
+  CHECK_THAT(test::run(WMSCTL_PATH " --help").output, !Catch::Contains("--csv --csv"));
   CHECK(test::run(server.wmsctl("products --limit 20000")).status == 2);
   // A refused export writes no half file.
   const auto refused = test::run("(WMS_PIN=1111 " WMSCTL_PATH " --server " + server.endpoint() +
@@ -777,9 +778,12 @@ TEST_CASE("master data is listed in code order, by prefix and page, and users on
   CHECK_THAT(refused.output,
              Catch::Contains("{\"status\":\"forbidden\",\"error\":\"role manager may not do 'users' (admin only)\""));
   // Listing filters are checked, not silently matched against nothing.
-  CHECK_THAT(test::run(server.wmsctl("tasks --status bogus")).output,
-             Catch::Contains("invalid: status must be open, claimed, done, short or cancelled, got 'bogus'"));
-  CHECK(test::run(server.wmsctl("orders --status bogus")).status == 1);
+  // By the server (any client) and by wmsctl before it asks (usage, exit 2).
+  const auto bogus = admin->call(proto::TasksReq{0, "bogus"});
+  CHECK(bogus.status == Status::invalid);
+  CHECK(bogus.error == "status must be open, claimed, done, short or cancelled, got 'bogus'");
+  CHECK(test::run(server.wmsctl("tasks --status bogus")).status == 2);
+  CHECK(test::run(server.wmsctl("orders --status bogus")).status == 2);
   // So are codes that do not exist: a mistyped SKU must not look like a product with no stock.
   const auto nope = test::run(server.wmsctl("stock --sku NOPE"));
   CHECK(nope.status == 1);

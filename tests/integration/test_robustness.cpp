@@ -463,6 +463,12 @@ TEST_CASE("every program prints its exit statuses under --help and exits 2 on a 
     CHECK(bad_id.status == 2);
     CHECK_THAT(bad_id.output, Catch::Contains("is not an id (a whole number from 1)"));
   }
+  // A mistyped status or mode is usage like any other value, before any sign-in (it was a server refusal, exit 1).
+  for (const std::string args : {" orders --status shipped", " tasks --status lost", " wave create --mode boat"}) {
+    const auto bad = test::run(WMSCTL_PATH + args);
+    CHECK(bad.status == 2);
+    CHECK_THAT(bad.output, Catch::Contains("not in {"));
+  }
   // A port out of range is usage too (ZeroMQ would bind a random port, or say "Invalid argument").
   for (const std::string cmd : {WMSD_PATH " --data /nonexistent --bind tcp://127.0.0.1:99999",
                                 WMSCTL_PATH " --server tcp://127.0.0.1:0 orders"}) {
