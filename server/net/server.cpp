@@ -837,6 +837,9 @@ struct Server::Impl {
     if (fatal) throw std::runtime_error("stopped: the database reports damage (restore the last backup)");
     on_output();  // backup replies and busy answers of the lanes, the PINs they checked and hashed meanwhile
     commit_pending();
+    // The last answers are still in ZeroMQ's queues: give its I/O thread a moment to write them out when the
+    // sockets close (linger 0 until now would drop them; their clients would retry after their timeout).
+    router.set(zmq::sockopt::linger, 500);
   }
 
   // One round: wait for requests (or the next heartbeat), answer the queries, commit the mutations.

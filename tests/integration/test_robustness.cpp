@@ -1109,7 +1109,7 @@ TEST_CASE("wmsd stops without hashing the users imports still waiting, and answe
           admin->call(proto::ImportReq{"users", users_csv("stop-" + std::to_string(i) + "-", 100)});
     });
   // Each sign-in takes ~0.1 s; the imports (~7-10 s each) are then on the lane.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   CHECK(server.stop() == 0);
   for (auto& t : clients) t.join();
   int stopped = 0;
