@@ -768,8 +768,11 @@ struct Server::Impl {
                                        std::string("a stored record could not be read: ") + e.what());
     }
     proto::DevicesRep rep;
-    for (auto& [dev, v] : out)
+    for (auto& [dev, v] : out) {
+      // Signed out: no open session, whether it logged out, its session ran out or a new PIN or role ended it.
+      v.signed_out = v.signed_out || v.signed_in_ms == 0;
       if (all || !v.signed_out || v.tasks_held) rep.devices.push_back(std::move(v));
+    }
     return proto::encode_reply(id, Status::ok, "", rep);
   }
 

@@ -647,6 +647,20 @@ TEST_CASE("a manager frees the tasks a broken handheld holds: the next device ge
       if (d.device == "hh-9") listed = d.signed_out;
     CHECK(listed);
   }
+  // So does one whose session a new PIN ended (it made no logout request).
+  {
+    proto::UserAddReq temp;
+    temp.code = "temp1";
+    temp.role = "picker";
+    temp.pin = "5151";
+    REQUIRE(site.admin->call(temp).ok());
+    auto hh8 = test::login(site.server, "temp1", "5151", "hh-8");
+    REQUIRE(hh8->call(proto::PingReq{}).ok());
+    CHECK(devices().count("hh-8") == 1);
+    temp.pin = "5152";
+    REQUIRE(site.admin->call(temp).ok());
+    CHECK(devices().count("hh-8") == 0);
+  }
   // The audit trail leaves sign-ins out unless asked, and filters by type, user and device.
   const auto trail = test::run(site.server.wmsctl("audit --limit 20")).output;
   CHECK_THAT(trail, !Catch::Contains(" login ") && Catch::Contains("pick.confirm"));
