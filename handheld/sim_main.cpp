@@ -89,7 +89,10 @@ struct Device {
       const proto::TaskView* t = s.current();
       if (!t) return {Tap{Button::cancel}};
       const std::int64_t left = s.remaining(*t);
-      ev.push_back(Tap{std::uniform_int_distribution<int>(0, 1)(rng) ? Button::reason_empty : Button::reason_damaged});
+      // The shortfall is invented and the synthetic picker cannot see the bin: it reports some units damaged or not
+      // found, never the bin empty (wmsd would write off the bin's other units for that).
+      ev.push_back(
+          Tap{std::uniform_int_distribution<int>(0, 1)(rng) ? Button::reason_not_found : Button::reason_damaged});
       const std::int64_t found = left > 1 ? left / 2 : 0;
       for (char c : std::to_string(found)) ev.push_back(Press{static_cast<Key>(c - '0')});
       ev.push_back(Tap{Button::confirm});
