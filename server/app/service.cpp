@@ -754,7 +754,9 @@ void put_in_tote(Txn& t, Task& k, Order& o, const std::string& tote) {
 void use_sscc(Txn& t, Task& k, const std::string& sscc) {
   if (auto v = t.get(Table::ssccs, sscc)) {
     const auto holder = store::from_be64(*v);
-    if (holder != k.id) {
+    // A task that carried the label before the index existed (an older folder where two tasks got one label)
+    // finishes its pallet under it.
+    if (holder != k.id && k.sscc != sscc) {
       std::string whose = "task " + std::to_string(holder);
       if (auto h = store::get_as<Task>(t, Table::tasks, store::be64(holder)))
         if (auto ho = store::get_as<Order>(t, Table::orders, order_key(h->order))) whose += " of " + ho->ref;

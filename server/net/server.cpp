@@ -58,10 +58,9 @@ constexpr auto k_gather_idle = std::chrono::microseconds(200);
 constexpr auto k_gather_recent = std::chrono::microseconds(5000);
 // How long the serving thread goes on reading (and answering queries) while a mutation waits for its commit.
 constexpr auto k_read_slice = std::chrono::microseconds(2000);
-constexpr int k_max_redos = 3;
-constexpr std::size_t k_lane_hashes_kept =
-    64;  // requests whose PIN hashes the PIN lane keeps for their retries  // batch redos after refused mutations
-         // before every mutation gets a child txn
+constexpr int k_max_redos = 3;  // batch redos after refused mutations before every mutation gets a child txn
+// Requests whose PIN hashes the PIN lane keeps for their retries.
+constexpr std::size_t k_lane_hashes_kept = 64;
 
 enum class Kind { mutation, login_ok, login_fail, logout };
 

@@ -3,10 +3,10 @@
 // when sent); parcel confirms record a tote; the pack station lists an order by tote or ref and closes it once,
 // idempotently by key; forklift drivers may not pack. Every refusal is checked to change nothing.
 #include <catch2/catch.hpp>
+#include <map>
 #include <zmq.hpp>
 
-#include <map>
-
+#include "domain/records.hpp"
 #include "harness.hpp"
 
 using namespace wms;
@@ -859,4 +859,51 @@ TEST_CASE("a pallet label names one pallet: another task cannot take it, also af
   const auto fresh = pallet(p2, 20, "040063801234567902");
   REQUIRE(fresh.ok());
   CHECK(fresh.as<proto::PickRep>().task.sscc == "040063801234567902");
+}
+
+TEST_CASE("a pallet task of an older folder half picked under a label another task also carries can be finished") {
+  Site s;
+  REQUIRE(s.admin->call(proto::OrderCreateReq{"SO-P2", "CITY", {{"SKU-1001", 20}}}).ok());
+  proto::OrderConfirmReq q;
+  q.ref = "SO-P2";
+  REQUIRE(s.admin->call(q).ok());
+  auto w = s.admin->call(proto::WaveCreateReq{"pallet", 0});
+  REQUIRE(w.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = w.as<proto::WaveView>().id;
+  REQUIRE(s.admin->call(rel).ok());
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  auto pallet = [&](const proto::TaskView& t, std::int64_t qty, const char* sscc) {
+    auto c = confirm(t, qty);
+    c.drop_scan = t.drop_barcode;
+    c.sscc = sscc;
+    return fork->call(c);
+  };
+  const auto p1 = s.task("SO-P1", "SKU-1001");
+  const auto p2 = s.task("SO-P2", "SKU-1001");
+  REQUIRE(p1.id < p2.id);
+  REQUIRE(pallet(p1, 50, k_good_sscc).ok());
+  REQUIRE(pallet(p2, 10, "040063801234567902").ok());
+  s.admin.reset();
+  fork.reset();
+  REQUIRE(s.server.stop() == 0);
+  const std::string data = s.dir.str() + "/data";
+  {  // as an older wmsd could leave it: no label index, and SO-P2's half-picked pallet under SO-P1's label
+    store::Env env(data);
+    store::Txn t(env, store::Txn::Mode::write);
+    auto k = *store::get_as<wms::domain::Task>(t, store::Table::tasks, store::be64(p2.id));
+    k.sscc = k_good_sscc;
+    store::put_as(t, store::Table::tasks, store::be64(p2.id), k);
+    REQUIRE(t.del(store::Table::ssccs, k_good_sscc));
+    REQUIRE(t.del(store::Table::ssccs, "040063801234567902"));
+    REQUIRE(t.del(store::Table::meta, "ssccs_indexed"));
+    t.commit();
+  }
+  s.server.restart();
+  s.admin = test::login(s.server, "admin", "1234", "office-1");
+  fork = test::login(s.server, "fork1", "3333", "truck-1");
+  CHECK(pallet(p2, 5, "040063801234567902").status == Status::conflict);  // not the task's label
+  const auto rest = pallet(p2, 10, k_good_sscc);
+  REQUIRE(rest.ok());
+  CHECK(rest.as<proto::PickRep>().task.status == "done");
 }
