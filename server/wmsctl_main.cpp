@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "wms/proto/codec.hpp"
 #include "wms/proto/messages.hpp"
 #include "wms/shared/cli.hpp"
 #include "wms/shared/client.hpp"
@@ -81,13 +82,7 @@ void json(std::ostream& os, const msgpack::object& o) {
 }
 
 const msgpack::object* field(const msgpack::object& map, std::string_view name) {
-  if (map.type != msgpack::type::MAP) return nullptr;
-  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-    const auto& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == name)
-      return &kv.val;
-  }
-  return nullptr;
+  return wms::proto::find_key(map, name);
 }
 
 bool ends_with(std::string_view s, std::string_view tail) {

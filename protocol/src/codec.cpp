@@ -9,19 +9,8 @@ namespace {
 const msgpack::unpack_limit k_limits(/*array*/ 200000, /*map*/ 4096, /*str*/ k_max_request_bytes,
                                      /*bin*/ k_max_request_bytes, /*ext*/ 1024, /*depth*/ 16);
 
-const msgpack::object* find(const msgpack::object& map, std::string_view name) {
-  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-    const auto& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR &&
-        std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == name) {
-      return &kv.val;
-    }
-  }
-  return nullptr;
-}
-
 bool read_uint(const msgpack::object& map, std::string_view name, std::uint64_t& out) {
-  const auto* o = find(map, name);
+  const auto* o = find_key(map, name);
   if (!o || o->type != msgpack::type::POSITIVE_INTEGER) return false;
   out = o->via.u64;
   return true;
@@ -29,7 +18,7 @@ bool read_uint(const msgpack::object& map, std::string_view name, std::uint64_t&
 
 // Absent strings read as empty; present ones must be strings within the bound.
 bool read_str(const msgpack::object& map, std::string_view name, std::string& out, std::string* error) {
-  const auto* o = find(map, name);
+  const auto* o = find_key(map, name);
   if (!o || o->type == msgpack::type::NIL) return true;
   if (o->type != msgpack::type::STR) {
     *error = "field '" + std::string(name) + "' must be a string";
@@ -52,7 +41,7 @@ const msgpack::object k_empty_map = [] {
 }();
 
 bool read_body(const msgpack::object& map, msgpack::object& body, std::string* error) {
-  const auto* o = find(map, "body");
+  const auto* o = find_key(map, "body");
   if (!o || o->type == msgpack::type::NIL) {
     body = k_empty_map;
     return true;
@@ -67,8 +56,18 @@ bool read_body(const msgpack::object& map, msgpack::object& body, std::string* e
 
 }  // namespace
 
+const msgpack::object* find_key(const msgpack::object& obj, std::string_view name) {
+  if (obj.type != msgpack::type::MAP) return nullptr;
+  for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
+    const auto& kv = obj.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == name)
+      return &kv.val;
+  }
+  return nullptr;
+}
+
 bool has_key(const msgpack::object& obj, std::string_view name) {
-  return obj.type == msgpack::type::MAP && find(obj, name) != nullptr;
+  return find_key(obj, name) != nullptr;
 }
 
 std::optional<msgpack::object_handle> unpack_bounded(std::string_view bytes, std::string* error) {
@@ -151,7 +150,7 @@ std::pair<std::optional<DecodedRequest>, DecodeError> decode_request(std::string
     return {std::nullopt, err};
   }
   r.h.v = static_cast<std::uint32_t>(v);
-  if (!find(root, "id")) {
+  if (!find_key(root, "id")) {
     err.message = "missing request id 'id'";
     return {std::nullopt, err};
   }

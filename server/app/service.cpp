@@ -1769,23 +1769,10 @@ std::string pin_key(std::string_view code, std::string_view pin) {
   return k;
 }
 
-namespace {
-// The value of `key` in a msgpack map, or nullptr.
-const msgpack::object* map_value(const msgpack::object& body, std::string_view key) {
-  if (body.type != msgpack::type::MAP) return nullptr;
-  for (std::uint32_t i = 0; i < body.via.map.size; ++i) {
-    const auto& kv = body.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key)
-      return &kv.val;
-  }
-  return nullptr;
-}
-}  // namespace
-
 bool sets_pins(std::string_view type, const msgpack::object& body) {
   if (type == proto::UserAddReq::k_type) return true;
   if (type != proto::ImportReq::k_type) return false;
-  const auto* kind = map_value(body, "kind");
+  const auto* kind = proto::find_key(body, "kind");
   if (!kind) return false;
   // A string field decodes from msgpack bin as well as str: both count.
   if (kind->type == msgpack::type::STR) return std::string_view(kind->via.str.ptr, kind->via.str.size) == "users";

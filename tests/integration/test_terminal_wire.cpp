@@ -67,6 +67,18 @@ struct Site {
     REQUIRE(r.ok());
     return r.as<proto::OrderView>();
   }
+  // Another CITY (pallet) order of SKU-1001 from the bulk bin, confirmed, in a pallet wave of its own, released.
+  void release_pallet_order(const std::string& ref, std::int64_t qty) {
+    REQUIRE(admin->call(proto::OrderCreateReq{ref, "CITY", {{"SKU-1001", qty}}}).ok());
+    proto::OrderConfirmReq q;
+    q.ref = ref;
+    REQUIRE(admin->call(q).ok());
+    auto w = admin->call(proto::WaveCreateReq{"pallet", 0});
+    REQUIRE(w.ok());
+    proto::WaveReleaseReq rel;
+    rel.wave = w.as<proto::WaveView>().id;
+    REQUIRE(admin->call(rel).ok());
+  }
   std::size_t audit_count(const std::string& type) {
     std::size_t n = 0;
     for (const auto& a : admin->call(test::audit_all(10000)).as<proto::AuditRep>().entries) n += a.type == type;
@@ -76,6 +88,14 @@ struct Site {
 
 proto::PickConfirmReq confirm(const proto::TaskView& t, std::int64_t qty) {
   return {t.id, t.location_barcode, t.gtin, qty};
+}
+
+// A pallet confirm with the drop scan at the task's lane and pallet label `sscc`.
+proto::PickConfirmReq pallet_confirm(const proto::TaskView& t, std::int64_t qty, const std::string& sscc) {
+  auto c = confirm(t, qty);
+  c.drop_scan = t.drop_barcode;
+  c.sscc = sscc;
+  return c;
 }
 
 proto::PackCloseReq close_req(const std::string& ref, std::uint32_t cartons) {
@@ -807,21 +827,10 @@ TEST_CASE(
 
 TEST_CASE("a pallet label names one pallet: another task cannot take it, also after a restart of an older folder") {
   Site s;
-  REQUIRE(s.admin->call(proto::OrderCreateReq{"SO-P2", "CITY", {{"SKU-1001", 20}}}).ok());
-  proto::OrderConfirmReq q;
-  q.ref = "SO-P2";
-  REQUIRE(s.admin->call(q).ok());
-  auto w = s.admin->call(proto::WaveCreateReq{"pallet", 0});
-  REQUIRE(w.ok());
-  proto::WaveReleaseReq rel;
-  rel.wave = w.as<proto::WaveView>().id;
-  REQUIRE(s.admin->call(rel).ok());
+  s.release_pallet_order("SO-P2", 20);
   auto fork = test::login(s.server, "fork1", "3333", "truck-1");
   auto pallet = [&](const proto::TaskView& t, std::int64_t qty, const char* sscc) {
-    auto c = confirm(t, qty);
-    c.drop_scan = t.drop_barcode;
-    c.sscc = sscc;
-    return fork->call(c);
+    return fork->call(pallet_confirm(t, qty, sscc));
   };
   // SO-P1's pallet in two confirms under the same label.
   const auto p1 = s.task("SO-P1", "SKU-1001");
@@ -863,21 +872,10 @@ TEST_CASE("a pallet label names one pallet: another task cannot take it, also af
 
 TEST_CASE("a pallet task of an older folder half picked under a label another task also carries can be finished") {
   Site s;
-  REQUIRE(s.admin->call(proto::OrderCreateReq{"SO-P2", "CITY", {{"SKU-1001", 20}}}).ok());
-  proto::OrderConfirmReq q;
-  q.ref = "SO-P2";
-  REQUIRE(s.admin->call(q).ok());
-  auto w = s.admin->call(proto::WaveCreateReq{"pallet", 0});
-  REQUIRE(w.ok());
-  proto::WaveReleaseReq rel;
-  rel.wave = w.as<proto::WaveView>().id;
-  REQUIRE(s.admin->call(rel).ok());
+  s.release_pallet_order("SO-P2", 20);
   auto fork = test::login(s.server, "fork1", "3333", "truck-1");
   auto pallet = [&](const proto::TaskView& t, std::int64_t qty, const char* sscc) {
-    auto c = confirm(t, qty);
-    c.drop_scan = t.drop_barcode;
-    c.sscc = sscc;
-    return fork->call(c);
+    return fork->call(pallet_confirm(t, qty, sscc));
   };
   const auto p1 = s.task("SO-P1", "SKU-1001");
   const auto p2 = s.task("SO-P2", "SKU-1001");

@@ -91,6 +91,9 @@ std::string encode_event(std::uint64_t seq, std::string_view type, const T& body
   return encode_event_raw(seq, type, pack_body(body));
 }
 
+// The value under the string key `name` in the map `obj` (the first, if repeated); nullptr if `obj` is not a map
+// or has no such key.
+const msgpack::object* find_key(const msgpack::object& obj, std::string_view name);
 // True if the map `obj` has a key equal to `name`.
 bool has_key(const msgpack::object& obj, std::string_view name);
 
