@@ -425,6 +425,8 @@ int main(int argc, char** argv) {
   auto* stock = app.add_subcommand("stock", "stock per SKU and location");
   stock->add_option("--sku", sku);
   stock->add_option("--location", location);
+  bool count_due = false;
+  stock->add_flag("--count-due", count_due, "only the bins waiting for a count (a short pick was reported there)");
   auto* disp = app.add_subcommand("dispatch", "ship what is picked of an order and invoice it");
   disp->add_option("ref", ref)->required();
   auto* recv = app.add_subcommand("receive", "goods receipt into a location (serves backorders)");
@@ -445,6 +447,12 @@ int main(int argc, char** argv) {
   adj->add_option("--location", location)->required();
   adj->add_option("--delta", delta, "units to add (negative to remove)")->required()->allow_extra_args(false);
   adj->add_option("--reason", reason)->required();
+  auto* cnt = app.add_subcommand(
+      "count", "record what a count found in a bin: it becomes the on-hand and clears a count due after a short pick");
+  cnt->add_option("--sku", sku)->required();
+  cnt->add_option("--location", location)->required();
+  cnt->add_option("--qty", qty, "units found there, those still waiting for their picks included")->required();
+  cnt->add_option("--reason", reason, "for the audit trail");
   auto* user = app.add_subcommand("user", "manage users");
   user->require_subcommand(1);
   auto* uadd = user->add_subcommand("add", "create a user or reset its PIN and role");
@@ -677,8 +685,8 @@ int main(int argc, char** argv) {
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);
     } else if (*stock) {
-      c.show(c.send(proto::StockReq{sku, location}, "list stock"), [](const msgpack::object& b) {
-        table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available"});
+      c.show(c.send(proto::StockReq{sku, location, count_due}, "list stock"), [](const msgpack::object& b) {
+        table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available", "count_due"});
         if (text(b, "more") == "yes")
           std::cout << "(the first " << proto::k_max_list_items << " rows: narrow it with --sku or --location)\n";
       });
@@ -704,6 +712,15 @@ int main(int argc, char** argv) {
     } else if (*adj) {
       c.show(c.send(proto::AdjustReq{sku, location, delta, reason}, "adjust " + sku + " at " + location),
              [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });
+    } else if (*cnt) {
+      c.show(c.send(proto::StockCountReq{sku, location, qty, reason}, "count " + sku + " at " + location),
+             [](const msgpack::object& b) {
+               if (const auto* s = field(b, "stock"))
+                 fields(*s, {"sku", "location", "on_hand", "reserved", "available"});
+               std::cout << "before the count: " << text(b, "before") << " (change " << text(b, "delta") << ")\n";
+               if (text(b, "was_due") == "yes") std::cout << "count due after a short pick: cleared\n";
+               std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
+             });
     } else if (*uadd) {
       c.show(c.send(proto::UserAddReq{code, name, role, newpin}, "add user " + code), [&](const msgpack::object&) {
         std::cout << "user " << code << (role == "admin" ? " is an " : " is a ") << role

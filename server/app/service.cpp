@@ -271,8 +271,14 @@ proto::PackContentsRep pack_contents(const Txn& t, const Order& o, const std::st
   }
   return rep;
 }
-proto::StockView stock_view(std::string_view sku, std::string_view loc, const StockRec& s) {
-  return {std::string(sku), std::string(loc), s.on_hand, s.reserved, s.on_hand - s.reserved};
+bool count_due(const Txn& t, std::string_view sku, std::string_view loc) {
+  return t.get(Table::counts_due, store::key2(sku, loc)).has_value();
+}
+proto::StockView stock_view(const Txn& t, std::string_view sku, std::string_view loc, const StockRec& s) {
+  return {std::string(sku), std::string(loc), s.on_hand, s.reserved, s.on_hand - s.reserved, count_due(t, sku, loc)};
+}
+proto::StockView stock_view(const Txn& t, std::string_view sku, std::string_view loc) {
+  return stock_view(t, sku, loc, stock_at(t, sku, loc));
 }
 
 template <class T>
@@ -284,15 +290,16 @@ T body_as(const msgpack::object& body) {
 }
 
 // ---- allocation over storage ----
-// Reserves up to `qty` of line `l` from available stock (never from `exclude`); returns units reserved.
-std::int64_t reserve_for_line(Txn& t, const Order& o, OrderLine& l, std::int64_t qty, std::string_view exclude = {}) {
+// Reserves up to `qty` of line `l` from available stock; returns units reserved. A bin waiting for a count (a short
+// pick was reported there) gives nothing.
+std::int64_t reserve_for_line(Txn& t, const Order& o, OrderLine& l, std::int64_t qty) {
   std::vector<Slot> slots;
   const std::string prefix = store::key2(l.sku, "");
   t.scan(Table::stock, prefix, [&](std::string_view k, std::string_view v) {
     std::string loc(k.substr(prefix.size()));
-    if (loc == exclude) return true;
     auto s = store::unpack<StockRec>(v);
     if (s.on_hand - s.reserved <= 0) return true;
+    if (t.get(Table::counts_due, k)) return true;
     if (auto l2 = find_location(t, loc)) slots.push_back({loc, l2->kind, l2->walk_seq, s.on_hand - s.reserved});
     return true;
   });
@@ -819,8 +826,8 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   take_picked(t, k, o, r.qty_found);
   put_in_tote(t, k, o, r.tote);
   const std::int64_t missing = k.qty - k.picked;
-  // The missing units are not where the system thought: release their reservation and write them off the bin,
-  // so they are never allocated again before someone counts the bin.
+  // The missing units are not where the system thought: release their reservation and write them off the bin.
+  // The bin gives no order anything more until someone counts it (stock.count): what else it holds is in doubt.
   adjust_stock(t, k.sku, k.location, -missing, -missing);
   // "Empty": the picker saw nothing left in the bin, so the units it still counts beyond what other tasks reserved
   // are not there either. They are written off too, so no later order is sent to this bin for them. (Units that other
@@ -839,7 +846,9 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
 
   proto::PickShortRep rep;
   const std::size_t before = l.allocs.size();
-  std::int64_t got = reserve_for_line(t, o, l, missing, k.location);
+  const std::uint64_t ex_id = store::next_seq(t, "exception_seq");
+  store::put_as(t, Table::counts_due, store::key2(k.sku, k.location), CountDue{ex_id, r.reason, ctx.user, ctx.now_ms});
+  std::int64_t got = reserve_for_line(t, o, l, missing);
   std::vector<Task> fresh;
   for (std::size_t i = before; i < l.allocs.size(); ++i) {
     Task n;
@@ -885,7 +894,7 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   }
 
   proto::ExceptionView ex;
-  ex.id = store::next_seq(t, "exception_seq");
+  ex.id = ex_id;
   ex.kind = "short_pick";
   ex.order_ref = o.ref;
   ex.task = k.id;
@@ -993,10 +1002,14 @@ Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& ev
   adjust_stock(t, r.sku, r.location, r.qty, 0);
   proto::ReceiveRep rep;
   rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
-  rep.stock = stock_view(r.sku, r.location, stock_at(t, r.sku, r.location));
+  rep.stock = stock_view(t, r.sku, r.location);
   if (auto l = find_location(t, r.location); l && !allocatable_kind(l->kind))
     rep.note = "the units received into " + r.location + " (a " + l->kind +
                " location) serve no order until they are " + "moved to a pick face or bulk location (move)" +
+               (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
+  else if (rep.stock.count_due)
+    rep.note = r.sku + " at " + r.location + " waits for a count (a short pick was reported there): its units " +
+               "serve no order until it is counted (stock.count)" +
                (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
   return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
                               (r.ref.empty() ? "" : " (" + r.ref + ")"));
@@ -1018,8 +1031,8 @@ Outcome do_move(Txn& t, const proto::MoveReq& r, std::vector<PubEvent>& events) 
   adjust_stock(t, r.sku, r.to, r.qty, 0);
   proto::MoveRep rep;
   rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
-  rep.from = stock_view(r.sku, r.from, stock_at(t, r.sku, r.from));
-  rep.to = stock_view(r.sku, r.to, stock_at(t, r.sku, r.to));
+  rep.from = stock_view(t, r.sku, r.from);
+  rep.to = stock_view(t, r.sku, r.to);
   return Outcome::ok(rep, "moved " + std::to_string(r.qty) + " x " + r.sku + " from " + r.from + " to " + r.to +
                               (r.reason.empty() ? "" : ": " + r.reason));
 }
@@ -1034,8 +1047,35 @@ Outcome do_adjust(Txn& t, const proto::AdjustReq& r, std::vector<PubEvent>& even
                                            std::to_string(s.reserved) + " reserved; cannot remove " + std::to_string(-r.delta));
   adjust_stock(t, r.sku, r.location, r.delta, 0);
   if (r.delta > 0) serve_backorders(t, r.sku, events);
-  return Outcome::ok(stock_view(r.sku, r.location, stock_at(t, r.sku, r.location)),
+  return Outcome::ok(stock_view(t, r.sku, r.location),
                      "adjusted " + r.sku + " at " + r.location + " by " + std::to_string(r.delta) + ": " + r.reason);
+}
+
+// What a count found in a bin becomes its on-hand: the difference is written on or off (the audit trail keeps the
+// count), and a count due after a short pick is cleared. Units reserved there are still on the shelf, waiting for
+// their picks, so a count below them is refused: those tasks are picked or short-picked first.
+Outcome do_stock_count(Txn& t, const proto::StockCountReq& r, std::vector<PubEvent>& events) {
+  check_sku_and_location(t, r.sku, r.location);
+  if (r.qty < 0 || r.qty > 1'000'000'000)
+    refuse(Status::invalid, "counted quantity must be 0 to 1000000000, got " + std::to_string(r.qty));
+  const StockRec s = stock_at(t, r.sku, r.location);
+  if (r.qty < s.reserved)
+    refuse(Status::insufficient_stock,
+           std::to_string(s.reserved) + " x " + r.sku + " at " + r.location +
+               " are reserved for open tasks and count as still on the shelf; a count of " + std::to_string(r.qty) +
+               " is below that: pick or short-pick those tasks first (wmsctl tasks), then count again");
+  proto::StockCountRep rep;
+  rep.before = s.on_hand;
+  rep.delta = r.qty - s.on_hand;
+  const std::string key = store::key2(r.sku, r.location);
+  rep.was_due = t.get(Table::counts_due, key).has_value();
+  if (rep.was_due) t.del(Table::counts_due, key);
+  if (rep.delta != 0) adjust_stock(t, r.sku, r.location, rep.delta, 0);
+  if (r.qty > s.reserved) rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
+  rep.stock = stock_view(t, r.sku, r.location);
+  return Outcome::ok(rep, "counted " + std::to_string(r.qty) + " x " + r.sku + " at " + r.location + " (was " +
+                              std::to_string(s.on_hand) + ")" + (rep.was_due ? ", count due cleared" : "") +
+                              (r.reason.empty() ? "" : ": " + r.reason));
 }
 
 Outcome do_allocate(Txn& t, std::vector<PubEvent>& events) {
@@ -1378,6 +1418,7 @@ Outcome mutate(Txn& t, const Ctx& ctx, std::string_view type, const msgpack::obj
   if (type == ReceiveReq::k_type) return do_receive(t, body_as<ReceiveReq>(body), ev);
   if (type == AdjustReq::k_type) return do_adjust(t, body_as<AdjustReq>(body), ev);
   if (type == MoveReq::k_type) return do_move(t, body_as<MoveReq>(body), ev);
+  if (type == StockCountReq::k_type) return do_stock_count(t, body_as<StockCountReq>(body), ev);
   refuse(Status::unknown_type, "unknown mutation '" + std::string(type) + "'");
 }
 
@@ -1494,7 +1535,9 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
     if (!r.location.empty() && !find_location(t, r.location))
       refuse(Status::not_found, "no location '" + r.location + "'");
     StockRep rep;
-    t.scan(Table::stock, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
+    // With count_due, the (small) table of bins waiting for a count is walked instead of all stock.
+    const Table table = r.count_due ? Table::counts_due : Table::stock;
+    t.scan(table, r.sku.empty() ? std::string() : store::key2(r.sku, ""), [&](std::string_view k, std::string_view v) {
       auto sep = k.find('\0');
       auto sku = k.substr(0, sep), loc = k.substr(sep + 1);
       if (!r.location.empty() && loc != r.location) return true;
@@ -1502,7 +1545,7 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
         rep.more = true;
         return false;
       }
-      rep.stock.push_back(stock_view(sku, loc, store::unpack<StockRec>(v)));
+      rep.stock.push_back(r.count_due ? stock_view(t, sku, loc) : stock_view(t, sku, loc, store::unpack<StockRec>(v)));
       return true;
     });
     return Outcome::ok(rep);

@@ -68,6 +68,16 @@ struct StockRec {
   WMS_MSGPACK_MAP(on_hand, reserved)
 };
 
+// A bin (SKU at a location) that must be counted before it gives stock to orders again: a picker reported it short.
+// Kept in table counts_due under the stock record's key until `stock.count` clears it.
+struct CountDue {
+  std::uint64_t exception = 0;  // the short pick's exception record
+  std::string reason;           // empty | damaged | not_found
+  std::string user;
+  std::int64_t at_ms = 0;
+  WMS_MSGPACK_MAP(exception, reason, user, at_ms)
+};
+
 struct Account {
   std::string code;
   std::string name;

@@ -26,11 +26,11 @@ bool role_allows(std::string_view role, std::string_view type) {
   static constexpr std::array<std::string_view, 9> floor = {"hello",      "login",           "logout",
                                                              "ping",       "snapshot",        "task.claim",
                                                              "task.claim_next", "pick.confirm", "pick.short"};
-  static constexpr std::array<std::string_view, 23> office = {
+  static constexpr std::array<std::string_view, 24> office = {
       "tasks",        "orders",   "order.show",  "order.create", "order.confirm", "order.cancel",
       "allocate",     "waves",    "wave.create", "wave.release", "task.unclaim",  "dispatch",
       "receive",      "adjust",   "move",        "stock",        "exceptions",    "invoices",
-      "invoice.show", "products", "locations",   "accounts",     "devices"};
+      "invoice.show", "products", "locations",   "accounts",     "devices",       "stock.count"};
   static constexpr std::array<std::string_view, 5> admin_only = {"import", "user.add", "backup", "audit", "users"};
   // The pack station: pickers pack what they picked; a forklift driver moves pallets and does not pack.
   static constexpr std::array<std::string_view, 2> pack = {"pack.contents", "pack.close"};

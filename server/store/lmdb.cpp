@@ -25,7 +25,7 @@ const char* table_name(Table t) {
       "meta",         "users",          "sessions",  "products",   "barcodes",   "locations",   "loc_barcodes",
       "stock",        "accounts",       "orders",    "order_refs", "backorders", "open_orders", "waves",
       "tasks",        "exceptions",     "invoices",  "audit",      "events",     "idem",        "totes",
-      "idem_replies", "released_waves", "wave_left", "free_tasks", "idem_marks", "ssccs"};
+      "idem_replies", "released_waves", "wave_left", "free_tasks", "idem_marks", "ssccs",       "counts_due"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Table::count_));
   return names[static_cast<int>(t)];
 }

@@ -34,7 +34,7 @@ struct MapFull : Error {
 enum class Table : int {
   meta, users, sessions, products, barcodes, locations, loc_barcodes, stock, accounts, orders, order_refs,
   backorders, open_orders, waves, tasks, exceptions, invoices, audit, events, idem, totes, idem_replies,
-  released_waves, wave_left, free_tasks, idem_marks, ssccs, count_
+  released_waves, wave_left, free_tasks, idem_marks, ssccs, counts_due, count_
 };
 // clang-format on
 const char* table_name(Table t);

@@ -258,10 +258,26 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(shipped.lines[1].backordered == 4);
   CHECK(admin->call(d).status == Status::invalid_state);  // nothing picked any more
 
-  // A receipt serves the waiting backorder first; the next wave picks it up.
+  // A receipt into the bin the picker reported empty: its units are on the books, but the bin gives no order
+  // anything until someone counts it.
   auto rc = admin->call(proto::ReceiveReq{"SKU-1002", "A01-01-B", 10, "PO-77"});
   REQUIRE(rc.ok());
-  CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 4);
+  CHECK(rc.as<proto::ReceiveRep>().backorder_units_allocated == 0);
+  CHECK(rc.as<proto::ReceiveRep>().stock.count_due);
+  CHECK_THAT(rc.as<proto::ReceiveRep>().note, Catch::Contains("waits for a count"));
+  CHECK(order(*admin, "SO-1001").lines[1].backordered == 4);
+  // The manager's list of bins to count names it; the count (the 10 received, found there) clears it, and the
+  // waiting backorder is served first; the next wave picks it up.
+  const auto due = test::run(server.wmsctl("stock --count-due"));
+  REQUIRE(due.status == 0);
+  CHECK_THAT(due.output, Catch::Contains("SKU-1002") && Catch::Contains("A01-01-B") && Catch::Contains("count_due"));
+  CHECK_THAT(due.output, Catch::Contains("A01-01-A"));   // SKU-1001's bin, short-picked as damaged
+  CHECK_THAT(due.output, !Catch::Contains("SKU-3001"));  // picked in full
+  const auto counted = test::run(server.wmsctl("count --sku SKU-1002 --location A01-01-B --qty 10 --reason PO-77"));
+  REQUIRE(counted.status == 0);
+  CHECK_THAT(counted.output, Catch::Contains("count due after a short pick: cleared") &&
+                                 Catch::Contains("backorder units allocated: 4"));
+  CHECK_THAT(test::run(server.wmsctl("stock --count-due --sku SKU-1002")).output, Catch::Contains("(none)"));
   CHECK(order(*admin, "SO-1001").lines[1].allocated == 4);
   CHECK(order(*admin, "SO-1001").lines[1].backordered == 0);
   auto w2 = admin->call(proto::WaveCreateReq{"parcel", 0});
@@ -322,8 +338,8 @@ TEST_CASE("an order travels from import to invoice, with wrong scans refused and
   CHECK(admin->call(proto::WaveCreateReq{"drone", 0}).status == Status::invalid);
 }
 
-// A short pick leaves the bin's other units allocatable but re-allocates the shortfall elsewhere only; with no
-// other location the order waits on backorder. A newer order must not take those units ahead of it.
+// A short pick holds the bin back until it is counted; with no other location the order waits on backorder. A newer
+// order must not take the counted units ahead of it.
 TEST_CASE("an order confirmed later does not take units ahead of an older backorder") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
@@ -340,8 +356,20 @@ TEST_CASE("an order confirmed later does not take units ahead of an older backor
   const auto bin = stock_at(*admin, "SKU-3001", "A02-01-B");
   CHECK(bin.on_hand == 60);  // 2 picked, 3 written off
   CHECK(bin.reserved == 0);
-  // The newer order: SO-S1's 3 are served first, then SO-S2 gets its 4.
+  CHECK(bin.count_due);
+  // The newer order finds the bin waiting for its count: it waits too, behind SO-S1.
   test::confirm_order(*admin, "SO-S2", "SKU-3001", 4);
+  CHECK(order(*admin, "SO-S2").lines.at(0).backordered == 4);
+  CHECK(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 0);
+  // The count finds 58 (2 more gone): SO-S1's 3 are served first, then SO-S2 gets its 4.
+  auto counted = admin->call(proto::StockCountReq{"SKU-3001", "A02-01-B", 58, "after short pick"});
+  REQUIRE(counted.ok());
+  CHECK(counted.as<proto::StockCountRep>().before == 60);
+  CHECK(counted.as<proto::StockCountRep>().delta == -2);
+  CHECK(counted.as<proto::StockCountRep>().was_due);
+  CHECK(counted.as<proto::StockCountRep>().backorder_units_allocated == 7);
+  CHECK_FALSE(counted.as<proto::StockCountRep>().stock.count_due);
+  CHECK(counted.as<proto::StockCountRep>().stock.on_hand == 58);
   CHECK(order(*admin, "SO-S1").lines.at(0).backordered == 0);
   CHECK(order(*admin, "SO-S1").lines.at(0).allocated == 3);
   CHECK(order(*admin, "SO-S2").lines.at(0).allocated == 4);
@@ -394,7 +422,8 @@ TEST_CASE("cancelling an order releases its reservations and cancels its open ta
   CHECK(b.reserved <= b.on_hand);
 }
 
-TEST_CASE("a bin reported empty is written off whole, other short-pick reasons write off only the missing units") {
+TEST_CASE(
+    "a short pick holds its bin back from orders until it is counted and a bin reported empty is written off whole") {
   test::TempDir dir;
   test::Wmsd server(dir.str() + "/data", {"--demo"});
   auto admin = test::login(server, "admin", "1234", "office-1");
@@ -405,19 +434,38 @@ TEST_CASE("a bin reported empty is written off whole, other short-pick reasons w
   REQUIRE(tasks.size() == 1);
   REQUIRE(tasks[0].location == "A01-01-A");
   REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
-  // Not found: the 3 missing units are written off, the other 35 stay where the system counts them.
+  // Not found: the 3 missing units are written off, the other 35 stay on the books, but the bin waits for a count.
   auto nf = picker->call(proto::PickShortReq{tasks[0].id, 2, "not_found", ""});
   REQUIRE(nf.ok());
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 35);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
+  // Until then the next order is given stock elsewhere.
+  test::confirm_order(*admin, "SO-BLK", "SKU-1001", 2);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 0);
+  CHECK(stock_at(*admin, "SKU-1001", "A02-01-B").reserved == 5);  // SO-NF's missing 3 were sent there too
+  // Counts that make no sense change nothing; a picker may not count from the office's command.
+  CHECK(admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", -1, ""}).status == Status::invalid);
+  CHECK(admin->call(proto::StockCountReq{"SKU-1001", "NOWHERE", 3, ""}).status == Status::not_found);
+  CHECK(admin->call(proto::StockCountReq{"NOPE", "A01-01-A", 3, ""}).status == Status::not_found);
+  CHECK(picker->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 35, ""}).status == Status::forbidden);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
+  // The count finds the 35: nothing written on or off, and the bin serves orders again.
+  auto c1 = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 35, ""});
+  REQUIRE(c1.ok());
+  CHECK(c1.as<proto::StockCountRep>().delta == 0);
+  CHECK(c1.as<proto::StockCountRep>().was_due);
+  CHECK_FALSE(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
 
   tasks = test::release_order(*admin, *admin, "SO-EM", "SKU-1001", 5);
-  REQUIRE(tasks.size() == 1);
-  REQUIRE(tasks[0].location == "A01-01-A");
+  REQUIRE(tasks.size() == 2);  // SO-BLK joins this wave
+  const auto em_task = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.order_ref == "SO-EM"; });
+  REQUIRE(em_task != tasks.end());
+  REQUIRE(em_task->location == "A01-01-A");
   // Another order holds 4 units of the bin too (they stay reserved: its task is short-picked in its turn).
   test::confirm_order(*admin, "SO-HELD", "SKU-1001", 4);
   REQUIRE(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 9);
-  REQUIRE(picker->call(proto::TaskClaimReq{tasks[0].id}).ok());
-  auto em = picker->call(proto::PickShortReq{tasks[0].id, 1, "empty", ""});
+  REQUIRE(picker->call(proto::TaskClaimReq{em_task->id}).ok());
+  auto em = picker->call(proto::PickShortReq{em_task->id, 1, "empty", ""});
   REQUIRE(em.ok());
   CHECK(em.as<proto::PickShortRep>().outcome == "reallocated");  // from A02-01-B
   // 1 picked, 4 missing, and the 26 the bin was counted with beyond the 4 held for SO-HELD: gone.
@@ -425,6 +473,7 @@ TEST_CASE("a bin reported empty is written off whole, other short-pick reasons w
   CHECK(bin.on_hand == 4);
   CHECK(bin.reserved == 4);
   CHECK(bin.available == 0);
+  CHECK(bin.count_due);
   auto excs = admin->call(proto::ExceptionsReq{}).as<proto::ExceptionsRep>().exceptions;
   REQUIRE(excs.size() == 2);
   CHECK(excs[0].qty_missing == 3);
@@ -432,11 +481,31 @@ TEST_CASE("a bin reported empty is written off whole, other short-pick reasons w
   CHECK(excs[1].qty_missing == 4);
   CHECK(excs[1].qty_cleared == 26);
   CHECK_THAT(test::run(server.wmsctl("exceptions")).output, Catch::Contains("qty_cleared"));
-  // The next order for the SKU is not sent to the empty bin.
-  tasks = test::release_order(*admin, *admin, "SO-NEXT", "SKU-1001", 2);  // SO-HELD joins this wave too
-  const auto next = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.order_ref == "SO-NEXT"; });
-  REQUIRE(next != tasks.end());
-  CHECK(next->location != "A01-01-A");
+  // A count below what SO-HELD still holds there is refused (its units count as on the shelf until picked).
+  const auto low = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 3, ""});
+  CHECK(low.status == Status::insufficient_stock);
+  CHECK_THAT(low.error, Catch::Contains("reserved for open tasks"));
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 4);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
+  // SO-HELD is cancelled: its 4 units are free again on the books, yet the emptied bin still gives no order anything.
+  proto::OrderCancelReq cancel;
+  cancel.ref = "SO-HELD";
+  REQUIRE(admin->call(cancel).ok());
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").available == 4);
+  test::confirm_order(*admin, "SO-NEXT", "SKU-1001", 2);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 0);
+  // The count finds it empty indeed: the 4 are written off and the bin is clear (and empty).
+  auto c2 = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 0, "recount"});
+  REQUIRE(c2.ok());
+  CHECK(c2.as<proto::StockCountRep>().delta == -4);
+  const auto after = stock_at(*admin, "SKU-1001", "A01-01-A");
+  CHECK(after.on_hand == 0);
+  CHECK_FALSE(after.count_due);
+  auto q_audit = test::audit_all(5);
+  q_audit.type = "stock.count";
+  const auto said = admin->call(q_audit).as<proto::AuditRep>().entries;
+  REQUIRE(said.size() == 2);
+  CHECK(said[0].detail == "counted 0 x SKU-1001 at A01-01-A (was 4), count due cleared: recount");
 }
 
 TEST_CASE("stock adjustments need a reason and can never take a bin below what is reserved") {

@@ -153,7 +153,8 @@ struct StockView {
   std::int64_t on_hand = 0;
   std::int64_t reserved = 0;
   std::int64_t available = 0;
-  WMS_MSGPACK_MAP(sku, location, on_hand, reserved, available)
+  bool count_due = false;  // a short pick was reported here: no order is given stock from it until it is counted
+  WMS_MSGPACK_MAP(sku, location, on_hand, reserved, available, count_due)
 };
 
 struct ExceptionView {
@@ -492,11 +493,31 @@ struct AdjustReq {
   WMS_MSGPACK_MAP(sku, location, delta, reason)
 };
 
+// A count of one bin: what was found there (reserved units still on the shelf included) becomes its on-hand, and a
+// count due after a short pick is cleared, so the bin gives stock to orders again.
+struct StockCountReq {
+  WMS_REQ("stock.count", true, "sku", "location", "qty");
+  std::string sku;
+  std::string location;
+  std::int64_t qty = 0;  // units found, 0..10^9, at least what open tasks reserved there
+  std::string reason;    // optional, for the audit trail
+  WMS_MSGPACK_MAP(sku, location, qty, reason)
+};
+struct StockCountRep {
+  StockView stock;
+  std::int64_t before = 0;  // on-hand before the count
+  std::int64_t delta = 0;   // found - before
+  bool was_due = false;     // a short pick had asked for this count
+  std::int64_t backorder_units_allocated = 0;
+  WMS_MSGPACK_MAP(stock, before, delta, was_due, backorder_units_allocated)
+};
+
 struct StockReq {
   WMS_REQ0("stock", false);
   std::string sku;                  // filter, empty = all
   std::string location;
-  WMS_MSGPACK_MAP(sku, location)
+  bool count_due = false;  // only the bins waiting for a count
+  WMS_MSGPACK_MAP(sku, location, count_due)
 };
 struct StockRep {
   std::vector<StockView> stock;
@@ -679,12 +700,12 @@ struct OrderEvent {
 
 // Request types that change state. Each one applied is written to the audit trail under its type; so are the sign-ins
 // ("login", and "login.failed" for a wrong PIN or a locked user).
-inline constexpr std::array<std::string_view, 18> k_mutation_types = {
+inline constexpr std::array<std::string_view, 19> k_mutation_types = {
     ImportReq::k_type,      UserAddReq::k_type,       OrderCreateReq::k_type, OrderConfirmReq::k_type,
     OrderCancelReq::k_type, AllocateReq::k_type,      WaveCreateReq::k_type,  WaveReleaseReq::k_type,
     TaskClaimReq::k_type,   TaskClaimNextReq::k_type, TaskUnclaimReq::k_type, PickConfirmReq::k_type,
     PickShortReq::k_type,   DispatchReq::k_type,      ReceiveReq::k_type,     AdjustReq::k_type,
-    PackCloseReq::k_type,   MoveReq::k_type};
+    PackCloseReq::k_type,   MoveReq::k_type,          StockCountReq::k_type};
 inline constexpr std::array<std::string_view, 2> k_login_audit_types = {"login", "login.failed"};
 // Written by wmsd --restore into the restored database (what was restored, which invoice numbers were skipped).
 inline constexpr std::string_view k_restore_audit_type = "restore";
