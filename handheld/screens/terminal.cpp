@@ -114,7 +114,7 @@ class Machine {
   bool mine(const TaskView& t) const { return t.claimed_by == s_.device; }
 
   void start_step_for_current(const std::string& last_location = {}) {
-    s_.short_into_tote.reset();
+    s_.short_pending.reset();
     s_.keypad.clear();
     s_.qty = 0;
     s_.sscc.clear();
@@ -380,9 +380,9 @@ class Machine {
       s_.totes[t.order_ref] = c.text;
       s_.tote_waves[t.order_ref] = t.wave;
     }
-    if (s_.short_into_tote) {
-      auto req = std::move(*s_.short_into_tote);
-      s_.short_into_tote.reset();
+    if (s_.short_pending) {
+      auto req = std::move(*s_.short_pending);
+      s_.short_pending.reset();
       req.tote = c.text;
       return send_short(t, std::move(req));
     }
@@ -390,6 +390,13 @@ class Machine {
   }
 
   void scan_drop(TaskView& t, const Code& c) {
+    if (c.kind == Code::Kind::label && c.text == t.drop_barcode && s_.short_pending) {
+      auto req = std::move(*s_.short_pending);
+      s_.short_pending.reset();
+      req.sscc = s_.sscc;
+      req.drop_scan = c.text;
+      return send_short(t, std::move(req));
+    }
     if (c.kind == Code::Kind::label && c.text == t.drop_barcode) {
       proto::PickConfirmReq req;
       req.sscc = s_.sscc;
@@ -587,10 +594,20 @@ class Machine {
     req.qty_found = found;
     req.reason = to_string(*s_.short_reason);
     s_.screen = Screen::pick;
+    if (found > 0 && t->mode == "pallet") {
+      // The units found make a pallet like any pick: it goes to the task's lane, and the short goes out with that
+      // scan (and the pallet label, if one was scanned).
+      s_.short_pending = req;
+      s_.qty = found;
+      s_.step = PickStep::drop;
+      play(Sound::ok);
+      return info("TO THE LANE",
+                  "Take the " + std::to_string(found) + " found to " + t->drop_location + " and scan the lane.");
+    }
     if (found > 0 && s_.batch(*t)) {
       // The units found go into the order's tote like any pick: scan it, then the short goes out with it.
       auto it = s_.totes.find(t->order_ref);
-      s_.short_into_tote = req;
+      s_.short_pending = req;
       s_.qty = found;
       s_.step = PickStep::tote;
       play(Sound::ok);

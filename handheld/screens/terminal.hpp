@@ -110,9 +110,10 @@ struct State {
   std::map<std::string, std::string> totes;  // order ref -> tote label (batch picking)
   std::map<std::string, std::uint64_t> tote_waves;  // order ref -> the wave its tote was taken in
 
-  // Short pick form. In a batch pick, units found wait here for the tote scan before the short is sent.
+  // Short pick form. Units found wait here for their last scan before the short is sent: the tote (a batch pick)
+  // or the drop lane (a pallet task).
   std::optional<ShortReason> short_reason;
-  std::optional<proto::PickShortReq> short_into_tote;
+  std::optional<proto::PickShortReq> short_pending;
 
   // Pack verification.
   std::string pack_ref, pack_tote;

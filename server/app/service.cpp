@@ -823,8 +823,14 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   if (!r.tote.empty() && r.qty_found == 0)
     refuse(Status::invalid, "nothing was found, so nothing goes into " + r.tote + ": send the short pick without a tote");
   if (auto v = check_tote(k, o.mode, r.tote, tote_holder(t, r.tote, o)); !v.ok()) refuse(v.status, v.message);
+  if (o.mode == "pallet" && k.drop_location.empty()) k.drop_location = drop_location_now(t);
+  std::optional<std::string> drop;
+  if (!r.drop_scan.empty()) drop = resolve_location_scan(t, r.drop_scan);
+  if (auto v = check_short_drop(k, o.mode, r.qty_found, r.sscc, r.drop_scan, drop); !v.ok())
+    refuse(v.status, v.message);
   take_picked(t, k, o, r.qty_found);
   put_in_tote(t, k, o, r.tote);
+  if (!r.sscc.empty()) use_sscc(t, k, r.sscc);
   const std::int64_t missing = k.qty - k.picked;
   // The missing units are not where the system thought: release their reservation and write them off the bin.
   // The bin gives no order anything more until someone counts it (stock.count): what else it holds is in doubt.

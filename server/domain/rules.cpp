@@ -142,25 +142,29 @@ Verdict check_pick(const Task& task, const PickScan& scan) {
     return check_tote(task, scan.mode, scan.tote, scan.tote_holder);
   }
   if (auto v = check_tote(task, scan.mode, scan.tote, scan.tote_holder); !v.ok()) return v;
-  if (!scan.sscc.empty()) {
-    if (!is_sscc(scan.sscc))
-      return Verdict::no(Status::invalid, "'" + scan.sscc + "' is not an SSCC: 18 digits with a valid check digit");
-    if (!task.sscc.empty() && task.sscc != scan.sscc)
-      return Verdict::no(Status::conflict, "task " + id + " is pallet " + task.sscc + ", not " + scan.sscc);
+  return check_drop(task, scan.sscc, scan.drop_scan, scan.drop);
+}
+
+Verdict check_drop(const Task& task, const std::string& sscc, const std::string& drop_scan,
+                   const std::optional<std::string>& drop) {
+  const std::string id = std::to_string(task.id);
+  if (!sscc.empty()) {
+    if (!is_sscc(sscc))
+      return Verdict::no(Status::invalid, "'" + sscc + "' is not an SSCC: 18 digits with a valid check digit");
+    if (!task.sscc.empty() && task.sscc != sscc)
+      return Verdict::no(Status::conflict, "task " + id + " is pallet " + task.sscc + ", not " + sscc);
   }
   if (task.drop_location.empty())
     return Verdict::no(Status::invalid_state,
                        "task " + id + " has no drop location: the site has no staging lane or dock door");
-  if (scan.drop_scan.empty())
+  if (drop_scan.empty())
     return Verdict::no(Status::wrong_location,
                        "take the pallet to " + task.drop_location + " and scan its label there");
-  if (!scan.drop)
-    return Verdict::no(Status::unknown_barcode, "'" + scan.drop_scan +
-                                                    "' is not a location barcode; take the pallet to " +
+  if (!drop)
+    return Verdict::no(Status::unknown_barcode, "'" + drop_scan + "' is not a location barcode; take the pallet to " +
                                                     task.drop_location + " and scan its label");
-  if (*scan.drop != task.drop_location)
-    return Verdict::no(Status::wrong_location,
-                       "take the pallet to " + task.drop_location + ", you scanned " + *scan.drop);
+  if (*drop != task.drop_location)
+    return Verdict::no(Status::wrong_location, "take the pallet to " + task.drop_location + ", you scanned " + *drop);
   return Verdict::yes();
 }
 
@@ -220,6 +224,25 @@ Verdict check_short(const Task& task, std::int64_t qty_found, std::string_view r
     return Verdict::no(Status::invalid, "quantity found must be between 0 and " + std::to_string(left - 1) +
                                             " (the full " + std::to_string(left) + " is a normal confirm)");
   return Verdict::yes();
+}
+
+Verdict check_short_drop(const Task& task, std::string_view mode, std::int64_t qty_found, const std::string& sscc,
+                         const std::string& drop_scan, const std::optional<std::string>& drop) {
+  const std::string id = std::to_string(task.id);
+  if (mode != "pallet") {
+    if (!sscc.empty() || !drop_scan.empty())
+      return Verdict::no(Status::invalid, "task " + id + " is a parcel pick: an SSCC or drop scan is only for pallets");
+    return Verdict::yes();
+  }
+  if (qty_found == 0) {
+    if (!sscc.empty() || !drop_scan.empty())
+      return Verdict::no(Status::invalid,
+                         "nothing was found, so no pallet goes to the lane: send the short pick "
+                         "without an SSCC or drop scan");
+    return Verdict::yes();
+  }
+  // The units found make a pallet like any pick: it goes to the task's lane, scanned there, maybe labelled.
+  return check_drop(task, sscc, drop_scan, drop);
 }
 
 void order_by_walk(std::vector<PlannedPick>& picks) {

@@ -100,6 +100,14 @@ bool holds_unpacked_picks(const Order& o);
 Verdict check_pack_close(const Order& o, std::uint32_t cartons);
 // Checks a short-pick report: qty_found in 0..remaining-1 (a full quantity is a confirm, not a short).
 Verdict check_short(const Task& task, std::int64_t qty_found, std::string_view reason, std::string_view device);
+// A pallet's label and its drop at the task's lane: `sscc` optional (18 digits, GS1 check digit, the task's own if it
+// has one), `drop_scan` required and resolving (`drop`) to the task's drop location.
+Verdict check_drop(const Task& task, const std::string& sscc, const std::string& drop_scan,
+                   const std::optional<std::string>& drop);
+// The pallet part of a short pick: a pallet task's units found (qty_found > 0) go to its lane like a pick
+// (check_drop); with nothing found, or on a parcel task, there is no SSCC and no drop scan.
+Verdict check_short_drop(const Task& task, std::string_view mode, std::int64_t qty_found, const std::string& sscc,
+                         const std::string& drop_scan, const std::optional<std::string>& drop);
 bool is_short_reason(std::string_view reason);
 
 // ---- waves -------------------------------------------------------------------------------------

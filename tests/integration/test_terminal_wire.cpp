@@ -196,6 +196,58 @@ TEST_CASE("a pallet confirm needs the drop scan at the staging lane and a valid 
   CHECK(s.order("SO-P1").lines.at(0).picked == 50);
 }
 
+TEST_CASE("a pallet short pick takes the units found to the lane under their label and refusals change nothing") {
+  Site s;
+  auto fork = test::login(s.server, "fork1", "3333", "truck-1");
+  const auto t = s.task("SO-P1", "SKU-1001");
+  const auto before = s.stock("SKU-1001", "B01-01-1");
+  const auto events_before = s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq;
+  auto req = [&](std::int64_t found, const std::string& drop, const std::string& sscc) {
+    proto::PickShortReq q{t.id, found, "damaged", ""};
+    q.drop_scan = drop;
+    q.sscc = sscc;
+    return q;
+  };
+  // Units found make a pallet: without the lane scan, at the wrong lane, or with a bad label it is refused.
+  auto no_drop = fork->call(req(30, "", ""));
+  CHECK(no_drop.status == Status::wrong_location);
+  CHECK_THAT(no_drop.error, Catch::Contains("take the pallet to STAGE-1"));
+  CHECK(fork->call(req(30, "LOC-DOOR-1", "")).status == Status::wrong_location);
+  CHECK(fork->call(req(30, "NOT-A-LOCATION", "")).status == Status::unknown_barcode);
+  CHECK(fork->call(req(30, t.drop_barcode, k_bad_sscc)).status == Status::invalid);
+  // Nothing found: no pallet, so no lane scan or label either.
+  const auto none = fork->call(req(0, t.drop_barcode, ""));
+  CHECK(none.status == Status::invalid);
+  CHECK_THAT(none.error, Catch::Contains("nothing was found"));
+  // A parcel task takes neither.
+  const auto parcel = s.task("SO-A", "SKU-2001");
+  proto::PickShortReq pq{parcel.id, 1, "damaged", ""};
+  pq.drop_scan = "LOC-STAGE-1";
+  auto picker = test::login(s.server, "picker1", "1111", "hh-1");
+  CHECK(picker->call(pq).status == Status::invalid);
+  // Nothing moved.
+  CHECK(s.stock("SKU-1001", "B01-01-1").on_hand == before.on_hand);
+  CHECK(s.stock("SKU-1001", "B01-01-1").reserved == before.reserved);
+  CHECK(s.task("SO-P1", "SKU-1001").status == "open");
+  CHECK(s.task("SO-A", "SKU-2001").status == "open");
+  CHECK(s.admin->call(proto::PingReq{}).as<proto::PingRep>().seq == events_before);
+  CHECK(s.stock("SKU-1001", "B01-01-1").count_due == false);
+
+  // At the lane, under its label: the 30 are picked onto that pallet and the label is the task's.
+  auto ok = fork->call(req(30, t.drop_barcode, k_good_sscc));
+  REQUIRE(ok.ok());
+  const auto rep = ok.as<proto::PickShortRep>();
+  CHECK(rep.task.status == "short");
+  CHECK(rep.task.picked == 30);
+  CHECK(rep.task.sscc == k_good_sscc);
+  CHECK(s.order("SO-P1").lines.at(0).picked == 30);
+  CHECK(s.stock("SKU-1001", "B01-01-1").count_due);
+  // The label is taken: another task cannot carry it.
+  s.release_pallet_order("SO-P2", 5);
+  const auto p2 = s.task("SO-P2", "SKU-1001");
+  CHECK(fork->call(pallet_confirm(p2, 5, k_good_sscc)).status == Status::conflict);
+}
+
 TEST_CASE("a parcel confirm records a valid tote, refuses a bad label, a second tote and another order's tote") {
   Site s;
   auto picker = test::login(s.server, "picker1", "1111", "hh-1");

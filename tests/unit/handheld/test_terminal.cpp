@@ -592,6 +592,49 @@ TEST_CASE("a pallet move: bulk location, SSCC label, drive, drop lane, confirm",
   CHECK(picks[0]->req.product_scan == "04006380010000");
 }
 
+TEST_CASE("a pallet short pick takes the units found to the lane - the short goes out with the lane scan",
+          "[terminal]") {
+  State s = signed_in({task(1, "B01-01", 100, "SKU-1", "4006380010000", 40, "SO-9", "pallet"),
+                       task(2, "B01-02", 110, "SKU-2", "4006380010017", 20, "SO-9", "pallet")},
+                      "forklift", Profile::vehicle);
+  step(s, Scan{"LOC-B01-01"});
+  const std::string sscc = std::string("34006380000000001") + *gtin::compute_check_digit("34006380000000001");
+  step(s, Scan{"]C100" + sscc});  // the label of the pallet being built, no product on it
+  REQUIRE(s.sscc == sscc);
+  // 30 of 40 there: nothing goes out until the pallet is at the lane; a wrong lane is refused.
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{Button::reason_damaged});
+  step(s, Press{Key::d3});
+  step(s, Press{Key::d0});
+  auto cmds = step(s, Tap{Button::confirm});
+  CHECK_FALSE(sends_anything(cmds));
+  REQUIRE(s.screen == Screen::pick);
+  REQUIRE(s.step == PickStep::drop);
+  CHECK(s.banner.title == "TO THE LANE");
+  CHECK(s.qty == 30);
+  cmds = step(s, Scan{"LOC-B01-01"});
+  CHECK(s.banner.title == "WRONG LOCATION");
+  CHECK_FALSE(sends_anything(cmds));
+  cmds = step(s, Scan{"LOC-STAGE-1"});
+  auto shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]->req.qty_found == 30);
+  CHECK(shorts[0]->req.reason == "damaged");
+  CHECK(shorts[0]->req.drop_scan == "LOC-STAGE-1");
+  CHECK(shorts[0]->req.sscc == sscc);
+  REQUIRE(s.current());
+  CHECK(s.current()->id == 2);
+  // Task 2: nothing found, no pallet: sent at once, without a lane or a label.
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{Button::reason_not_found});
+  cmds = step(s, Tap{Button::confirm});
+  shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]->req.qty_found == 0);
+  CHECK(shorts[0]->req.drop_scan.empty());
+  CHECK(shorts[0]->req.sscc.empty());
+}
+
 TEST_CASE("short pick: one button, a reason, the quantity found - the server's decision is shown", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   step(s, Tap{Button::short_pick});

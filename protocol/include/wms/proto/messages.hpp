@@ -406,7 +406,9 @@ struct PickShortReq {
   std::int64_t qty_found = 0;       // units actually picked now (0..remaining)
   std::string reason;               // empty | damaged | not_found
   std::string tote;                 // parcel batch picks: the tote the units found went into ("" = none)
-  WMS_MSGPACK_MAP(task, qty_found, reason, tote)
+  std::string sscc;                 // pallet, qty_found > 0: the label of the pallet the units found make (optional)
+  std::string drop_scan;            // pallet, qty_found > 0: the task's lane label, scanned where the pallet was left
+  WMS_MSGPACK_MAP(task, qty_found, reason, tote, sscc, drop_scan)
 };
 struct PickShortRep {
   TaskView task;
