@@ -58,7 +58,7 @@ struct Device {
   std::map<std::uint64_t, Clock::time_point> sent_at;  // command tag -> when the machine asked to send it
   std::vector<double> ack_ms;
   Clock::time_point first_sent{}, last_ack{};
-  int tote_counter = 0, login_attempts = 0;
+  int login_attempts = 0;
 
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; }
 
@@ -130,8 +130,9 @@ struct Device {
       case PickStep::quantity: ev.push_back(Press{Key::enter}); break;
       case PickStep::tote: {
         auto it = s.totes.find(t->order_ref);
-        ev.push_back(Scan{it != s.totes.end() ? it->second
-                                              : "TOTE-" + std::to_string(number) + "X" + std::to_string(++tote_counter)});
+        // A fresh tote is named after the task (task ids are never reused), so no earlier run's tote that still
+        // holds an unpacked order is taken again.
+        ev.push_back(Scan{it != s.totes.end() ? it->second : "TOTE-T" + std::to_string(t->id)});
         break;
       }
       case PickStep::drop:
@@ -153,6 +154,13 @@ struct Device {
     s.profile = profile;
     s.device = id;
     load_held(dir, s);
+    // Notices an earlier run left on the device were that run's problems (reported then): the person reads them
+    // and dismisses them, so they do not count against this run.
+    if (!s.notices.empty()) {
+      std::lock_guard lk(totals->mu);
+      for (const auto& n : s.notices) std::printf("%s: earlier notice, dismissed: %s\n", id.c_str(), n.text.c_str());
+      s.notices.clear();
+    }
     client::AgentOptions ao;
     ao.endpoint = opt->server;
     ao.events = opt->events;
@@ -221,9 +229,11 @@ struct Device {
     }
     save_held(dir, s);
     std::lock_guard lk(totals->mu);
-    std::printf("%-10s %-8s picks %4ld units %5ld shorts %3ld wrong scans %3ld (caught %3ld) acked %4ld refused %3ld queued %u%s\n",
-                id.c_str(), user.c_str(), picks, units, shorts, wrong, caught, acked, refused, s.queued,
-                s.online ? "" : " OFFLINE");
+    std::printf(
+        "%-10s %-8s %4ld picks  %5ld units  %3ld short  %3ld wrong scans (%ld caught)  %4ld acked  %3ld refused  "
+        "%u queued%s\n",
+        id.c_str(), user.c_str(), picks, units, shorts, wrong, caught, acked, refused, s.queued,
+        s.online ? "" : "  OFFLINE");
     for (const auto& n : s.notices) totals->problems.push_back(id + ": " + n.text);
     totals->picks += picks;
     totals->units += units;

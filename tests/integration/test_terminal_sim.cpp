@@ -2,6 +2,7 @@
 // loopback: a released wave is worked to the end, wrong scans are caught on the device, and through a dead
 // server, a killed app and both restarts every confirmation arrives exactly once.
 #include <map>
+#include <set>
 
 #include "bridge.hpp"
 #include "harness.hpp"
@@ -101,6 +102,43 @@ std::size_t done_count(client::Connection& c) {
 }
 
 }  // namespace
+
+TEST_CASE("a second wms-sim run on the same devices takes fresh totes while the first run's orders are unpacked") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  release_demo_waves(*admin, {"parcel"});
+  const std::vector<std::string> args = {"--pickers", "2", "--pace-ms", "0", "--until-idle", "1"};
+  Sim first(server, dir.str(), args);
+  REQUIRE(first.wait(120) == 0);
+  std::set<std::string> first_totes;
+  for (const auto& t : all_tasks(*admin)) first_totes.insert(t.tote);
+  // The same orders again under new refs; nothing of the first run is packed or dispatched, so its totes are taken.
+  std::string csv = test::read_text(WMS_ASSETS_DIR "/demo/orders.csv");
+  for (std::size_t p = csv.find("\nSO-"); p != std::string::npos; p = csv.find("\nSO-", p + 1)) csv.insert(p + 4, "B");
+  REQUIRE(admin->call(proto::ImportReq{"orders", csv}).ok());
+  for (auto ref : {"SO-B1001", "SO-B1002", "SO-B1003", "SO-B1004", "SO-B1005"}) {
+    proto::OrderConfirmReq q;
+    q.ref = ref;
+    REQUIRE(admin->call(q).ok());
+  }
+  auto w = admin->call(proto::WaveCreateReq{"parcel", 0});
+  REQUIRE(w.ok());
+  proto::WaveReleaseReq rel;
+  rel.wave = w.as<proto::WaveView>().id;
+  REQUIRE(admin->call(rel).ok());
+  Sim second(server, dir.str(), args);
+  const int rc = second.wait(120);
+  const std::string out = second.output();
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find(" acknowledged, 0 refused") != std::string::npos);
+  for (const auto& t : all_tasks(*admin)) {
+    if (t.wave != rel.wave) continue;
+    CHECK(t.status == "done");
+    CHECK(first_totes.count(t.tote) == 0);
+  }
+}
 
 TEST_CASE("virtual pickers and a forklift work released waves to the end - wrong scans never leave the device") {
   test::TempDir dir;

@@ -159,6 +159,11 @@ std::vector<std::pair<std::string, State>> samples(Profile p) {
   v.emplace_back("pick-quantity", picking(p, PickStep::quantity));
   v.emplace_back("pick-tote", picking(p, PickStep::tote));
   v.emplace_back("pick-drop", picking(p, PickStep::drop));
+  State short_drop = picking(p, PickStep::drop);  // a short pick's units found, on their way to the lane
+  short_drop.short_pending = proto::PickShortReq{short_drop.route.front(), 3, "damaged", ""};
+  short_drop.qty = 3;
+  short_drop.banner = {BannerKind::info, "TO THE LANE", "Take the 3 found to STAGE-1 and scan the lane."};
+  v.emplace_back("pick-drop-short", short_drop);
   v.emplace_back("short-pick", short_picking(p, false));
   v.emplace_back("short-pick-reason", short_picking(p, true));
   v.emplace_back("pack-start", packing(p, 0));
