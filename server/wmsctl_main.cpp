@@ -453,6 +453,10 @@ int main(int argc, char** argv) {
   cnt->add_option("--location", location)->required();
   cnt->add_option("--qty", qty, "units found there, those still waiting for their picks included")->required();
   cnt->add_option("--reason", reason, "for the audit trail");
+  std::int64_t expected = -1;
+  cnt->add_option("--expected", expected,
+                  "the on_hand the count sheet (stock --count-due) showed: refused if stock moved there since")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000}));
   auto* user = app.add_subcommand("user", "manage users");
   user->require_subcommand(1);
   auto* uadd = user->add_subcommand("add", "create a user or reset its PIN and role");
@@ -699,26 +703,33 @@ int main(int argc, char** argv) {
       });
     } else if (*recv) {
       c.show(c.send(proto::ReceiveReq{sku, location, qty, ref}, "receive " + sku), [](const msgpack::object& b) {
-        if (const auto* s = field(b, "stock")) fields(*s, {"sku", "location", "on_hand", "reserved", "available"});
+        if (const auto* s = field(b, "stock"))
+          fields(*s, {"sku", "location", "on_hand", "reserved", "available", "count_due"});
         std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
         if (const auto note = text(b, "note"); !note.empty()) std::cout << "note: " << note << "\n";
       });
     } else if (*mv) {
       c.show(c.send(proto::MoveReq{sku, location, to, qty, reason}, "move " + sku + " from " + location + " to " + to),
              [](const msgpack::object& b) {
-               table_rows({field(b, "from"), field(b, "to")}, {"location", "sku", "on_hand", "reserved", "available"});
+               table_rows({field(b, "from"), field(b, "to")},
+                          {"location", "sku", "on_hand", "reserved", "available", "count_due"});
                std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
              });
     } else if (*adj) {
       c.show(c.send(proto::AdjustReq{sku, location, delta, reason}, "adjust " + sku + " at " + location),
-             [](const msgpack::object& b) { fields(b, {"sku", "location", "on_hand", "reserved", "available"}); });
+             [](const msgpack::object& b) {
+               fields(b, {"sku", "location", "on_hand", "reserved", "available", "count_due"});
+             });
     } else if (*cnt) {
-      c.show(c.send(proto::StockCountReq{sku, location, qty, reason}, "count " + sku + " at " + location),
+      c.show(c.send(proto::StockCountReq{sku, location, qty, reason, expected}, "count " + sku + " at " + location),
              [](const msgpack::object& b) {
                if (const auto* s = field(b, "stock"))
-                 fields(*s, {"sku", "location", "on_hand", "reserved", "available"});
-               std::cout << "before the count: " << text(b, "before") << " (change " << text(b, "delta") << ")\n";
-               if (text(b, "was_due") == "yes") std::cout << "count due after a short pick: cleared\n";
+                 fields(*s, {"sku", "location", "on_hand", "reserved", "available", "count_due"});
+               const std::string delta = text(b, "delta");
+               std::cout << "before the count: " << text(b, "before") << " (change "
+                         << (delta.empty() || delta[0] == '-' || delta == "0" ? "" : "+") << delta << ")\n";
+               std::cout << (text(b, "was_due") == "yes" ? "count due after a short pick: cleared\n"
+                                                         : "no count was due here\n");
                std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";
              });
     } else if (*uadd) {

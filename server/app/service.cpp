@@ -352,6 +352,51 @@ std::int64_t serve_backorders(Txn& t, std::string_view sku, std::vector<PubEvent
   return total;
 }
 
+// Reservations of order `o` at a bin that now waits for a count which no task has taken yet (confirmed, not in a
+// wave yet): they go to stock elsewhere, else to backorder, so that no wave sends a picker to the bin for them.
+// Returns the units moved off the bin (o is changed in memory only).
+std::int64_t rehome_untasked(Txn& t, Order& o, std::string_view sku, std::string_view loc) {
+  std::int64_t moved = 0;
+  for (auto& l : o.lines) {
+    if (l.sku != sku) continue;
+    std::int64_t qty = 0;
+    std::erase_if(l.allocs, [&](const Alloc& a) {
+      if (a.location != loc || a.task != 0) return false;
+      qty += a.qty;
+      return true;
+    });
+    if (qty == 0) continue;
+    adjust_stock(t, sku, loc, 0, -qty);
+    l.backordered += qty - reserve_for_line(t, o, l, qty);
+    sync_backorder_index(t, o, l);
+    moved += qty;
+  }
+  return moved;
+}
+// The same for every open order but `skip` (which the caller holds in memory), read and saved here. Reservations
+// with tasks stay: those tasks are picked or short-picked in turn. All open orders are read, but only when the bin
+// still holds reservations (rare).
+std::int64_t rehome_untasked_others(Txn& t, std::uint64_t skip, std::string_view sku, std::string_view loc,
+                                    std::vector<PubEvent>& events) {
+  if (stock_at(t, sku, loc).reserved == 0) return 0;
+  std::vector<std::uint64_t> ids;
+  t.scan(Table::open_orders, "", [&](std::string_view k, std::string_view) {
+    ids.push_back(store::from_be64(k));
+    return true;
+  });
+  std::int64_t moved = 0;
+  for (auto id : ids) {
+    if (id == skip) continue;
+    Order o = order_by_id(t, id);
+    if (const auto n = rehome_untasked(t, o, sku, loc)) {
+      moved += n;
+      save_order(t, o);
+      emit(t, events, "order", "order.updated", proto::OrderEvent{o.ref, o.status});
+    }
+  }
+  return moved;
+}
+
 // Counts one task of the wave as finished and returns how many are left; the wave is done when a released wave
 // has none left (only then is the wave record itself read and written).
 std::uint32_t task_finished(Txn& t, std::uint64_t wave_id, std::vector<PubEvent>& events) {
@@ -453,9 +498,8 @@ Outcome do_order_confirm(Txn& t, const Ctx& ctx, const std::string& ref, std::ve
   o.status = "confirmed";
   o.confirmed_ms = ctx.now_ms;
   o.confirm_seq = store::next_seq(t, "confirm_seq");
-  // Orders confirmed earlier and still waiting for these SKUs come first: units available now go to their
-  // backorders before this order takes any (there are such units after a short pick, whose re-allocation leaves
-  // out the bin it was reported at).
+  // Orders confirmed earlier and still waiting for these SKUs come first: if units are available now, their
+  // backorders take them before this order does.
   std::set<std::string> skus;
   for (const auto& l : o.lines) skus.insert(l.sku);
   for (const auto& sku : skus) serve_backorders(t, sku, events);
@@ -834,10 +878,15 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   const std::int64_t missing = k.qty - k.picked;
   // The missing units are not where the system thought: release their reservation and write them off the bin.
   // The bin gives no order anything more until someone counts it (stock.count): what else it holds is in doubt.
+  // Orders that hold units there without a task yet are given stock elsewhere now (the bin is skipped from here on).
   adjust_stock(t, k.sku, k.location, -missing, -missing);
+  const std::uint64_t ex_id = store::next_seq(t, "exception_seq");
+  store::put_as(t, Table::counts_due, store::key2(k.sku, k.location), CountDue{ex_id, r.reason, ctx.user, ctx.now_ms});
+  const std::int64_t rehomed =
+      rehome_untasked(t, o, k.sku, k.location) + rehome_untasked_others(t, o.id, k.sku, k.location, events);
   // "Empty": the picker saw nothing left in the bin, so the units it still counts beyond what other tasks reserved
-  // are not there either. They are written off too, so no later order is sent to this bin for them. (Units that other
-  // open tasks reserved there stay: those tasks are short-picked in their turn.)
+  // are not there either. They are written off too. (Units that other open tasks reserved there stay: those tasks
+  // are short-picked in their turn.)
   std::int64_t cleared = 0;
   if (r.reason == "empty") {
     const StockRec rest = stock_at(t, k.sku, k.location);
@@ -852,8 +901,6 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
 
   proto::PickShortRep rep;
   const std::size_t before = l.allocs.size();
-  const std::uint64_t ex_id = store::next_seq(t, "exception_seq");
-  store::put_as(t, Table::counts_due, store::key2(k.sku, k.location), CountDue{ex_id, r.reason, ctx.user, ctx.now_ms});
   std::int64_t got = reserve_for_line(t, o, l, missing);
   std::vector<Task> fresh;
   for (std::size_t i = before; i < l.allocs.size(); ++i) {
@@ -919,7 +966,11 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   task_finished(t, k.wave, events);
   return Outcome::ok(rep, "short pick of " + std::to_string(missing) + " x " + k.sku + " at " + k.location + " (" +
                               r.reason + "), " + rep.outcome +
-                              (cleared ? "; " + std::to_string(cleared) + " more written off the empty bin" : ""));
+                              (cleared ? "; " + std::to_string(cleared) + " more written off the empty bin" : "") +
+                              (rehomed ? "; " + std::to_string(rehomed) +
+                                             " units other orders held there (not in a wave yet) reserved elsewhere "
+                                             "or backordered"
+                                       : ""));
 }
 
 constexpr std::string_view k_currency_key = "currency";
@@ -1015,7 +1066,7 @@ Outcome do_receive(Txn& t, const proto::ReceiveReq& r, std::vector<PubEvent>& ev
                (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
   else if (rep.stock.count_due)
     rep.note = r.sku + " at " + r.location + " waits for a count (a short pick was reported there): its units " +
-               "serve no order until it is counted (stock.count)" +
+               "serve no order until it is counted (wmsctl count)" +
                (rep.backorder_units_allocated > 0 ? "; the backorder units allocated came from stock elsewhere" : "");
   return Outcome::ok(rep, "received " + std::to_string(r.qty) + " x " + r.sku + " into " + r.location +
                               (r.ref.empty() ? "" : " (" + r.ref + ")"));
@@ -1027,6 +1078,10 @@ Outcome do_move(Txn& t, const proto::MoveReq& r, std::vector<PubEvent>& events) 
   if (r.from == r.to) refuse(Status::invalid, "a move needs two different locations, got " + r.from + " twice");
   if (r.qty <= 0 || r.qty > 1'000'000'000)
     refuse(Status::invalid, "moved quantity must be 1 to 1000000000, got " + std::to_string(r.qty));
+  if (count_due(t, r.sku, r.from))
+    refuse(Status::invalid_state, r.sku + " at " + r.from + " waits for a count (a short pick was reported there): " +
+                                      "what it holds is in doubt, so nothing moves out of it before it is counted " +
+                                      "(wmsctl count)");
   const StockRec from = stock_at(t, r.sku, r.from);
   if (from.on_hand - from.reserved < r.qty)
     refuse(Status::insufficient_stock, r.from + " holds " + std::to_string(from.on_hand) + " of " + r.sku + ", " +
@@ -1064,12 +1119,20 @@ Outcome do_stock_count(Txn& t, const proto::StockCountReq& r, std::vector<PubEve
   check_sku_and_location(t, r.sku, r.location);
   if (r.qty < 0 || r.qty > 1'000'000'000)
     refuse(Status::invalid, "counted quantity must be 0 to 1000000000, got " + std::to_string(r.qty));
+  if (r.expected < -1 || r.expected > 1'000'000'000)
+    refuse(Status::invalid,
+           "expected on-hand must be 0 to 1000000000 (or left out), got " + std::to_string(r.expected));
   const StockRec s = stock_at(t, r.sku, r.location);
+  // The count sheet's figure: a pick, receipt or move since it was printed makes the count stale.
+  if (r.expected >= 0 && r.expected != s.on_hand)
+    refuse(Status::conflict, r.sku + " at " + r.location + " holds " + std::to_string(s.on_hand) +
+                                 " on the books now, not the " + std::to_string(r.expected) +
+                                 " the count sheet showed: stock moved there since; count the bin again");
   if (r.qty < s.reserved)
     refuse(Status::insufficient_stock,
            std::to_string(s.reserved) + " x " + r.sku + " at " + r.location +
                " are reserved for open tasks and count as still on the shelf; a count of " + std::to_string(r.qty) +
-               " is below that: pick or short-pick those tasks first (wmsctl tasks), then count again");
+               " is below that: pick or short-pick those tasks first (wmsctl tasks --status open), then count again");
   proto::StockCountRep rep;
   rep.before = s.on_hand;
   rep.delta = r.qty - s.on_hand;
@@ -1333,8 +1396,10 @@ Outcome do_import(Txn& t, const Ctx& ctx, const proto::ImportReq& r, std::vector
     }
     if (!errs.empty()) return fail_import(std::move(rep));
     std::set<std::string> skus;
+    // A stock file gives what is on the shelf, like a count: a bin waiting for a count is cleared by its row.
     for (const auto& [line, s] : rows) {
       adjust_stock(t, s.sku, s.location, s.qty - stock_at(t, s.sku, s.location).on_hand, 0);
+      t.del(Table::counts_due, store::key2(s.sku, s.location));
       skus.insert(s.sku);
     }
     for (const auto& s : skus) serve_backorders(t, s, events);

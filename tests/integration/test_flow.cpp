@@ -449,8 +449,18 @@ TEST_CASE(
   CHECK(admin->call(proto::StockCountReq{"NOPE", "A01-01-A", 3, ""}).status == Status::not_found);
   CHECK(picker->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 35, ""}).status == Status::forbidden);
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
+  // Nothing moves out of it either: its units are in doubt.
+  const auto mv = admin->call(proto::MoveReq{"SKU-1001", "A01-01-A", "B01-01-1", 10, "replenish"});
+  CHECK(mv.status == Status::invalid_state);
+  CHECK_THAT(mv.error, Catch::Contains("waits for a count"));
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 35);
+  // A count against a sheet that no longer matches the books is refused.
+  proto::StockCountReq stale{"SKU-1001", "A01-01-A", 35, ""};
+  stale.expected = 40;
+  CHECK(admin->call(stale).status == Status::conflict);
+  CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
   // The count finds the 35: nothing written on or off, and the bin serves orders again.
-  auto c1 = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 35, ""});
+  auto c1 = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 35, "", 35});
   REQUIRE(c1.ok());
   CHECK(c1.as<proto::StockCountRep>().delta == 0);
   CHECK(c1.as<proto::StockCountRep>().was_due);
@@ -461,14 +471,20 @@ TEST_CASE(
   const auto em_task = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.order_ref == "SO-EM"; });
   REQUIRE(em_task != tasks.end());
   REQUIRE(em_task->location == "A01-01-A");
-  // Another order holds 4 units of the bin too (they stay reserved: its task is short-picked in its turn).
-  test::confirm_order(*admin, "SO-HELD", "SKU-1001", 4);
-  REQUIRE(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 9);
+  // Two more orders hold units of the bin: SO-HELD 4 with a task in a released wave, SO-UNW 3 not in a wave yet.
+  const auto held_tasks = test::release_order(*admin, *admin, "SO-HELD", "SKU-1001", 4);
+  REQUIRE(held_tasks.size() == 1);
+  REQUIRE(held_tasks[0].location == "A01-01-A");
+  test::confirm_order(*admin, "SO-UNW", "SKU-1001", 3);
+  REQUIRE(stock_at(*admin, "SKU-1001", "A01-01-A").reserved == 12);
   REQUIRE(picker->call(proto::TaskClaimReq{em_task->id}).ok());
   auto em = picker->call(proto::PickShortReq{em_task->id, 1, "empty", ""});
   REQUIRE(em.ok());
   CHECK(em.as<proto::PickShortRep>().outcome == "reallocated");  // from A02-01-B
-  // 1 picked, 4 missing, and the 26 the bin was counted with beyond the 4 held for SO-HELD: gone.
+  // SO-UNW's 3 (no task yet) are reserved elsewhere at once, so no wave sends a picker to the empty bin for them.
+  CHECK(order(*admin, "SO-UNW").lines.at(0).allocated == 3);
+  CHECK(order(*admin, "SO-UNW").lines.at(0).backordered == 0);
+  // 1 picked, 4 missing, and the 26 the bin was counted with beyond the 4 held for SO-HELD's task: gone.
   const auto bin = stock_at(*admin, "SKU-1001", "A01-01-A");
   CHECK(bin.on_hand == 4);
   CHECK(bin.reserved == 4);
@@ -481,7 +497,7 @@ TEST_CASE(
   CHECK(excs[1].qty_missing == 4);
   CHECK(excs[1].qty_cleared == 26);
   CHECK_THAT(test::run(server.wmsctl("exceptions")).output, Catch::Contains("qty_cleared"));
-  // A count below what SO-HELD still holds there is refused (its units count as on the shelf until picked).
+  // A count below what SO-HELD's task still holds there is refused (its units count as on the shelf until picked).
   const auto low = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 3, ""});
   CHECK(low.status == Status::insufficient_stock);
   CHECK_THAT(low.error, Catch::Contains("reserved for open tasks"));
@@ -506,6 +522,24 @@ TEST_CASE(
   const auto said = admin->call(q_audit).as<proto::AuditRep>().entries;
   REQUIRE(said.size() == 2);
   CHECK(said[0].detail == "counted 0 x SKU-1001 at A01-01-A (was 4), count due cleared: recount");
+}
+
+TEST_CASE("a stock import row sets a bin waiting for a count like a count and clears it") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  const auto tasks = test::release_order(*admin, *admin, "SO-IM", "SKU-3001", 5);  // SKU-3001: all in A02-01-B
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(picker->call(proto::PickShortReq{tasks[0].id, 2, "not_found", ""}).ok());
+  REQUIRE(stock_at(*admin, "SKU-3001", "A02-01-B").count_due);
+  REQUIRE(order(*admin, "SO-IM").lines.at(0).backordered == 3);
+  REQUIRE(admin->call(proto::ImportReq{"stock", "sku,location,qty\nSKU-3001,A02-01-B,58\n"}).ok());
+  const auto bin = stock_at(*admin, "SKU-3001", "A02-01-B");
+  CHECK(bin.on_hand == 58);
+  CHECK_FALSE(bin.count_due);
+  CHECK(bin.reserved == 3);  // the waiting backorder is served from it at once
+  CHECK(order(*admin, "SO-IM").lines.at(0).backordered == 0);
 }
 
 TEST_CASE("stock adjustments need a reason and can never take a bin below what is reserved") {

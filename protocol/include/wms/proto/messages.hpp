@@ -503,7 +503,8 @@ struct StockCountReq {
   std::string location;
   std::int64_t qty = 0;  // units found, 0..10^9, at least what open tasks reserved there
   std::string reason;    // optional, for the audit trail
-  WMS_MSGPACK_MAP(sku, location, qty, reason)
+  std::int64_t expected = -1;  // optional: the on-hand the count sheet showed; refused if it changed since
+  WMS_MSGPACK_MAP(sku, location, qty, reason, expected)
 };
 struct StockCountRep {
   StockView stock;
