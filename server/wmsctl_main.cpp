@@ -125,6 +125,11 @@ std::string text(const msgpack::object& map, std::string_view col) {
   }
 }
 
+// "1 order", "3 orders": a number as printed, with its noun.
+std::string counted(const std::string& n, const char* one, const char* many) {
+  return n + " " + (n == "1" ? one : many);
+}
+
 // Heading of a column or field for people: money prints as 12.50, so it loses the "_minor" of its wire name;
 // times print as UTC, so "at_ms" reads "at (UTC)". --json keeps the wire names and values.
 std::string label(std::string_view col) {
@@ -601,7 +606,8 @@ int main(int argc, char** argv) {
                   for (std::uint32_t k = 0; k < lines->via.array.size; ++k)
                     back += std::stoll(text(lines->via.array.ptr[k], "backordered"));
                 std::cout << "confirmed " << text(r.body, "ref")
-                          << (back ? " (" + std::to_string(back) + " units backordered)" : "") << "\n";
+                          << (back ? " (" + counted(std::to_string(back), "unit", "units") + " backordered)" : "")
+                          << "\n";
               }
               return true;
             });
@@ -626,7 +632,11 @@ int main(int argc, char** argv) {
       c.show(c.send(q, "cancel order " + ref), print_order);
     } else if (*alloc) {
       c.show(c.send(proto::AllocateReq{}, "allocate backorders"), [](const msgpack::object& b) {
-        std::cout << "allocated " << text(b, "units") << " unit(s) on " << text(b, "lines") << " backorder line(s)\n";
+        std::cout << "allocated " << counted(text(b, "units"), "unit", "units") << " on "
+                  << counted(text(b, "lines"), "backorder line", "backorder lines") << "\n";
+        if (const auto due = text(b, "count_due_bins"); !due.empty() && due != "0")
+          std::cout << counted(due, "bin waits", "bins wait")
+                    << " for a count and gives no order stock until counted (wmsctl stock --count-due)\n";
       });
     } else if (*waves) {
       c.show(c.send(proto::WavesReq{after_no, page_rows}, "list waves"), [](const msgpack::object& b) {
@@ -634,18 +644,16 @@ int main(int argc, char** argv) {
       });
     } else if (*wcreate) {
       c.show(c.send(proto::WaveCreateReq{mode, max_orders}, "create " + mode + " wave"), [](const msgpack::object& b) {
-        const auto n = [&](const char* key, const char* one, const char* many) {
-          const std::string v = text(b, key);
-          return v + " " + (v == "1" ? one : many);
-        };
         std::cout << "created wave " << text(b, "id") << " (" << text(b, "mode") << ", "
-                  << n("orders", "order", "orders") << ", " << n("tasks", "task", "tasks") << ")\n";
+                  << counted(text(b, "orders"), "order", "orders") << ", " << counted(text(b, "tasks"), "task", "tasks")
+                  << ")\n";
       });
     } else if (*wrelease) {
       proto::WaveReleaseReq q;
       q.wave = id;
       c.show(c.send(q, "release wave " + std::to_string(id)), [](const msgpack::object& b) {
-        std::cout << "released wave " << text(b, "id") << ": " << text(b, "tasks_left") << " tasks pushed to devices\n";
+        std::cout << "released wave " << text(b, "id") << ": " << counted(text(b, "tasks_left"), "task", "tasks")
+                  << " pushed to devices\n";
       });
     } else if (*tasks) {
       c.show(c.send(proto::TasksReq{id, status, after_no, page_rows}, "list tasks"), [](const msgpack::object& b) {

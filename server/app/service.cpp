@@ -1155,6 +1155,10 @@ Outcome do_allocate(Txn& t, std::vector<PubEvent>& events) {
   });
   proto::AllocateRep rep;
   for (const auto& s : skus) rep.units += serve_backorders(t, s, events, &rep.lines);
+  t.scan(Table::counts_due, "", [&](std::string_view, std::string_view) {
+    ++rep.count_due_bins;
+    return true;
+  });
   return Outcome::ok(rep, "allocated " + std::to_string(rep.units) + " backordered units");
 }
 

@@ -454,6 +454,10 @@ TEST_CASE(
   CHECK(mv.status == Status::invalid_state);
   CHECK_THAT(mv.error, Catch::Contains("waits for a count"));
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 35);
+  // `allocate` says why units on the books are not given out.
+  const auto alloc = test::run(server.wmsctl("allocate"));
+  REQUIRE(alloc.status == 0);
+  CHECK_THAT(alloc.output, Catch::Contains("1 bin waits for a count"));
   // A count against a sheet that no longer matches the books is refused.
   proto::StockCountReq stale{"SKU-1001", "A01-01-A", 35, ""};
   stale.expected = 40;

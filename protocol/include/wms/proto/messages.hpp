@@ -300,7 +300,8 @@ struct AllocateReq {              // retry backorders against available stock
 struct AllocateRep {
   std::int64_t units = 0;
   std::uint32_t lines = 0;
-  WMS_MSGPACK_MAP(units, lines)
+  std::uint32_t count_due_bins = 0;  // bins waiting for a count, whose units no backorder was given
+  WMS_MSGPACK_MAP(units, lines, count_due_bins)
 };
 
 struct DispatchRep {
