@@ -733,9 +733,9 @@ int main(int argc, char** argv) {
              [](const msgpack::object& b) {
                if (const auto* s = field(b, "stock"))
                  fields(*s, {"sku", "location", "on_hand", "reserved", "available", "count_due"});
-               const std::string delta = text(b, "delta");
+               const std::string change = text(b, "delta");
                std::cout << "before the count: " << text(b, "before") << " (change "
-                         << (delta.empty() || delta[0] == '-' || delta == "0" ? "" : "+") << delta << ")\n";
+                         << (change.empty() || change[0] == '-' || change == "0" ? "" : "+") << change << ")\n";
                std::cout << (text(b, "was_due") == "yes" ? "count due after a short pick: cleared\n"
                                                          : "no count was due here\n");
                std::cout << "backorder units allocated: " << text(b, "backorder_units_allocated") << "\n";

@@ -407,8 +407,9 @@ struct PickShortReq {
   std::int64_t qty_found = 0;       // units actually picked now (0..remaining)
   std::string reason;               // empty | damaged | not_found
   std::string tote;                 // parcel batch picks: the tote the units found went into ("" = none)
-  std::string sscc;                 // pallet, qty_found > 0: the label of the pallet the units found make (optional)
-  std::string drop_scan;            // pallet, qty_found > 0: the task's lane label, scanned where the pallet was left
+  // (Added later, with initialisers, so that brace-initialised requests may leave them out.)
+  std::string sscc{};       // pallet, qty_found > 0: the label of the pallet the units found make (optional)
+  std::string drop_scan{};  // pallet, qty_found > 0: the task's lane label, scanned where the pallet was left
   WMS_MSGPACK_MAP(task, qty_found, reason, tote, sscc, drop_scan)
 };
 struct PickShortRep {
