@@ -697,8 +697,12 @@ int main(int argc, char** argv) {
     } else if (*ishow) {
       c.show(c.send(proto::InvoiceShowReq{id}, "show invoice " + std::to_string(id)), print_invoice);
     } else if (*stock) {
-      c.show(c.send(proto::StockReq{sku, location, count_due}, "list stock"), [](const msgpack::object& b) {
-        table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available", "count_due"});
+      c.show(c.send(proto::StockReq{sku, location, count_due}, "list stock"), [&](const msgpack::object& b) {
+        if (count_due)  // the counting list: each bin with the short pick that asked for its count
+          table(field(b, "due"),
+                {"sku", "location", "on_hand", "reserved", "reason", "reported_by", "at_ms", "exception"});
+        else
+          table(field(b, "stock"), {"sku", "location", "on_hand", "reserved", "available", "count_due"});
         if (text(b, "more") == "yes")
           std::cout << "(the first " << proto::k_max_list_items << " rows: narrow it with --sku or --location)\n";
       });

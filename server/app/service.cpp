@@ -1620,7 +1620,14 @@ Outcome query(const Txn& t, const Ctx&, std::string_view type, const msgpack::ob
         rep.more = true;
         return false;
       }
-      rep.stock.push_back(r.count_due ? stock_view(t, sku, loc) : stock_view(t, sku, loc, store::unpack<StockRec>(v)));
+      if (!r.count_due) {
+        rep.stock.push_back(stock_view(t, sku, loc, store::unpack<StockRec>(v)));
+        return true;
+      }
+      rep.stock.push_back(stock_view(t, sku, loc));
+      const auto why = store::unpack<CountDue>(v);
+      const auto& s = rep.stock.back();
+      rep.due.push_back({s.sku, s.location, s.on_hand, s.reserved, why.reason, why.user, why.at_ms, why.exception});
       return true;
     });
     return Outcome::ok(rep);

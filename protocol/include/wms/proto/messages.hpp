@@ -524,10 +524,23 @@ struct StockReq {
   bool count_due = false;  // only the bins waiting for a count
   WMS_MSGPACK_MAP(sku, location, count_due)
 };
+// A bin waiting for a count, with the short pick that asked for it (the latest, if several did).
+struct CountDueView {
+  std::string sku;
+  std::string location;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::string reason;       // the short pick's: empty | damaged | not_found
+  std::string reported_by;  // user
+  std::int64_t at_ms = 0;
+  std::uint64_t exception = 0;
+  WMS_MSGPACK_MAP(sku, location, on_hand, reserved, reason, reported_by, at_ms, exception)
+};
 struct StockRep {
   std::vector<StockView> stock;
   bool more = false;  // the list stopped at k_max_list_items rows: narrow it by sku or location
-  WMS_MSGPACK_MAP(stock, more)
+  std::vector<CountDueView> due;  // with count_due: the same bins, with who reported the short pick, when and why
+  WMS_MSGPACK_MAP(stock, more, due)
 };
 
 struct ExceptionsReq {
