@@ -89,8 +89,11 @@ case "${1:-}" in
     # The demo's counter finds what the books say (the simulated shorts are invented); on a site, people count.
     # --expected: the figure on the count sheet, so a bin that changed since is not counted blind.
     ctl stock --count-due | awk 'NR > 1 && $1 !~ /^\(/ {print $1, $2, $3}' | while read -r sku loc qty; do
-      ctl count --sku "$sku" --location "$loc" --qty "$qty" --expected "$qty" --reason "demo count" >/dev/null &&
+      if ctl count --sku "$sku" --location "$loc" --qty "$qty" --expected "$qty" --reason "demo count" >/dev/null; then
         echo "  counted $qty x $sku at $loc: count due cleared"
+      else
+        echo "  $sku at $loc: not counted (see above)"
+      fi
     done
     echo "== dispatch: each order ships what was picked and is invoiced for exactly that"
     dispatch() {
@@ -98,7 +101,7 @@ case "${1:-}" in
         echo "$out"
       else
         case "$out" in
-          *"nothing picked"*) [ "${2:-}" = quiet ] || echo "$1: nothing picked yet, it waits for the next wave" ;;
+          *"nothing picked"*) [ "${2:-}" = quiet ] || echo "$1: nothing picked yet (it waits for stock or the next wave)" ;;
           *) echo "$out" ;;
         esac
       fi

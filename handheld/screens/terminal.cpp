@@ -822,7 +822,13 @@ class Machine {
         s_.banner = Banner{BannerKind::info, r.new_tasks.empty() ? "BACKORDERED" : "RE-ALLOCATED", detail};
       } else if (a.status != proto::Status::ok) {
         s_.confirmed[a.task] = std::max<std::int64_t>(0, s_.confirmed[a.task] - a.qty);
+        // wmsd did not record the short, so the task is still open there: it comes back on the route (it was
+        // finished here only), and a snapshot brings the server's view of it (another device may hold it now).
+        if (auto it = s_.tasks.find(a.task); it != s_.tasks.end() && it->second.status == "short")
+          it->second.status = "claimed";
+        out_.push_back(RequestSnapshot{});
         refused(a, "your short pick");
+        refresh_route();
       }
     } else if (a.type == "task.claim_next") {
       s_.claim_next_out = false;

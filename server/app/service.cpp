@@ -878,21 +878,9 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   const std::int64_t missing = k.qty - k.picked;
   // The missing units are not where the system thought: release their reservation and write them off the bin.
   // The bin gives no order anything more until someone counts it (stock.count): what else it holds is in doubt.
-  // Orders that hold units there without a task yet are given stock elsewhere now (the bin is skipped from here on).
   adjust_stock(t, k.sku, k.location, -missing, -missing);
   const std::uint64_t ex_id = store::next_seq(t, "exception_seq");
   store::put_as(t, Table::counts_due, store::key2(k.sku, k.location), CountDue{ex_id, r.reason, ctx.user, ctx.now_ms});
-  const std::int64_t rehomed =
-      rehome_untasked(t, o, k.sku, k.location) + rehome_untasked_others(t, o.id, k.sku, k.location, events);
-  // "Empty": the picker saw nothing left in the bin, so the units it still counts beyond what other tasks reserved
-  // are not there either. They are written off too. (Units that other open tasks reserved there stay: those tasks
-  // are short-picked in their turn.)
-  std::int64_t cleared = 0;
-  if (r.reason == "empty") {
-    const StockRec rest = stock_at(t, k.sku, k.location);
-    cleared = std::max<std::int64_t>(rest.on_hand - rest.reserved, 0);
-    if (cleared > 0) adjust_stock(t, k.sku, k.location, -cleared, 0);
-  }
   OrderLine& l = line_of(o, k.line);
   std::erase_if(l.allocs, [&](const Alloc& a) { return a.task == k.id; });
   k.status = "short";
@@ -938,6 +926,19 @@ Outcome do_pick_short(Txn& t, const Ctx& ctx, const proto::PickShortReq& r, std:
   rep.backordered = missing - got;
   rep.outcome = got == missing ? "reallocated" : (got > 0 ? "partly_reallocated" : "backordered");
   sync_backorder_index(t, o, l);
+  // Then (the shortfall of the order being picked came first) orders that hold units in the bin without a task
+  // yet are given stock elsewhere, so no wave sends a picker there for them.
+  const std::int64_t rehomed =
+      rehome_untasked(t, o, k.sku, k.location) + rehome_untasked_others(t, o.id, k.sku, k.location, events);
+  // "Empty": the picker saw nothing left in the bin, so the units it still counts beyond what other tasks reserved
+  // are not there either. They are written off too. (Units that other open tasks reserved there stay: those tasks
+  // are short-picked in their turn.)
+  std::int64_t cleared = 0;
+  if (r.reason == "empty") {
+    const StockRec rest = stock_at(t, k.sku, k.location);
+    cleared = std::max<std::int64_t>(rest.on_hand - rest.reserved, 0);
+    if (cleared > 0) adjust_stock(t, k.sku, k.location, -cleared, 0);
+  }
   save_order(t, o);
   rep.task = task_view(t, k, &o);
   emit(t, events, "task", "task.updated", rep.task);

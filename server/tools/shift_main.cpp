@@ -102,7 +102,14 @@ void work(const std::string& server, const std::string& pub, const Picker& p, do
     }
     if (dice(rng) < short_rate && t.qty - t.picked > 1) {
       const std::int64_t found = (t.qty - t.picked) / 2;
-      auto r = must(c.call(proto::PickShortReq{t.id, found, "not_found", ""}), "short pick").as<proto::PickShortRep>();
+      proto::PickShortReq q{t.id, found, "not_found", ""};
+      if (t.mode == "pallet") {  // the units found make a pallet, taken to the lane like a full one
+        q.drop_scan = right.drop_scan;
+        q.sscc = right.sscc;
+      } else {
+        q.tote = right.tote;
+      }
+      auto r = must(c.call(q), "short pick").as<proto::PickShortRep>();
       say(p.user, "SHORT at " + t.location + " " + t.sku + ": found " + std::to_string(found) + " of " +
                       std::to_string(t.qty - t.picked) + " -> " + r.outcome +
                       (r.backordered ? ", " + std::to_string(r.backordered) + " backordered" : ""));
@@ -175,7 +182,7 @@ int main(int argc, char** argv) {
         totes[o.ref] = "TOTE-" + std::to_string(stamp_s % 1000000) + std::to_string((i + 1) % 1000000);
     }
 
-    std::atomic<bool> done{false};
+    std::atomic<bool> done{false}, device_stopped{false};
     std::vector<std::thread> devices;
     std::vector<Picker> crew = {{"picker1", "1111", "parcel"}, {"picker2", "2222", "parcel"}, {"fork1", "3333", "pallet"}};
     for (std::size_t i = 0; i < crew.size(); ++i)
@@ -185,6 +192,7 @@ int main(int argc, char** argv) {
                seed + static_cast<unsigned>(i));
         } catch (const std::exception& e) {
           say(crew[i].user, std::string("stopped: ") + e.what());
+          device_stopped = true;
         }
       });
 
@@ -250,6 +258,10 @@ int main(int argc, char** argv) {
     say("office", "shift over: " + std::to_string(refs.size()) + " orders, invoiced " + decimal::format_money(total) +
                       ", " + std::to_string(ex.exceptions.size()) + " exceptions on record");
     office.call(proto::LogoutReq{});
+    if (device_stopped) {
+      std::cerr << "error: a device stopped on a refused or failed request (above)\n";
+      return 1;
+    }
   } catch (const client::Unreachable& e) {
     std::cerr << "error: cannot reach wmsd at " << server << ": " << e.what() << "\n";
     return 3;

@@ -1067,3 +1067,43 @@ TEST_CASE("an order worth more than the money limit is refused at confirmation a
   REQUIRE(admin->call(c).ok());
   CHECK(stock_at(*admin, "BIG", "A01-01-A").reserved == 1000);
 }
+
+TEST_CASE("wms-shift works a shift where every task is short-picked - parcel into totes and pallets to the lane") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  const auto r = test::run("WMS_PIN=2468 " WMS_SHIFT_PATH " --server " + server.endpoint() + " --events " +
+                           server.pub_endpoint() + " --short-rate 1 --wrong-rate 0.3 --orders 6");
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.output, !Catch::Contains("stopped:"));
+  CHECK_THAT(r.output, Catch::Contains("[fork1] SHORT at") &&
+                           (Catch::Contains("[picker1] SHORT at") || Catch::Contains("[picker2] SHORT at")));
+  CHECK_THAT(r.output, Catch::Contains("shift over"));
+  // Every short pick left its bin waiting for a count.
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  const auto due = admin->call(proto::StockReq{"", "", true}).as<proto::StockRep>().due;
+  CHECK_FALSE(due.empty());
+}
+
+TEST_CASE("a short pick re-allocates the order being picked before orders that hold units in the bin without a task") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  auto picker = test::login(server, "picker1", "1111", "hh-1");
+  // SKU-3001: 65 in A02-01-B; 5 more arrive in A03-01-A.
+  REQUIRE(admin->call(proto::ReceiveReq{"SKU-3001", "A03-01-A", 5, "PO-R2"}).ok());
+  const auto tasks = test::release_order(*admin, *admin, "SO-EARLY", "SKU-3001", 60);
+  REQUIRE(tasks.size() == 1);
+  REQUIRE(tasks[0].location == "A02-01-B");
+  test::confirm_order(*admin, "SO-LATE", "SKU-3001", 5);  // A02-01-B's last 5, no task yet
+  REQUIRE(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 65);
+  const auto sh = picker->call(proto::PickShortReq{tasks[0].id, 55, "damaged", ""});
+  REQUIRE(sh.ok());
+  // SO-EARLY's picker stands at the bin: its 5 missing come from A03-01-A; SO-LATE finds nothing left and waits.
+  CHECK(sh.as<proto::PickShortRep>().outcome == "reallocated");
+  CHECK(order(*admin, "SO-EARLY").lines.at(0).backordered == 0);
+  CHECK(order(*admin, "SO-LATE").lines.at(0).backordered == 5);
+  CHECK(order(*admin, "SO-LATE").lines.at(0).allocated == 0);
+  CHECK(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 0);
+  CHECK(stock_at(*admin, "SKU-3001", "A03-01-A").reserved == 5);
+}

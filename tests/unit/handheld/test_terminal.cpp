@@ -635,6 +635,35 @@ TEST_CASE("a pallet short pick takes the units found to the lane - the short goe
   CHECK(shorts[0]->req.sscc.empty());
 }
 
+TEST_CASE("a short pick the server refuses puts its task back on the route and asks for a snapshot", "[terminal]") {
+  State s = signed_in({task(1, "B01-01", 100, "SKU-1", "4006380010000", 40, "SO-9", "pallet"),
+                       task(2, "B01-02", 110, "SKU-2", "4006380010017", 20, "SO-9", "pallet")},
+                      "forklift", Profile::vehicle);
+  step(s, Scan{"LOC-B01-01"});
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{Button::reason_damaged});
+  step(s, Press{Key::d3});
+  step(s, Tap{Button::confirm});
+  auto cmds = step(s, Scan{"LOC-STAGE-1"});
+  const auto shorts = find_all<SendShort>(cmds);
+  REQUIRE(shorts.size() == 1);
+  REQUIRE(s.current()->id == 2);
+  Answer a;
+  a.tag = shorts[0]->tag;
+  a.type = "pick.short";
+  a.task = 1;
+  a.qty = 3;
+  a.status = proto::Status::conflict;
+  a.error = "pallet label 040063801234567896 is already on task 7 of SO-1";
+  cmds = step(s, a);
+  CHECK(s.notices.size() == 1);
+  CHECK(plays(cmds, Sound::error));
+  CHECK(std::find(s.route.begin(), s.route.end(), 1) != s.route.end());
+  CHECK(s.tasks.at(1).status != "short");
+  CHECK(s.confirmed[1] == 0);
+  CHECK_FALSE(find_all<RequestSnapshot>(cmds).empty());
+}
+
 TEST_CASE("short pick: one button, a reason, the quantity found - the server's decision is shown", "[terminal]") {
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 5), task(2, "A01-02", 20, "SKU-2", "4006380010017", 1)});
   step(s, Tap{Button::short_pick});
