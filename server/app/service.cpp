@@ -387,6 +387,10 @@ std::int64_t rehome_untasked_others(Txn& t, std::uint64_t skip, std::string_view
   std::int64_t moved = 0;
   for (auto id : ids) {
     if (id == skip) continue;
+    // A cheap look first: an order holding units of this SKU in this bin has both codes in its stored record
+    // (most open orders do not, and are not decoded).
+    const auto raw = t.get(Table::orders, order_key(id));
+    if (!raw || raw->find(sku) == std::string_view::npos || raw->find(loc) == std::string_view::npos) continue;
     Order o = order_by_id(t, id);
     if (const auto n = rehome_untasked(t, o, sku, loc)) {
       moved += n;
