@@ -130,6 +130,26 @@ State two_order_batch(std::int64_t first_qty = 1) {
                    "picker", Profile::handheld, 2);
 }
 
+// The short-pick form: the button, a reason, the quantity found on the keypad (none: 0 found), Confirm.
+std::vector<Command> report_short(State& s, Button reason, std::string_view found = "") {
+  step(s, Tap{Button::short_pick});
+  step(s, Tap{reason});
+  for (char c : found) step(s, Press{static_cast<Key>(c - '0')});
+  return step(s, Tap{Button::confirm});
+}
+
+// wmsd's refusal of a queued pick.confirm / pick.short, as the device agent hands it back.
+Answer refusal(std::uint64_t tag, std::string type, std::uint64_t task, std::int64_t qty, std::string error) {
+  Answer a;
+  a.tag = tag;
+  a.type = std::move(type);
+  a.task = task;
+  a.qty = qty;
+  a.status = proto::Status::conflict;
+  a.error = std::move(error);
+  return a;
+}
+
 }  // namespace
 
 TEST_CASE("sign-in needs user and PIN, and a failed sign-in says why and clears the PIN", "[terminal]") {
@@ -602,11 +622,7 @@ TEST_CASE("a pallet short pick takes the units found to the lane - the short goe
   step(s, Scan{"]C100" + sscc});  // the label of the pallet being built, no product on it
   REQUIRE(s.sscc == sscc);
   // 30 of 40 there: nothing goes out until the pallet is at the lane; a wrong lane is refused.
-  step(s, Tap{Button::short_pick});
-  step(s, Tap{Button::reason_damaged});
-  step(s, Press{Key::d3});
-  step(s, Press{Key::d0});
-  auto cmds = step(s, Tap{Button::confirm});
+  auto cmds = report_short(s, Button::reason_damaged, "30");
   CHECK_FALSE(sends_anything(cmds));
   REQUIRE(s.screen == Screen::pick);
   REQUIRE(s.step == PickStep::drop);
@@ -625,9 +641,7 @@ TEST_CASE("a pallet short pick takes the units found to the lane - the short goe
   REQUIRE(s.current());
   CHECK(s.current()->id == 2);
   // Task 2: nothing found, no pallet: sent at once, without a lane or a label.
-  step(s, Tap{Button::short_pick});
-  step(s, Tap{Button::reason_not_found});
-  cmds = step(s, Tap{Button::confirm});
+  cmds = report_short(s, Button::reason_not_found);
   shorts = find_all<SendShort>(cmds);
   REQUIRE(shorts.size() == 1);
   CHECK(shorts[0]->req.qty_found == 0);
@@ -640,22 +654,12 @@ TEST_CASE("a short pick the server refuses puts its task back on the route and a
                        task(2, "B01-02", 110, "SKU-2", "4006380010017", 20, "SO-9", "pallet")},
                       "forklift", Profile::vehicle);
   step(s, Scan{"LOC-B01-01"});
-  step(s, Tap{Button::short_pick});
-  step(s, Tap{Button::reason_damaged});
-  step(s, Press{Key::d3});
-  step(s, Tap{Button::confirm});
+  report_short(s, Button::reason_damaged, "3");
   auto cmds = step(s, Scan{"LOC-STAGE-1"});
   const auto shorts = find_all<SendShort>(cmds);
   REQUIRE(shorts.size() == 1);
   REQUIRE(s.current()->id == 2);
-  Answer a;
-  a.tag = shorts[0]->tag;
-  a.type = "pick.short";
-  a.task = 1;
-  a.qty = 3;
-  a.status = proto::Status::conflict;
-  a.error = "pallet label 040063801234567896 is already on task 7 of SO-1";
-  cmds = step(s, a);
+  cmds = step(s, refusal(shorts[0]->tag, "pick.short", 1, 3, "pallet label 040063801234567896 is already on task 7"));
   CHECK(s.notices.size() == 1);
   CHECK(plays(cmds, Sound::error));
   CHECK(std::find(s.route.begin(), s.route.end(), 1) != s.route.end());
@@ -713,15 +717,8 @@ TEST_CASE("a confirmation the server refuses on replay is shown to the picker, n
   State s = signed_in({task(1, "A01-01", 10, "SKU-1", "4006380010000", 1)});
   step(s, Scan{"LOC-A01-01"});
   auto cmds = step(s, Scan{"4006380010000"});
-  const auto tag = find_all<SendPick>(cmds).at(0)->tag;
-  Answer a;
-  a.tag = tag;
-  a.type = "pick.confirm";
-  a.task = 1;
-  a.qty = 1;
-  a.status = proto::Status::conflict;
-  a.error = "task 1 is claimed by device hh-2";
-  cmds = step(s, a);
+  cmds =
+      step(s, refusal(find_all<SendPick>(cmds).at(0)->tag, "pick.confirm", 1, 1, "task 1 is claimed by device hh-2"));
   REQUIRE(s.notices.size() == 1);
   CHECK(s.notices[0].text.find("NOT recorded") != std::string::npos);
   CHECK(s.notices[0].text.find("hh-2") != std::string::npos);
