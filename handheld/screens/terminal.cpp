@@ -544,6 +544,11 @@ class Machine {
     TaskView* t = current();
     if (!t) return;
     if (b == Button::short_pick) {
+      if (s_.short_pending) {  // the units found were on their way to the tote or lane: back to the form
+        s_.short_pending.reset();
+        s_.qty = 0;
+        s_.step = s_.location_scan.empty() ? PickStep::location : PickStep::product;
+      }
       s_.screen = Screen::short_pick;
       s_.short_reason.reset();
       s_.keypad.clear();

@@ -263,10 +263,12 @@ void pick(Frame& f) {
     return;
   }
 
-  // Location and product steps can be skipped or shorted; the tote and drop steps end with a scan only.
+  // Location and product steps can be skipped or shorted; the tote and drop steps end with a scan only, but the
+  // units found of a short pick on their way to the tote or lane can go back to the short-pick form.
   const bool scanning = s.step == PickStep::location || s.step == PickStep::product;
+  const bool short_on_way = s.short_pending.has_value() && !scanning;
   split(
-      f, Place::bottom, scanning ? ui.button_h : 0,
+      f, Place::bottom, scanning || short_on_way ? ui.button_h : 0,
       [&] {
         info_banner(f);
         wrapped_text(instruction(s), ui.large, colour::k_instruction, Align::centre);
@@ -290,8 +292,11 @@ void pick(Frame& f) {
         // Squeezed by a banner, the count joins the SKU's line rather than go: the picker must see how many.
         const bool squeezed =
             !count_label.empty() && ImGui::GetContentRegionAvail().y < ui.large->FontSize * 2 + line + ui.gap;
-        fit_text(squeezed ? t->sku + "   " + count_label + " " + std::to_string(qty) : t->sku, ui.large,
-                 colour::k_text);
+        // At the drop the lane is what counts: squeezed there (a banner and a button), the SKU line goes rather
+        // than be cut in half.
+        if (s.step != PickStep::drop || ImGui::GetContentRegionAvail().y >= ui.large->FontSize * 1.2f)
+          fit_text(squeezed ? t->sku + "   " + count_label + " " + std::to_string(qty) : t->sku, ui.large,
+                   colour::k_text);
         const bool show_qty = !count_label.empty() && !squeezed;
         const float qty_size = ui.huge->FontSize * (f.vehicle() ? 0.6f : 0.8f);
         const float need_qty = show_qty ? qty_size + line : 0;
@@ -317,8 +322,11 @@ void pick(Frame& f) {
         }
       },
       [&] {
-        f.row([&](ImVec2 sz) { f.tap("Skip##pick", Button::skip, Tone::normal, sz); },
-              [&](ImVec2 sz) { f.tap("Short pick##pick", Button::short_pick, Tone::warn, sz); });
+        if (short_on_way)
+          f.tap("Change short##pick", Button::short_pick, Tone::warn);
+        else
+          f.row([&](ImVec2 sz) { f.tap("Skip##pick", Button::skip, Tone::normal, sz); },
+                [&](ImVec2 sz) { f.tap("Short pick##pick", Button::short_pick, Tone::warn, sz); });
       });
 }
 

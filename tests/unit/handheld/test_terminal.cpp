@@ -628,6 +628,16 @@ TEST_CASE("a pallet short pick takes the units found to the lane - the short goe
   REQUIRE(s.step == PickStep::drop);
   CHECK(s.banner.title == "TO THE LANE");
   CHECK(s.qty == 30);
+  // A wrong count: back to the form, Cancel leaves the short (the bin stays scanned), then 30 again.
+  step(s, Tap{Button::short_pick});
+  REQUIRE(s.screen == Screen::short_pick);
+  CHECK_FALSE(s.short_pending);
+  step(s, Tap{Button::cancel});
+  CHECK(s.screen == Screen::pick);
+  CHECK(s.step == PickStep::product);
+  cmds = report_short(s, Button::reason_damaged, "30");
+  CHECK_FALSE(sends_anything(cmds));
+  REQUIRE(s.step == PickStep::drop);
   cmds = step(s, Scan{"LOC-B01-01"});
   CHECK(s.banner.title == "WRONG LOCATION");
   CHECK_FALSE(sends_anything(cmds));

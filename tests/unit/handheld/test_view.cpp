@@ -159,11 +159,15 @@ std::vector<std::pair<std::string, State>> samples(Profile p) {
   v.emplace_back("pick-quantity", picking(p, PickStep::quantity));
   v.emplace_back("pick-tote", picking(p, PickStep::tote));
   v.emplace_back("pick-drop", picking(p, PickStep::drop));
-  State short_drop = picking(p, PickStep::drop);  // a short pick's units found, on their way to the lane
-  short_drop.short_pending = proto::PickShortReq{short_drop.route.front(), 3, "damaged", ""};
-  short_drop.qty = 3;
-  short_drop.banner = {BannerKind::info, "TO THE LANE", "Take the 3 found to STAGE-1 and scan the lane."};
-  v.emplace_back("pick-drop-short", short_drop);
+  // A short pick's units found on their way to the lane (pallet) or the tote (parcel).
+  const bool pallet = p == Profile::vehicle;
+  State short_way = picking(p, pallet ? PickStep::drop : PickStep::tote);
+  short_way.short_pending = proto::PickShortReq{short_way.route.front(), 3, "damaged", ""};
+  short_way.qty = 3;
+  short_way.banner = pallet
+                         ? Banner{BannerKind::info, "TO THE LANE", "Take the 3 found to STAGE-1 and scan the lane."}
+                         : Banner{BannerKind::info, "INTO TOTE", "Put the 3 found into TOTE-07 (SO-1001) and scan it."};
+  v.emplace_back("pick-short-on-way", short_way);
   v.emplace_back("short-pick", short_picking(p, false));
   v.emplace_back("short-pick-reason", short_picking(p, true));
   v.emplace_back("pack-start", packing(p, 0));
@@ -328,6 +332,9 @@ TEST_CASE("view: pick buttons and keypad turn taps into events", "[view]") {
     // Scans finish the tote and drop steps: no button to press by mistake.
     h.frame(picking(p, PickStep::drop));
     CHECK(h.probe.hits.empty());
+    // ... but a short pick's units on their way there can go back to the short-pick form.
+    for (const auto& [what, st] : samples(p))
+      if (what == "pick-short-on-way") CHECK(is_tap(h.tap(st, "Change short"), Button::short_pick));
   }
 }
 
