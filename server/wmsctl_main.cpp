@@ -635,8 +635,8 @@ int main(int argc, char** argv) {
         std::cout << "allocated " << counted(text(b, "units"), "unit", "units") << " on "
                   << counted(text(b, "lines"), "backorder line", "backorder lines") << "\n";
         if (const auto due = text(b, "count_due_bins"); !due.empty() && due != "0")
-          std::cout << counted(due, "bin waits", "bins wait")
-                    << " for a count and gives no order stock until counted (wmsctl stock --count-due)\n";
+          std::cout << (due == "1" ? "1 bin waits for a count and gives" : due + " bins wait for a count and give")
+                    << " no order stock until counted (wmsctl stock --count-due)\n";
       });
     } else if (*waves) {
       c.show(c.send(proto::WavesReq{after_no, page_rows}, "list waves"), [](const msgpack::object& b) {

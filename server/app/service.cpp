@@ -1133,19 +1133,29 @@ Outcome do_stock_count(Txn& t, const proto::StockCountReq& r, std::vector<PubEve
     refuse(Status::conflict, r.sku + " at " + r.location + " holds " + std::to_string(s.on_hand) +
                                  " on the books now, not the " + std::to_string(r.expected) +
                                  " the count sheet showed: stock moved there since; count the bin again");
-  if (r.qty < s.reserved)
-    refuse(Status::insufficient_stock,
-           std::to_string(s.reserved) + " x " + r.sku + " at " + r.location +
-               " are reserved for open tasks and count as still on the shelf; a count of " + std::to_string(r.qty) +
-               " is below that: pick or short-pick those tasks first (wmsctl tasks --status open), then count again");
   proto::StockCountRep rep;
-  rep.before = s.on_hand;
-  rep.delta = r.qty - s.on_hand;
   const std::string key = store::key2(r.sku, r.location);
   rep.was_due = t.get(Table::counts_due, key).has_value();
-  if (rep.was_due) t.del(Table::counts_due, key);
+  // Fewer found than orders hold there: orders without a task yet give their units up and are given stock
+  // elsewhere (the bin marked due meanwhile, so it is skipped), else backordered; they may get units of this bin
+  // back below, in confirmation order. Units held for tasks count as still on the shelf until picked.
+  if (r.qty < s.reserved) {
+    if (!rep.was_due) store::put_as(t, Table::counts_due, key, CountDue{});
+    rehome_untasked_others(t, 0, r.sku, r.location, events);
+    const std::int64_t held = stock_at(t, r.sku, r.location).reserved;
+    if (r.qty < held)
+      refuse(Status::insufficient_stock,
+             std::to_string(held) + " x " + r.sku + " at " + r.location +
+                 " are held for tasks not yet picked and count as still on the shelf; a count of " +
+                 std::to_string(r.qty) + " is below that: pick or short-pick those tasks first (wmsctl tasks: " +
+                 "open or claimed), then count again");
+  }
+  rep.before = s.on_hand;
+  rep.delta = r.qty - s.on_hand;
+  t.del(Table::counts_due, key);
   if (rep.delta != 0) adjust_stock(t, r.sku, r.location, rep.delta, 0);
-  if (r.qty > s.reserved) rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
+  const StockRec now = stock_at(t, r.sku, r.location);
+  if (now.on_hand > now.reserved) rep.backorder_units_allocated = serve_backorders(t, r.sku, events);
   rep.stock = stock_view(t, r.sku, r.location);
   return Outcome::ok(rep, "counted " + std::to_string(r.qty) + " x " + r.sku + " at " + r.location + " (was " +
                               std::to_string(s.on_hand) + ")" + (rep.was_due ? ", count due cleared" : "") +

@@ -505,7 +505,7 @@ TEST_CASE(
   // A count below what SO-HELD's task still holds there is refused (its units count as on the shelf until picked).
   const auto low = admin->call(proto::StockCountReq{"SKU-1001", "A01-01-A", 3, ""});
   CHECK(low.status == Status::insufficient_stock);
-  CHECK_THAT(low.error, Catch::Contains("reserved for open tasks"));
+  CHECK_THAT(low.error, Catch::Contains("held for tasks not yet picked"));
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").on_hand == 4);
   CHECK(stock_at(*admin, "SKU-1001", "A01-01-A").count_due);
   // SO-HELD is cancelled: its 4 units are free again on the books, yet the emptied bin still gives no order anything.
@@ -527,6 +527,35 @@ TEST_CASE(
   const auto said = admin->call(q_audit).as<proto::AuditRep>().entries;
   REQUIRE(said.size() == 2);
   CHECK(said[0].detail == "counted 0 x SKU-1001 at A01-01-A (was 4), count due cleared: recount");
+}
+
+TEST_CASE("a count below what orders without a task hold moves them off the bin and below a task's units is refused") {
+  test::TempDir dir;
+  test::Wmsd server(dir.str() + "/data", {"--demo"});
+  auto admin = test::login(server, "admin", "1234", "office-1");
+  // SKU-3001: 65, all in A02-01-B. SO-T holds 10 for a task, SO-U 30 without one.
+  const auto tasks = test::release_order(*admin, *admin, "SO-T", "SKU-3001", 10);
+  REQUIRE(tasks.size() == 1);
+  test::confirm_order(*admin, "SO-U", "SKU-3001", 30);
+  REQUIRE(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 40);
+  // Only 5 found: below SO-T's task, refused, nothing changed.
+  const auto low = admin->call(proto::StockCountReq{"SKU-3001", "A02-01-B", 5, ""});
+  CHECK(low.status == Status::insufficient_stock);
+  CHECK_THAT(low.error, Catch::Contains("10 x SKU-3001 at A02-01-B are held for tasks not yet picked"));
+  CHECK(stock_at(*admin, "SKU-3001", "A02-01-B").reserved == 40);
+  CHECK(order(*admin, "SO-U").lines.at(0).allocated == 30);
+  // 25 found: SO-U gives its 30 up (no other bin has any), then gets what is left after SO-T's 10, in turn.
+  const auto c = admin->call(proto::StockCountReq{"SKU-3001", "A02-01-B", 25, "cycle count"});
+  REQUIRE(c.ok());
+  CHECK(c.as<proto::StockCountRep>().delta == -40);
+  CHECK(c.as<proto::StockCountRep>().backorder_units_allocated == 15);
+  const auto bin = stock_at(*admin, "SKU-3001", "A02-01-B");
+  CHECK(bin.on_hand == 25);
+  CHECK(bin.reserved == 25);
+  CHECK_FALSE(bin.count_due);
+  CHECK(order(*admin, "SO-U").lines.at(0).allocated == 15);
+  CHECK(order(*admin, "SO-U").lines.at(0).backordered == 15);
+  CHECK(order(*admin, "SO-T").lines.at(0).allocated == 10);
 }
 
 TEST_CASE("a stock import row sets a bin waiting for a count like a count and clears it") {
